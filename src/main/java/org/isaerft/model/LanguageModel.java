@@ -51,8 +51,13 @@ public interface LanguageModel extends AutoCloseable {
         return tokenLoss(pred, targets);
     }
 
-    /** Continues {@code prompt}; returns only the new ids. */
-    int[] generate(int[] prompt, GenerationConfig config, Hooks hooks);
+    /**
+     * Continues {@code prompt}; returns only the new ids. The default recomputes the whole
+     * sequence at each step (exact, simple); families may override with a KV cache.
+     */
+    default int[] generate(int[] prompt, GenerationConfig config, Hooks hooks) {
+        return Generation.generate(this, prompt, config, hooks);
+    }
 
     @Override
     void close();
