@@ -455,6 +455,28 @@ public final class LatentAccumulator {
                 config.split(s.document(), s.sequenceOffset()), kind, decile);
     }
 
+    /** Calls {@code f} with every token id of every kept window (with repeats). */
+    public void forEachTokenId(java.util.function.IntConsumer f) {
+        java.util.function.Consumer<BestOf> each = b -> {
+            if (b != null) {
+                for (Slot s : b.sorted()) {
+                    for (int id : s.tokenIds()) {
+                        f.accept(id);
+                    }
+                }
+            }
+        };
+        for (int j = 0; j < n; j++) {
+            each.accept(top[j]);
+            each.accept(random[j]);
+            if (bins[j] != null) {
+                for (BestOf b : bins[j]) {
+                    each.accept(b);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- state file
 
     /** Writes the whole state (so shards can be merged later) as safetensors with JSON metadata. */
