@@ -39,9 +39,10 @@ class SequencesTest {
         List<TokenSequence> a = all(Sequences.shard(Sequences.limitTokens(docs(), 6), 0, 2));
         List<TokenSequence> b = all(Sequences.shard(Sequences.limitTokens(docs(), 6), 1, 2));
         assertThat(a).extracting(TokenSequence::offset).containsExactly(0, 4);
-        assertThat(b).extracting(TokenSequence::document).containsExactly(0L);
+        assertThat(b).extracting(TokenSequence::document).containsExactly(0L, 2L);
         assertThat(a.get(1).tokens()).containsExactly(5);
-        assertThat(a.size() + b.size()).isEqualTo(3);
+        assertThat(b.get(1).tokens()).containsExactly(6); // the budget cut the last sequence to one token
+        assertThat(a.size() + b.size()).isEqualTo(4);
         assertThatThrownBy(() -> Sequences.shard(docs(), 2, 2)).hasMessageContaining("0 <= I < N");
     }
 }
