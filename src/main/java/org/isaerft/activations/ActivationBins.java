@@ -43,8 +43,16 @@ public final class ActivationBins {
         return Math.scalb(1.0 + q / 4.0, e);
     }
 
+    private static final double[] UPPER = new double[COUNT];
+
+    static {
+        for (int b = 0; b < COUNT; b++) {
+            UPPER[b] = b >= COUNT - 1 ? Double.POSITIVE_INFINITY : lower(b + 1);
+        }
+    }
+
     /** Upper edge of bin {@code b} (infinite for the overflow bin). */
     public static double upper(int b) {
-        return b >= COUNT - 1 ? Double.POSITIVE_INFINITY : lower(b + 1);
+        return UPPER[b];
     }
 }

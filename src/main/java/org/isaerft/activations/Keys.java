@@ -16,9 +16,17 @@ final class Keys {
     }
 
     static long hash(long seed, long document, long offset, long extra) {
+        return finish(prefix(seed, document, offset), extra);
+    }
+
+    /** The part of {@link #hash} that does not depend on {@code extra} (computed once per chunk). */
+    static long prefix(long seed, long document, long offset) {
         long h = mix(seed + 0x9E3779B97F4A7C15L);
         h = mix(h ^ document);
-        h = mix(h ^ offset);
-        return mix(h ^ extra);
+        return mix(h ^ offset);
+    }
+
+    static long finish(long prefix, long extra) {
+        return mix(prefix ^ extra);
     }
 }

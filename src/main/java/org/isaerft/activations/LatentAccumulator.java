@@ -68,8 +68,7 @@ public final class LatentAccumulator {
     private final BestOf[] top;
     private final BestOf[][] bins;      // [n][COUNT + 1], index LOW = folded low bins
     private final BestOf[] random;
-    private final float[] chunkMax;     // scratch
-    private final int[] chunkArg;
+    private float[] zeros = new float[0]; // shared all-zero activations of non-activating windows
 
     public LatentAccumulator(String source, int n, MiningConfig config) {
         if (source == null || source.isBlank()) {
@@ -90,8 +89,6 @@ public final class LatentAccumulator {
         top = new BestOf[n];
         bins = new BestOf[n][];
         random = new BestOf[n];
-        chunkMax = new float[n];
-        chunkArg = new int[n];
     }
 
     public String source() {
@@ -137,8 +134,9 @@ public final class LatentAccumulator {
     }
 
     /**
-     * Adds one sequence. {@code acts} holds rows of {@code n} activations (row-major [rows, n]); the
-     * sequence's token t is row {@code row0 + t}, for t in [0, length).
+     * Adds one sequence whose activations are token-major: row {@code row0 + t} of {@code acts}
+     * ([rows, n]) holds the n activations of token t, for t in [0, length). A convenience over
+     * {@link #addBatch}, which the miner uses.
      *
      * @param document       document index
      * @param sequenceOffset offset in the document of {@code tokenIds[0]}
@@ -152,36 +150,83 @@ public final class LatentAccumulator {
             throw new IllegalArgumentException("activations of " + source + ": rows " + row0 + ".." + (row0 + length) + " of width "
                     + n + " need " + (long) (row0 + length) * n + " values, found " + acts.length);
         }
+        float[] latentMajor = new float[length * n];
+        for (int t = 0; t < length; t++) {
+            for (int j = 0; j < n; j++) {
+                latentMajor[j * length + t] = acts[(row0 + t) * n + j];
+            }
+        }
+        int[] ids = length == tokenIds.length ? tokenIds : Arrays.copyOf(tokenIds, length);
+        addBatch(List.of(new TokenSequence(document, sequenceOffset, ids)), new int[] {0}, latentMajor, length);
+    }
+
+    /**
+     * Adds a batch of sequences whose activations are latent-major: latent j's value at row r is
+     * {@code acts[j * rows + r]}, and sequence i occupies rows {@code row0[i] .. row0[i] + length - 1}.
+     * Latent-major lets every latent be processed over contiguous memory (the miner has the engine
+     * transpose before the single copy to host).
+     */
+    public void addBatch(List<TokenSequence> seqs, int[] row0, float[] acts, int rows) {
+        int ns = seqs.size();
+        if (row0.length != ns) {
+            throw new IllegalArgumentException("addBatch: " + ns + " sequences but " + row0.length + " row offsets");
+        }
+        if ((long) rows * n > acts.length) {
+            throw new IllegalArgumentException("activations of " + source + ": " + rows + " rows of " + n + " latents need "
+                    + (long) rows * n + " values, found " + acts.length);
+        }
         final int w = config.window();
-        final int nRandom = config.nRandom();
-        for (int c0 = 0; c0 < length; c0 += w) {
-            int c1 = Math.min(length, c0 + w);
-            for (int t = c0; t < c1; t++) {
-                int base = (row0 + t) * n;
-                for (int j = 0; j < n; j++) {
-                    float a = acts[base + j];
-                    if (!(a <= 0f)) {
-                        fire(j, a, document, sequenceOffset + t);
-                        if (a > chunkMax[j]) {
-                            chunkMax[j] = a;
-                            chunkArg[j] = t;
+        final boolean wantRandom = config.nRandom() > 0;
+        long[][] randomKeys = new long[ns][];
+        long[][] decilePrefix = new long[ns][];
+        int[][][] chunkTokens = new int[ns][][];
+        long added = 0;
+        for (int i = 0; i < ns; i++) {
+            TokenSequence q = seqs.get(i);
+            if (row0[i] < 0 || row0[i] + q.length() > rows) {
+                throw new IllegalArgumentException("addBatch: sequence " + i + " (rows " + row0[i] + ".." + (row0[i] + q.length())
+                        + ") lies outside the " + rows + " rows");
+            }
+            int chunks = (q.length() + w - 1) / w;
+            randomKeys[i] = new long[chunks];
+            decilePrefix[i] = new long[chunks];
+            chunkTokens[i] = new int[chunks][];
+            for (int c = 0; c < chunks; c++) {
+                randomKeys[i][c] = Keys.hash(config.seed() ^ Keys.RANDOM_SALT, q.document(), (long) q.offset() + (long) c * w, 0);
+                decilePrefix[i][c] = Keys.prefix(config.seed() ^ Keys.DECILE_SALT, q.document(), (long) q.offset() + (long) c * w);
+            }
+            added += q.length();
+        }
+        for (int j = 0; j < n; j++) {
+            int base = j * rows;
+            for (int i = 0; i < ns; i++) {
+                TokenSequence q = seqs.get(i);
+                int len = q.length();
+                int r0 = base + row0[i];
+                for (int c0 = 0, c = 0; c0 < len; c0 += w, c++) {
+                    int c1 = Math.min(len, c0 + w);
+                    float cmax = 0f;
+                    int carg = -1;
+                    for (int t = c0; t < c1; t++) {
+                        float a = acts[r0 + t];
+                        if (!(a <= 0f)) {
+                            fire(j, a, q.document(), (long) q.offset() + t);
+                            if (a > cmax) {
+                                cmax = a;
+                                carg = t;
+                            }
                         }
+                    }
+                    if (carg >= 0) {
+                        offerActive(j, cmax, carg, c0, q, acts, r0, Keys.finish(decilePrefix[i][c], j));
+                    } else if (wantRandom) {
+                        offerRandom(j, randomKeys[i][c], c0, c1, q, acts, r0, chunkTokens[i], c);
                     }
                 }
             }
-            long randomKey = Keys.hash(config.seed() ^ Keys.RANDOM_SALT, document, sequenceOffset + c0, 0);
-            for (int j = 0; j < n; j++) {
-                float p = chunkMax[j];
-                if (p > 0f) {
-                    chunkMax[j] = 0f;
-                    offerActive(j, p, chunkArg[j], c0, document, sequenceOffset, tokenIds, length, acts, row0);
-                } else if (nRandom > 0) {
-                    offerRandom(j, randomKey, c0, c1, document, sequenceOffset, tokenIds, acts, row0);
-                }
-            }
         }
-        tokens += length;
-        sequences++;
+        tokens += added;
+        sequences += ns;
     }
 
     private void fire(int j, float a, long document, long position) {
@@ -206,13 +251,15 @@ public final class LatentAccumulator {
         hist[j * ActivationBins.COUNT + ActivationBins.of(a)]++;
     }
 
-    private void offerActive(int j, float peak, int t, int c0, long document, int sequenceOffset, int[] tokenIds, int length,
-            float[] acts, int row0) {
+    /** A chunk's peak (position t in the sequence) as a top/decile candidate; {@code acts[r0 + i]} is the value at position i. */
+    private void offerActive(int j, float peak, int t, int c0, TokenSequence q, float[] acts, int r0, long key) {
+        int length = q.length();
+        long document = q.document();
+        int sequenceOffset = q.offset();
         int wlen = Math.min(config.window(), length);
         int start = Math.max(0, Math.min(t - config.before(), length - wlen));
         long peakPos = (long) sequenceOffset + t;
         int docStart = sequenceOffset + start;
-        long key = Keys.hash(config.seed() ^ Keys.DECILE_SALT, document, (long) sequenceOffset + c0, j);
         BestOf tb = top[j];
         if (tb == null) {
             tb = top[j] = new BestOf(config.topK(), Slot.BY_PEAK);
@@ -244,12 +291,12 @@ public final class LatentAccumulator {
         // would show a larger activation of a neighbouring chunk, which has its own candidate.
         int pi = t - start;
         for (int i = 0; i < wlen; i++) {
-            float a = acts[(row0 + start + i) * n + j];
+            float a = acts[r0 + start + i];
             if (i < pi ? a >= peak : a > peak) {
                 return;
             }
         }
-        Slot slot = window(j, peak, key, document, sequenceOffset, start, wlen, pi, tokenIds, acts, row0);
+        Slot slot = window(peak, key, q, start, wlen, pi, acts, r0);
         if (wantTop) {
             tb.offer(slot);
         }
@@ -258,38 +305,49 @@ public final class LatentAccumulator {
         }
     }
 
-    private void offerRandom(int j, long key, int c0, int c1, long document, int sequenceOffset, int[] tokenIds, float[] acts,
-            int row0) {
+    private void offerRandom(int j, long key, int c0, int c1, TokenSequence q, float[] acts, int r0, int[][] chunkTokens, int c) {
         BestOf rb = random[j];
         if (rb == null) {
             rb = random[j] = new BestOf(config.nRandom(), Slot.BY_KEY);
         }
-        int docStart = sequenceOffset + c0;
+        long document = q.document();
+        int docStart = q.offset() + c0;
         // cheap reject before copying the window (an exact tie on key, document and start is left to offer())
         if (rb.full() && !Slot.beatsByKey(key, document, docStart, Long.MIN_VALUE, rb.worst())) {
             return;
         }
         int len = c1 - c0;
         int best = 0;
-        float peak = acts[(row0 + c0) * n + j];
-        for (int i = 1; i < len; i++) {
-            float a = acts[(row0 + c0 + i) * n + j];
+        boolean allZero = true;
+        float peak = acts[r0 + c0];
+        for (int i = 0; i < len; i++) {
+            float a = acts[r0 + c0 + i];
+            allZero &= Float.floatToRawIntBits(a) == 0;
             if (a > peak) {
                 peak = a;
                 best = i;
             }
         }
-        rb.offer(window(j, peak, key, document, sequenceOffset, c0, len, best, tokenIds, acts, row0));
+        // The key does not depend on the latent, so most latents keep the same chunks: share the
+        // chunk's token copy, and one all-zero activation array, instead of a copy per latent.
+        if (chunkTokens[c] == null) {
+            chunkTokens[c] = Arrays.copyOfRange(q.tokens(), c0, c1);
+        }
+        float[] a;
+        if (allZero) {
+            if (zeros.length != len) {
+                zeros = new float[len];
+            }
+            a = zeros;
+        } else {
+            a = Arrays.copyOfRange(acts, r0 + c0, r0 + c1);
+        }
+        rb.offer(new Slot(peak, document, q.offset(), docStart, best, key, chunkTokens[c], a));
     }
 
-    private Slot window(int j, float peak, long key, long document, int sequenceOffset, int start, int len, int peakIndex,
-            int[] tokenIds, float[] acts, int row0) {
-        int[] ids = Arrays.copyOfRange(tokenIds, start, start + len);
-        float[] a = new float[len];
-        for (int i = 0; i < len; i++) {
-            a[i] = acts[(row0 + start + i) * n + j];
-        }
-        return new Slot(peak, document, sequenceOffset, sequenceOffset + start, peakIndex, key, ids, a);
+    private Slot window(float peak, long key, TokenSequence q, int start, int len, int peakIndex, float[] acts, int r0) {
+        return new Slot(peak, q.document(), q.offset(), q.offset() + start, peakIndex, key,
+                Arrays.copyOfRange(q.tokens(), start, start + len), Arrays.copyOfRange(acts, r0 + start, r0 + start + len));
     }
 
     /** True if every activation in bin b is below max/10, so the bin can only ever feed decile 0. */

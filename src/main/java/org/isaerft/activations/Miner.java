@@ -139,21 +139,28 @@ public final class Miner {
             model.forward(tokens, hooks);
             NDArray x = Objects.requireNonNull(sink.get(hp), "model did not call hook " + hp); // [B, T, dIn]
             NDArray latents = sae.encode(x);                                           // [B, T, dSae]
-            host.add(checked(latents, b, t, sae.dSae(), source).toFloatArray());
+            host.add(latentMajor(checked(latents, b, t, sae.dSae(), source)));
             for (LatentFunction f : functions) {
                 NDArray v = f.apply(latents);                                          // [B, T, n]
-                host.add(checked(v, b, t, f.width(), f.source()).toFloatArray());
+                host.add(latentMajor(checked(v, b, t, f.width(), f.source())));
             }
         }
         long engine = System.nanoTime() - e0;
+        int[] row0 = new int[b];
+        for (int i = 0; i < b; i++) {
+            row0[i] = i * t;
+        }
         for (int a = 0; a < accs.size(); a++) {
-            float[] h = host.get(a);
-            for (int i = 0; i < b; i++) {
-                TokenSequence s = batch.get(i);
-                accs.get(a).addSequence(s.document(), s.offset(), s.tokens(), s.length(), h, i * t);
-            }
+            accs.get(a).addBatch(batch, row0, host.get(a), b * t);
         }
         return engine;
+    }
+
+    /** values [B, T, n] → host floats latent-major: element (j, row) at j·B·T + row (the engine transposes, one copy). */
+    private static float[] latentMajor(NDArray v) {
+        Shape s = v.getShape();
+        long rows = s.get(0) * s.get(1);
+        return v.reshape(rows, s.get(2)).transpose().toFloatArray();                  // [n, B*T]
     }
 
     private static NDArray checked(NDArray v, int b, int t, int n, String what) {
