@@ -30,6 +30,9 @@ public final class ModelOptions {
             description = "Device for the weights and activations (default: ${DEFAULT-VALUE}).")
     DeviceKind device = DeviceKind.cpu;
 
+    @Option(names = "--quiet", description = "No download progress on stderr.")
+    boolean quiet;
+
     /** How a resolved directory becomes a model: {@link ModelFamilies#load} (tests substitute a stand-in). */
     java.util.function.BiFunction<java.nio.file.Path, NDManager, LanguageModel> loader = ModelFamilies::load;
 
@@ -43,7 +46,7 @@ public final class ModelOptions {
 
     /** Resolves {@code --model} to a local directory (fetching alias files as needed). */
     public ModelSpec resolve() {
-        return ModelSpec.resolve(model, ModelRegistry.project(), HubClient.fromEnvironment());
+        return ModelSpec.resolve(model, ModelRegistry.project(), HubClient.builder().quiet(quiet).build());
     }
 
     /** A base manager on the chosen device; closing it frees everything the model made. */

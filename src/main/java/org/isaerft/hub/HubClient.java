@@ -55,8 +55,8 @@ import org.isaerft.util.AtomicFiles;
  * <p>The token ({@code HF_TOKEN}) is sent as a Bearer header and appears in no message or file.
  */
 public final class HubClient {
-    /** Files at least this large show a progress bar (when stderr is a terminal and not quiet). */
-    static final long PROGRESS_THRESHOLD = 8L << 20;
+    /** Files at least this large show a progress bar by default (when stderr is a terminal and not quiet). */
+    public static final long PROGRESS_THRESHOLD = 8L << 20;
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final String endpoint;
@@ -70,6 +70,7 @@ public final class HubClient {
     private final int maxRetries;
     private final Duration backoff;
     private final PrintStream progressOut;
+    private final long progressThreshold;
 
     private HubClient(Builder b) {
         Map<String, String> env = b.env != null ? b.env : System.getenv();
@@ -88,6 +89,7 @@ public final class HubClient {
         this.maxRetries = b.maxRetries;
         this.backoff = b.backoff;
         this.progressOut = b.progressOut;
+        this.progressThreshold = b.progressThreshold;
     }
 
     public static Builder builder() {
@@ -358,6 +360,8 @@ public final class HubClient {
                     }
                 }
                 throw new HubException.Transfer(f, "too many redirects from " + url, null);
+            } catch (java.net.UnknownHostException e) {
+                throw unreachable(f, e);
             } catch (RetriableStatus | IOException e) {
                 if (attempt >= maxRetries) {
                     throw new HubException.Transfer(f, "metadata request failed after " + (attempt + 1) + " attempts ("
@@ -484,6 +488,8 @@ public final class HubClient {
                     throw new HubException.Transfer(f, "server sent " + got + " bytes, more than the announced " + expected, null);
                 }
                 return;
+            } catch (java.net.UnknownHostException e) {
+                throw unreachable(f, e);
             } catch (InterruptedIOException e) {
                 last = e; // timeouts: retry (resuming)
             } catch (IOException e) {
@@ -499,7 +505,7 @@ public final class HubClient {
 
     private void copyBody(HubFile f, InputStream in, Path incomplete, boolean append, long have, long total) throws IOException {
         ProgressBar bar = null;
-        if (!quiet && total >= PROGRESS_THRESHOLD && (progressOut != null || System.console() != null)) {
+        if (!quiet && total >= progressThreshold && (progressOut != null || System.console() != null)) {
             bar = new ProgressBarBuilder()
                     .setTaskName(f.path())
                     .setInitialMax(total)
@@ -542,6 +548,11 @@ public final class HubClient {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting to retry a hub request", e);
         }
+    }
+
+    private HubException unreachable(HubFile f, java.net.UnknownHostException e) {
+        return new HubException.Transfer(f, "cannot reach " + endpoint + " (unknown host " + e.getMessage()
+                + "); without network use a mirror (ISAERFT_MIRROR) or the cache with HF_HUB_OFFLINE=1, or set HF_ENDPOINT", e);
     }
 
     private static String describe(Exception e) {
@@ -645,6 +656,7 @@ public final class HubClient {
         private int maxRetries = 4;
         private Duration backoff = Duration.ofMillis(500);
         private PrintStream progressOut;
+        private long progressThreshold = PROGRESS_THRESHOLD;
 
         /** Reads HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE, ISAERFT_MIRROR from this map instead of the process environment. */
         public Builder env(Map<String, String> env) {
@@ -690,6 +702,12 @@ public final class HubClient {
         /** Shows progress on this stream even when it is not a terminal (tests, logs). */
         public Builder progressTo(PrintStream out) {
             this.progressOut = out;
+            return this;
+        }
+
+        /** Smallest file (bytes) that shows a progress bar (default 8 MiB). */
+        public Builder progressThreshold(long bytes) {
+            this.progressThreshold = bytes;
             return this;
         }
 

@@ -32,6 +32,9 @@ final class FakeHub extends Dispatcher {
     volatile boolean ignoreRange;
     volatile byte[] corruptWith;
     volatile int failNext5xx;
+    volatile int stallNext;
+    /** When set, LFS files answer 302 to {@code cdn + "/blob/" + sha256} (as the hub redirects to its CDN). */
+    volatile okhttp3.HttpUrl cdn;
 
     static String sha256(byte[] b) {
         try {
@@ -64,6 +67,10 @@ final class FakeHub extends Dispatcher {
             failNext5xx--;
             return new MockResponse.Builder().code(503).body("busy").build();
         }
+        if (stallNext > 0) {
+            stallNext--;
+            return new MockResponse.Builder().headersDelay(3, java.util.concurrent.TimeUnit.SECONDS).body("late").build();
+        }
         Matcher m = RESOLVE.matcher(req.getUrl().encodedPath());
         if (!m.matches()) {
             return new MockResponse.Builder().code(404).body("no route").build();
@@ -85,6 +92,9 @@ final class FakeHub extends Dispatcher {
                     .addHeader("ETag", "\"cdn-" + s.etag().substring(0, 8) + "\"");
         } else {
             b.addHeader("ETag", "W/\"" + s.etag() + "\"");
+        }
+        if (cdn != null && s.lfs()) {
+            return b.code(302).addHeader("Location", cdn.resolve("/blob/" + s.etag())).addHeader("Content-Length", 0).build();
         }
         if (req.getMethod().equals("HEAD")) {
             return b.addHeader("Content-Length", s.content().length).build();

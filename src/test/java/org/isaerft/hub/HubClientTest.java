@@ -288,6 +288,15 @@ class HubClientTest {
     }
 
     @Test
+    void timeoutsAreRetried() throws Exception {
+        hub.stallNext = 1;
+        var http = new okhttp3.OkHttpClient.Builder().readTimeout(Duration.ofMillis(300)).build();
+        Path p = client(Map.of()).httpClient(http).build().fetch(HubFile.model(REPO, "main", "config.json"));
+        assertThat(Files.readAllBytes(p)).isEqualTo(config);
+        assertThat(server.getRequestCount()).isEqualTo(3);
+    }
+
+    @Test
     void mirrorIsConsultedFirstAndChecked() throws Exception {
         Path mirror = tmp.resolve("mirror");
         Files.createDirectories(mirror.resolve("acme/tiny-model/sub"));
@@ -349,6 +358,60 @@ class HubClientTest {
         // with no ISAERFT_MIRROR, the workplace mirror ../shared/models is the default
         assertThat(HubClient.builder().env(Map.of()).build().mirror())
                 .contains(Path.of("").toAbsolutePath().resolve("../shared/models").normalize());
+    }
+
+    @Test
+    void lfsRedirectsToAnotherHostAreFollowedWithoutTheToken() throws Exception {
+        try (MockWebServer cdn = new MockWebServer()) {
+            cdn.setDispatcher(new mockwebserver3.Dispatcher() {
+                @Override
+                public mockwebserver3.MockResponse dispatch(RecordedRequest r) {
+                    String want = "/blob/" + FakeHub.sha256(weights);
+                    return r.getUrl().encodedPath().equals(want)
+                            ? new mockwebserver3.MockResponse.Builder().body(new okio.Buffer().write(weights)).build()
+                            : new mockwebserver3.MockResponse.Builder().code(404).build();
+                }
+            });
+            cdn.start();
+            hub.cdn = cdn.url("/");
+            Path p = client(Map.of("HF_TOKEN", "hf_tok")).build().fetch(HubFile.model(REPO, "main", "sub/model.bin"));
+            assertThat(Files.readAllBytes(p)).isEqualTo(weights);
+            assertThat(p).isEqualTo(repoDir().resolve("snapshots/" + MAIN + "/sub/model.bin"));
+            assertThat(cdn.getRequestCount()).as("HEAD reads the metadata from the redirect; only GET goes to the CDN").isEqualTo(1);
+            RecordedRequest get = cdn.takeRequest();
+            assertThat(get.getMethod()).isEqualTo("GET");
+            assertThat(get.getHeaders().get("Authorization")).isNull();
+            assertThat(server.takeRequest().getHeaders().get("Authorization")).isEqualTo("Bearer hf_tok");
+        }
+    }
+
+    @Test
+    void progressIsShownForLargeFilesUnlessQuiet() {
+        var buf = new java.io.ByteArrayOutputStream();
+        var ps = new java.io.PrintStream(buf, true, StandardCharsets.UTF_8);
+        client(Map.of()).quiet(false).progressTo(ps).progressThreshold(100_000).build()
+                .fetch(HubFile.model(REPO, "main", "sub/model.bin"));
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("sub/model.bin").contains("100%");
+
+        var quietBuf = new java.io.ByteArrayOutputStream();
+        client(Map.of()).quiet(true).progressTo(new java.io.PrintStream(quietBuf)).progressThreshold(1).build()
+                .fetch(HubFile.model(REPO, OLD, "sub/model.bin"));
+        // small files stay silent too
+        client(Map.of()).progressTo(new java.io.PrintStream(quietBuf)).build().fetch(HubFile.model(REPO, OLD, "config.json"));
+        assertThat(quietBuf.size()).isZero();
+    }
+
+    @Test
+    void anUnknownHostFailsAtOnceWithAHint() {
+        HubClient c = HubClient.builder().env(Map.of("HF_ENDPOINT", "http://no-such-host.invalid", "HF_HOME", home().toString(),
+                "ISAERFT_MIRROR", "")).backoff(Duration.ofSeconds(30)).build();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> c.fetch(HubFile.model(REPO, "main", "config.json")))
+                .isInstanceOf(HubException.Transfer.class)
+                .hasMessageContaining("cannot reach http://no-such-host.invalid")
+                .hasMessageContaining("HF_HUB_OFFLINE=1")
+                .hasMessageContaining("file config.json");
+        assertThat(System.nanoTime() - t0).as("no 30 s backoff").isLessThan(20_000_000_000L);
     }
 
     @Test
