@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.isaerft.hub.ModelSpec;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
@@ -67,12 +68,14 @@ public class ActivationsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("nothing to write: give --hooks and/or --logits");
         }
         Map<String, HostTensor> tensors;
+        Map<String, String> meta;
         try (ModelOptions.Opened opened = modelOptions.open()) {
             LanguageModel model = opened.model();
             checkAgainstModel(model, tokens, points);
             tensors = capture(model, tokens, points, logits, Hooks.none());
+            meta = metadata(opened.spec(), tokens, points);
         }
-        SafeTensors.write(out, tensors, metadata(tokens, points));
+        SafeTensors.write(out, tensors, meta);
         var w = spec.commandLine().getOut();
         w.println("wrote " + out + ":");
         tensors.forEach((k, v) -> w.println("  " + k + " " + v.shapeString()));
@@ -80,12 +83,17 @@ public class ActivationsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The metadata stored with the tensors: schema, model spec, hooks, tokens, versions. */
-    protected Map<String, String> metadata(int[][] tokens, List<HookPoint> points) {
+    /** The metadata stored with the tensors: schema, model spec (and where it came from), hooks, tokens, versions. */
+    protected Map<String, String> metadata(ModelSpec model, int[][] tokens, List<HookPoint> points) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("schema_version", SCHEMA_VERSION);
         meta.put("format", "isaerft.activations");
-        meta.put("model", modelOptions.spec());
+        meta.put("model", model.spec());
+        meta.put("model_dir", model.dir().toString());
+        model.alias().ifPresent(a -> {
+            meta.put("model_repo", a.repo());
+            meta.put("model_revision", a.revision());
+        });
         meta.put("hooks", String.join(",", points.stream().map(HookPoint::name).toList()));
         meta.put("logits", Boolean.toString(logits));
         meta.put("tokens", Json.line(tokens));

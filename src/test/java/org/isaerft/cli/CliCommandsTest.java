@@ -119,7 +119,9 @@ class CliCommandsTest {
         Map<String, String> meta = f.metadata();
         assertThat(meta).containsEntry("schema_version", "1").containsEntry("model", modelDir.toString())
                 .containsEntry("hooks", "blocks.1.hook_resid_post,hook_embed,blocks.0.hook_resid_mid")
-                .containsEntry("logits", "true").containsEntry("tokens", "[[1,2,3],[4,5,6]]");
+                .containsEntry("logits", "true").containsEntry("tokens", "[[1,2,3],[4,5,6]]")
+                .containsEntry("model_dir", modelDir.toAbsolutePath().normalize().toString())
+                .doesNotContainKey("model_repo");
         assertThat(Json.MAPPER.readTree(meta.get("versions")).get("djl").asText()).isNotBlank();
         assertThat(loaded.get().lastReached.name()).isEqualTo("ln_final.hook_normalized");
     }
