@@ -265,13 +265,15 @@ public final class HubClient {
             }
             Path blobs = repo.resolve("blobs");
             Path blob = blobs.resolve(meta.etag());
+            boolean fresh;
             Files.createDirectories(blobs);
             Path lockDir = cacheDir.resolve(".locks").resolve(repo.getFileName());
             Files.createDirectories(lockDir);
             try (FileChannel lc = FileChannel.open(lockDir.resolve(meta.etag() + ".lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = lc.lock()) {
-                if (!Files.isRegularFile(blob)) {
+                fresh = !Files.isRegularFile(blob);
+                if (fresh) {
                     Path incomplete = blobs.resolve(meta.etag() + ".incomplete");
                     fetchInto(f, meta, incomplete);
                     verifyDownloaded(f, meta, incomplete);
@@ -279,8 +281,10 @@ public final class HubClient {
                 }
             }
             linkSnapshot(blob, snap);
+            if (!fresh) {
+                verifyCached(f, snap); // a blob fetched earlier (maybe for another revision) still has to match
+            }
             writeRef(repo, f, meta.commit());
-            verifyCached(f, snap);
             return snap;
         } catch (IOException e) {
             throw new UncheckedIOException("cache write failed for " + f.describe() + " under " + repo + ": " + e.getMessage(), e);
@@ -293,7 +297,10 @@ public final class HubClient {
         }
     }
 
-    /** The content's expected hash: the caller's, else the LFS etag (which is the sha256). */
+    /**
+     * Checks a finished download against the caller's sha256 and the LFS etag (which is the
+     * sha256); on a mismatch the data is deleted and the error names both hashes.
+     */
     private static void verifyDownloaded(HubFile f, Meta meta, Path incomplete) throws IOException {
         String etagSha = meta.etag().matches("[0-9a-f]{64}") ? meta.etag() : null;
         if (f.sha256() == null && etagSha == null) {

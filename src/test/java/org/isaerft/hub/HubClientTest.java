@@ -139,6 +139,14 @@ class HubClientTest {
         assertThat(client(Map.of("HF_HUB_OFFLINE", "1")).build().fetch(f)).isEqualTo(p);
         assertThat(client().fetch(f)).isEqualTo(p);
         assertThat(server.getRequestCount()).isEqualTo(n);
+
+        // the same content at another revision reuses the blob: a HEAD, no GET
+        int gets = hub.gets.get();
+        Path atMain = client().fetch(HubFile.model(REPO, "main", "config.json").withSha256(FakeHub.sha256(config)));
+        assertThat(atMain).isEqualTo(repoDir().resolve("snapshots/" + MAIN + "/config.json"));
+        assertThat(Files.readSymbolicLink(atMain).getFileName()).isEqualTo(Files.readSymbolicLink(p).getFileName());
+        assertThat(hub.gets.get()).isEqualTo(gets);
+        assertThat(server.getRequestCount()).isEqualTo(n + 1);
     }
 
     @Test
