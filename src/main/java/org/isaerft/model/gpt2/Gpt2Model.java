@@ -173,7 +173,15 @@ public final class Gpt2Model implements LanguageModel {
         }
         SafeTensors.File st = SafeTensors.read(file);
         Map<String, HostTensor> host = checkedTensors(st, cfg);
-        return new Gpt2Model(dir.toString(), cfg, Gpt2Tokenizers.forDirectory(dir, cfg), parent, dtype, host);
+        Tokenizer tokenizer = Gpt2Tokenizers.forDirectory(dir, cfg);
+        try {
+            return new Gpt2Model(dir.toString(), cfg, tokenizer, parent, dtype, host);
+        } catch (RuntimeException e) {
+            if (tokenizer instanceof HfTokenizer hf) {
+                hf.close();
+            }
+            throw e;
+        }
     }
 
     /**
