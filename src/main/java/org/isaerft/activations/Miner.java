@@ -34,9 +34,17 @@ public final class Miner {
      *                       (including the copies to host)
      * @param seconds        wall time of the whole run
      */
-    public record Result(List<LatentAccumulator> accumulators, long tokens, long sequences, double seconds, double modelSeconds) {
+    public record Result(List<LatentAccumulator> accumulators, long tokens, long sequences, double seconds, double modelSeconds,
+            double forwardSeconds) {
+        /** Mining throughput (excluding the reference forward passes of {@link Builder#measureForward}). */
         public double tokensPerSecond() {
-            return seconds > 0 ? tokens / seconds : 0.0;
+            double s = seconds - forwardSeconds;
+            return s > 0 ? tokens / s : 0.0;
+        }
+
+        /** Throughput of the bare forward pass (full model, logits) on the same batches; 0 unless measured. */
+        public double forwardTokensPerSecond() {
+            return forwardSeconds > 0 ? tokens / forwardSeconds : 0.0;
         }
     }
 
@@ -48,6 +56,7 @@ public final class Miner {
     private final String source;
     private final List<LatentFunction> functions;
     private final Progress progress;
+    private final boolean measureForward;
 
     private Miner(Builder b) {
         this.model = b.model;
@@ -58,6 +67,7 @@ public final class Miner {
         this.source = b.source != null ? b.source : sae.hookPoint().toString();
         this.functions = List.copyOf(b.functions);
         this.progress = b.progress;
+        this.measureForward = b.measureForward;
         if (seqLen > model.config().contextLength()) {
             throw new IllegalArgumentException("mining: sequence length " + seqLen + " exceeds the model's context length "
                     + model.config().contextLength());
@@ -91,6 +101,7 @@ public final class Miner {
         List<LatentAccumulator> accs = newAccumulators();
         long t0 = System.nanoTime();
         long modelNanos = 0;
+        long[] forwardNanos = {0};
         long tokens = 0;
         long nSeq = 0;
         List<TokenSequence> batch = new ArrayList<>(batchSize);
@@ -104,7 +115,7 @@ public final class Miner {
                 }
                 batch.add(s);
             }
-            modelNanos += mineBatch(batch, accs);
+            modelNanos += mineBatch(batch, accs, forwardNanos);
             for (TokenSequence s : batch) {
                 tokens += s.length();
             }
@@ -113,11 +124,11 @@ public final class Miner {
                 progress.update(tokens, nSeq, (System.nanoTime() - t0) / 1e9);
             }
         }
-        return new Result(accs, tokens, nSeq, (System.nanoTime() - t0) / 1e9, modelNanos / 1e9);
+        return new Result(accs, tokens, nSeq, (System.nanoTime() - t0) / 1e9, modelNanos / 1e9, forwardNanos[0] / 1e9);
     }
 
     /** One batch; returns the nanoseconds spent in the engine (forward, encode, functions, copies to host). */
-    private long mineBatch(List<TokenSequence> batch, List<LatentAccumulator> accs) {
+    private long mineBatch(List<TokenSequence> batch, List<LatentAccumulator> accs, long[] forwardNanos) {
         int b = batch.size();
         int t = 0;
         for (TokenSequence s : batch) {
@@ -131,9 +142,16 @@ public final class Miner {
         long e0 = System.nanoTime();
         List<float[]> host = new ArrayList<>(accs.size());
         HookPoint hp = sae.hookPoint();
-        try (NDScope scope = new NDScope()) {
-            NDManager m = model.manager();
+        try (NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager()) {
             NDArray tokens = m.create(flat, new Shape(b, t));                         // [B, T] int32
+            if (measureForward) {
+                long f0 = System.nanoTime();
+                try (NDScope inner = new NDScope()) {
+                    model.forward(tokens);                                             // [B, T, V]: the bare reference pass (eager)
+                }
+                forwardNanos[0] += System.nanoTime() - f0;
+                e0 = System.nanoTime();
+            }
             Map<HookPoint, NDArray> sink = new HashMap<>();
             Hooks hooks = Hooks.builder().capture(hp, sink).stopAt(hp).build();
             model.forward(tokens, hooks);
@@ -198,6 +216,7 @@ public final class Miner {
         private String source;
         private final List<LatentFunction> functions = new ArrayList<>();
         private Progress progress;
+        private boolean measureForward;
 
         private Builder(LanguageModel model, SparseAutoencoder sae) {
             this.model = Objects.requireNonNull(model, "model");
@@ -239,6 +258,15 @@ public final class Miner {
 
         public Builder progress(Progress p) {
             this.progress = p;
+            return this;
+        }
+
+        /**
+         * Also runs the bare forward pass (full model to logits) on every batch and times
+         * it separately (logits stay in the engine), for the mining-vs-forward benchmark. Off by default (it doubles the work).
+         */
+        public Builder measureForward(boolean on) {
+            this.measureForward = on;
             return this;
         }
 
