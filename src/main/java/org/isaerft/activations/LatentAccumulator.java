@@ -162,7 +162,8 @@ public final class LatentAccumulator {
 
     /**
      * Adds a batch of sequences whose activations are latent-major: latent j's value at row r is
-     * {@code acts[j * rows + r]}, and sequence i occupies rows {@code row0[i] .. row0[i] + length - 1}.
+     * {@code acts[j * rows + r]}, and sequence i occupies rows {@code row0[i] .. row0[i] + length - 1}
+     * (its first {@code prefix} rows are skipped).
      * Latent-major lets every latent be processed over contiguous memory (the miner has the engine
      * transpose before the single copy to host).
      */
@@ -177,17 +178,19 @@ public final class LatentAccumulator {
         }
         final int w = config.window();
         final boolean wantRandom = config.nRandom() > 0;
+        int[][] body = new int[ns][];   // the mined tokens of each sequence (prefix dropped)
         long[][] randomKeys = new long[ns][];
         long[][] decilePrefix = new long[ns][];
         int[][][] chunkTokens = new int[ns][][];
         long added = 0;
         for (int i = 0; i < ns; i++) {
             TokenSequence q = seqs.get(i);
+            body[i] = q.prefix() == 0 ? q.tokens() : Arrays.copyOfRange(q.tokens(), q.prefix(), q.length());
             if (row0[i] < 0 || row0[i] + q.length() > rows) {
                 throw new IllegalArgumentException("addBatch: sequence " + i + " (rows " + row0[i] + ".." + (row0[i] + q.length())
                         + ") lies outside the " + rows + " rows");
             }
-            int chunks = (q.length() + w - 1) / w;
+            int chunks = (q.minedLength() + w - 1) / w;
             randomKeys[i] = new long[chunks];
             decilePrefix[i] = new long[chunks];
             chunkTokens[i] = new int[chunks][];
@@ -195,14 +198,14 @@ public final class LatentAccumulator {
                 randomKeys[i][c] = Keys.hash(config.seed() ^ Keys.RANDOM_SALT, q.document(), (long) q.offset() + (long) c * w, 0);
                 decilePrefix[i][c] = Keys.prefix(config.seed() ^ Keys.DECILE_SALT, q.document(), (long) q.offset() + (long) c * w);
             }
-            added += q.length();
+            added += q.minedLength();
         }
         for (int j = 0; j < n; j++) {
             int base = j * rows;
             for (int i = 0; i < ns; i++) {
                 TokenSequence q = seqs.get(i);
-                int len = q.length();
-                int r0 = base + row0[i];
+                int len = q.minedLength();
+                int r0 = base + row0[i] + q.prefix(); // position u of the mined part is row r0 + u
                 for (int c0 = 0, c = 0; c0 < len; c0 += w, c++) {
                     int c1 = Math.min(len, c0 + w);
                     float cmax = 0f;
@@ -218,9 +221,9 @@ public final class LatentAccumulator {
                         }
                     }
                     if (carg >= 0) {
-                        offerActive(j, cmax, carg, c0, q, acts, r0, Keys.finish(decilePrefix[i][c], j));
+                        offerActive(j, cmax, carg, c0, q, body[i], acts, r0, Keys.finish(decilePrefix[i][c], j));
                     } else if (wantRandom) {
-                        offerRandom(j, randomKeys[i][c], c0, c1, q, acts, r0, chunkTokens[i], c);
+                        offerRandom(j, randomKeys[i][c], c0, c1, q, body[i], acts, r0, chunkTokens[i], c);
                     }
                 }
             }
@@ -252,8 +255,8 @@ public final class LatentAccumulator {
     }
 
     /** A chunk's peak (position t in the sequence) as a top/decile candidate; {@code acts[r0 + i]} is the value at position i. */
-    private void offerActive(int j, float peak, int t, int c0, TokenSequence q, float[] acts, int r0, long key) {
-        int length = q.length();
+    private void offerActive(int j, float peak, int t, int c0, TokenSequence q, int[] body, float[] acts, int r0, long key) {
+        int length = body.length;
         long document = q.document();
         int sequenceOffset = q.offset();
         int wlen = Math.min(config.window(), length);
@@ -296,7 +299,7 @@ public final class LatentAccumulator {
                 return;
             }
         }
-        Slot slot = window(peak, key, q, start, wlen, pi, acts, r0);
+        Slot slot = window(peak, key, q, body, start, wlen, pi, acts, r0);
         if (wantTop) {
             tb.offer(slot);
         }
@@ -305,7 +308,8 @@ public final class LatentAccumulator {
         }
     }
 
-    private void offerRandom(int j, long key, int c0, int c1, TokenSequence q, float[] acts, int r0, int[][] chunkTokens, int c) {
+    private void offerRandom(int j, long key, int c0, int c1, TokenSequence q, int[] body, float[] acts, int r0, int[][] chunkTokens,
+            int c) {
         BestOf rb = random[j];
         if (rb == null) {
             rb = random[j] = new BestOf(config.nRandom(), Slot.BY_KEY);
@@ -331,7 +335,7 @@ public final class LatentAccumulator {
         // The key does not depend on the latent, so most latents keep the same chunks: share the
         // chunk's token copy, and one all-zero activation array, instead of a copy per latent.
         if (chunkTokens[c] == null) {
-            chunkTokens[c] = Arrays.copyOfRange(q.tokens(), c0, c1);
+            chunkTokens[c] = Arrays.copyOfRange(body, c0, c1);
         }
         float[] a;
         if (allZero) {
@@ -345,9 +349,9 @@ public final class LatentAccumulator {
         rb.offer(new Slot(peak, document, q.offset(), docStart, best, key, chunkTokens[c], a));
     }
 
-    private Slot window(float peak, long key, TokenSequence q, int start, int len, int peakIndex, float[] acts, int r0) {
+    private Slot window(float peak, long key, TokenSequence q, int[] body, int start, int len, int peakIndex, float[] acts, int r0) {
         return new Slot(peak, q.document(), q.offset(), q.offset() + start, peakIndex, key,
-                Arrays.copyOfRange(q.tokens(), start, start + len), Arrays.copyOfRange(acts, r0 + start, r0 + start + len));
+                Arrays.copyOfRange(body, start, start + len), Arrays.copyOfRange(acts, r0 + start, r0 + start + len));
     }
 
     /** True if every activation in bin b is below max/10, so the bin can only ever feed decile 0. */

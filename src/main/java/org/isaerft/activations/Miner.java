@@ -117,7 +117,7 @@ public final class Miner {
             }
             modelNanos += mineBatch(batch, accs, forwardNanos);
             for (TokenSequence s : batch) {
-                tokens += s.length();
+                tokens += s.minedLength();
             }
             nSeq += batch.size();
             if (progress != null) {

@@ -3,6 +3,7 @@ package org.isaerft.activations;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -18,9 +19,22 @@ public final class Sequences {
 
     /** Cuts every document into consecutive sequences of at most seqLen tokens (empty documents skipped). */
     public static <D> Iterator<TokenSequence> chunk(Iterator<D> docs, ToLongFunction<D> index, Function<D, int[]> tokens, int seqLen) {
-        if (seqLen < 1) {
-            throw new IllegalArgumentException("sequence length must be >= 1, found " + seqLen);
+        return chunk(docs, index, tokens, seqLen, OptionalInt.empty());
+    }
+
+    /**
+     * Like {@link #chunk(Iterator, ToLongFunction, Function, int)}, for a model that expects {@code bos}
+     * at the start of every sequence: a leading BOS of the document is dropped, the text is cut into
+     * pieces of {@code seqLen - 1} tokens, and each sequence is BOS + piece with the BOS as a
+     * context-only prefix (not mined). Offsets then count the document's tokens without its BOS.
+     */
+    public static <D> Iterator<TokenSequence> chunk(Iterator<D> docs, ToLongFunction<D> index, Function<D, int[]> tokens, int seqLen,
+            OptionalInt bos) {
+        if (seqLen < (bos.isPresent() ? 2 : 1)) {
+            throw new IllegalArgumentException("sequence length must be >= " + (bos.isPresent() ? "2 (BOS + one token)" : "1")
+                    + ", found " + seqLen);
         }
+        final int piece = bos.isPresent() ? seqLen - 1 : seqLen;
         return new Iterator<>() {
             private long doc;
             private int[] ids = new int[0];
@@ -35,6 +49,9 @@ public final class Sequences {
                     D d = docs.next();
                     doc = index.applyAsLong(d);
                     ids = tokens.apply(d);
+                    if (bos.isPresent() && ids.length > 0 && ids[0] == bos.getAsInt()) {
+                        ids = Arrays.copyOfRange(ids, 1, ids.length);
+                    }
                     pos = 0;
                 }
                 return true;
@@ -45,15 +62,23 @@ public final class Sequences {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                int end = Math.min(ids.length, pos + seqLen);
-                TokenSequence s = new TokenSequence(doc, pos, Arrays.copyOfRange(ids, pos, end));
+                int end = Math.min(ids.length, pos + piece);
+                TokenSequence s;
+                if (bos.isPresent()) {
+                    int[] t = new int[end - pos + 1];
+                    t[0] = bos.getAsInt();
+                    System.arraycopy(ids, pos, t, 1, end - pos);
+                    s = new TokenSequence(doc, pos, t, 1);
+                } else {
+                    s = new TokenSequence(doc, pos, Arrays.copyOfRange(ids, pos, end));
+                }
                 pos = end;
                 return s;
             }
         };
     }
 
-    /** The first {@code maxTokens} tokens of the stream (the last sequence truncated to fit). */
+    /** The first {@code maxTokens} mined tokens of the stream (the last sequence truncated to fit; prefixes not counted). */
     public static Iterator<TokenSequence> limitTokens(Iterator<TokenSequence> in, long maxTokens) {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("token budget must be >= 1, found " + maxTokens);
@@ -73,10 +98,10 @@ public final class Sequences {
                 }
                 TokenSequence s = in.next();
                 long left = maxTokens - used;
-                if (s.length() > left) {
-                    s = new TokenSequence(s.document(), s.offset(), Arrays.copyOf(s.tokens(), (int) left));
+                if (s.minedLength() > left) {
+                    s = new TokenSequence(s.document(), s.offset(), Arrays.copyOf(s.tokens(), s.prefix() + (int) left), s.prefix());
                 }
-                used += s.length();
+                used += s.minedLength();
                 return s;
             }
         };

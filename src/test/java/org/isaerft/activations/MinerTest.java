@@ -120,6 +120,47 @@ class MinerTest {
     }
 
     @Test
+    void prefixTokensAreModelInputOnly() {
+        int bos = FakeModels.V - 1;
+        List<TokenSequence> plain = sequences(6, 12, 20);
+        List<TokenSequence> seqs = new ArrayList<>();
+        for (TokenSequence s : plain) {
+            int[] t = new int[s.length() + 1];
+            t[0] = bos;
+            for (int i = 0; i < s.length(); i++) {
+                t[i + 1] = s.tokens()[i] % (FakeModels.V - 1); // the body never contains the BOS id
+            }
+            seqs.add(new TokenSequence(s.document(), s.offset(), t, 1));
+        }
+        Miner miner = Miner.builder(model, sae).config(MiningConfig.DEFAULT.withWindow(8).withTopK(4)).batchSize(3).seqLen(21).build();
+        Miner.Result res = miner.mine(seqs.iterator());
+        assertThat(res.tokens()).isEqualTo(plain.stream().mapToLong(TokenSequence::length).sum());
+        LatentAccumulator acc = res.accumulators().get(0);
+        int n = FakeModels.D_SAE;
+        float[] max = new float[n];
+        Map<String, Float> at = new HashMap<>();
+        for (TokenSequence s : seqs) {
+            float[] lat = directLatents(s);
+            for (int t = 1; t < s.length(); t++) {
+                for (int j = 0; j < n; j++) {
+                    max[j] = Math.max(max[j], lat[t * n + j]);
+                    at.put(j + ":" + s.document() + ":" + (s.offset() + t - 1), lat[t * n + j]);
+                }
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            LatentRecord rec = acc.record(j, id -> "t" + id, null);
+            assertThat(rec.stats().maxActivation()).isCloseTo(max[j], within(1e-5));
+            for (Example e : rec.examples(Example.SPLIT_EXPLAIN)) {
+                assertThat(e.tokenIds()).doesNotContain(bos);
+                for (int i = 0; i < e.activations().length; i++) {
+                    assertThat((double) e.activations()[i]).isCloseTo(at.get(j + ":" + e.document() + ":" + (e.offset() + i)), within(1e-5));
+                }
+            }
+        }
+    }
+
+    @Test
     void defaultUnembedIsFinalNormThenUnembedding() {
         Random r = new Random(3);
         int rows = 70; // more than the context length (64): exercises the chunking

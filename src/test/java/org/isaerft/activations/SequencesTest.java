@@ -32,6 +32,22 @@ class SequencesTest {
     }
 
     @Test
+    void bosBecomesAContextOnlyPrefixOfEverySequence() {
+        List<Doc> d = List.of(new Doc(0, new int[] {9, 1, 2, 3, 4, 5}), new Doc(1, new int[] {6}));
+        List<TokenSequence> s = all(Sequences.chunk(d.iterator(), Doc::index, Doc::tokens, 3, java.util.OptionalInt.of(9)));
+        assertThat(s).extracting(TokenSequence::prefix).containsOnly(1);
+        assertThat(s.get(0).tokens()).containsExactly(9, 1, 2);
+        assertThat(s.get(1).tokens()).containsExactly(9, 3, 4);
+        assertThat(s.get(2).tokens()).containsExactly(9, 5);
+        assertThat(s.get(3).tokens()).containsExactly(9, 6);
+        assertThat(s).extracting(TokenSequence::offset).containsExactly(0, 2, 4, 0);
+        List<TokenSequence> limited = all(Sequences.limitTokens(s.iterator(), 3));
+        assertThat(limited).hasSize(2);
+        assertThat(limited.get(1).tokens()).containsExactly(9, 3);
+        assertThat(limited.get(1).minedLength()).isEqualTo(1);
+    }
+
+    @Test
     void budgetTruncatesAndShardsPartitionTheStream() {
         List<TokenSequence> limited = all(Sequences.limitTokens(docs(), 4));
         assertThat(limited.stream().mapToInt(TokenSequence::length).sum()).isEqualTo(4);
