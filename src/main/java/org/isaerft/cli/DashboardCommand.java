@@ -12,6 +12,9 @@ import picocli.CommandLine.Option;
             "per latent (examples coloured by activation, deciles, histogram, logit lens). Explanations, scores and adapter",
             "changes are shown when explanations.jsonl, scores.jsonl or change_summary.json sit beside the records."})
 public final class DashboardCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--records", required = true, paramLabel = "DIR", description = "Directory of latent records (output of `mine`).")
     Path records;
 
@@ -21,8 +24,10 @@ public final class DashboardCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Dashboard.Result r = Dashboard.build(records, out);
-        System.out.println("wrote " + out.resolve("index.html") + " and " + r.latentPages() + " latent pages (" + r.explanations()
+        var w = spec.commandLine().getOut();
+        w.println("wrote " + out.resolve("index.html") + " and " + r.latentPages() + " latent pages (" + r.explanations()
                 + " explanations, " + r.scores() + " scores, " + r.changes() + " adapter changes)");
+        w.flush();
         return 0;
     }
 }
