@@ -217,7 +217,7 @@ public final class SimulationScorer implements Scorer {
         return sb.toString();
     }
 
-    private record Lines(double[] values, int[] offsets) {}
+    record Lines(double[] values, int[] offsets) {}
 
     /** Reads "index TAB value" lines; every index 1..n must appear exactly once with a value 0..10. */
     static Lines parseLinesStrict(String text, int n) throws IllegalArgumentException {
