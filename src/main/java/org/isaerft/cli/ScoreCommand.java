@@ -27,6 +27,9 @@ import picocli.CommandLine.Option;
             "Writes scores.jsonl (one score per line; a killed run resumes) and summary.json (mean, bootstrap 95% CI,",
             "shuffled-explanation baseline, chance levels)."})
 public final class ScoreCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     /** The scorers. */
     public enum Kind { simulation, detection, fuzzing, embedding }
 
@@ -78,8 +81,12 @@ public final class ScoreCommand implements Callable<Integer> {
             case detection -> new DetectionScorer(llm(), p, seed);
             case fuzzing -> new FuzzingScorer(llm(), p, seed);
         };
-        ScoreSummary summary = ScoreRunner.run(s, recs, expl, out, new ScoreRunner.Options(seed, bootstrap, method), System.err::println);
-        System.out.println(Json.write(summary));
+        ScoreSummary summary = ScoreRunner.run(s, recs, expl, out, new ScoreRunner.Options(seed, bootstrap, method), m -> {
+                    spec.commandLine().getErr().println(m);
+                    spec.commandLine().getErr().flush();
+                });
+        spec.commandLine().getOut().println(Json.write(summary));
+        spec.commandLine().getOut().flush();
         return 0;
     }
 

@@ -82,6 +82,11 @@ public final class ScoreRunner {
         List<LatentId> ids = new ArrayList<>(expl.keySet());
         List<LatentRecord> scored = ids.stream().map(byId::get).toList();
 
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create output directory " + out + ": " + e, e);
+        }
         Path scoresFile = out.resolve(SCORES_FILE);
         Map<String, Score> done = readExisting(scoresFile);
         int reused = 0;
@@ -111,7 +116,7 @@ public final class ScoreRunner {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + scoresFile + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot append to " + scoresFile + ": " + e, e);
         }
         if (reused > 0) {
             log.accept("resumed: " + reused + " scores read from " + scoresFile);
