@@ -1,8 +1,6 @@
 package org.isaerft.cli;
 
-import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.isaerft.activations.LatentRecord;
@@ -11,7 +9,8 @@ import org.isaerft.llm.Prompts;
 import org.isaerft.score.DetectionScorer;
 import org.isaerft.score.EmbeddingScorer;
 import org.isaerft.score.FuzzingScorer;
-import org.isaerft.score.LangChainScoringLlm;
+import org.isaerft.llm.LlmConfig;
+import org.isaerft.score.LlmClientScoringLlm;
 import org.isaerft.score.ScoreRunner;
 import org.isaerft.score.ScoreSummary;
 import org.isaerft.score.Scorer;
@@ -58,14 +57,16 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "auto (log-probabilities, JSON answers if the provider returns none) | logprobs | json")
     SimulationScorer.Mode simulationMode;
 
-    @Option(names = "--base-url", description = "OpenAI-compatible API base URL, e.g. https://api.openai.com/v1 or http://localhost:8000/v1")
-    String baseUrl;
+    @Option(names = "--llm-config", description = "LLM config YAML (configs/llm/*.yaml); needed by simulation, detection, fuzzing")
+    Path llmConfig;
 
-    @Option(names = "--model", description = "model name for the OpenAI-compatible API")
-    String model;
+    @Option(names = "--llm-cache", description = "response cache directory (default: <out>/llm_cache); a rerun answers from it")
+    Path llmCache;
 
-    @Option(names = "--api-key-env", defaultValue = "OPENAI_API_KEY", description = "environment variable holding the API key (default ${DEFAULT-VALUE})")
-    String apiKeyEnv;
+    @Option(names = "--structured-output", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "ask OpenAI-compatible servers to enforce the simulator's JSON schema (response_format json_schema); "
+                    + "--no-structured-output for servers that reject it (answers are still parsed defensively)")
+    boolean structuredOutput;
 
     @Option(names = "--prompts", description = "prompts directory (default: the project's prompts/)")
     Path prompts;
@@ -81,25 +82,33 @@ public final class ScoreCommand implements Callable<Integer> {
             case detection -> new DetectionScorer(llm(), p, seed);
             case fuzzing -> new FuzzingScorer(llm(), p, seed);
         };
-        ScoreSummary summary = ScoreRunner.run(s, recs, expl, out, new ScoreRunner.Options(seed, bootstrap, method), m -> {
+        ScoreSummary summary;
+        try {
+            summary = ScoreRunner.run(s, recs, expl, out, new ScoreRunner.Options(seed, bootstrap, method), m -> {
                     spec.commandLine().getErr().println(m);
                     spec.commandLine().getErr().flush();
                 });
+        } finally {
+            if (llm != null) {
+                Json.writeFile(out.resolve("llm_summary.json"), llm.client().summary());
+            }
+        }
         spec.commandLine().getOut().println(Json.write(summary));
         spec.commandLine().getOut().flush();
         return 0;
     }
 
     private ScoringLlm llm() {
-        if (baseUrl == null || model == null) {
-            throw new IllegalArgumentException("the " + scorer + " scorer needs an LLM: give --base-url and --model");
+        if (llmConfig == null) {
+            throw new IllegalArgumentException("the " + scorer + " scorer needs an LLM: give --llm-config (e.g. configs/llm/openai-logprobs.yaml)");
         }
-        String key = System.getenv(apiKeyEnv);
-        if (key == null || key.isBlank()) {
-            throw new IllegalArgumentException("environment variable " + apiKeyEnv + " (from --api-key-env) is not set");
+        if (llm == null) {
+            LlmConfig cfg = LlmConfig.load(llmConfig);
+            llm = LlmClientScoringLlm.create(cfg, llmCache != null ? llmCache : out.resolve("llm_cache"), SimulationScorer.SCHEMA,
+                    structuredOutput, System::getenv);
         }
-        OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(baseUrl).apiKey(key).modelName(model)
-                .timeout(Duration.ofSeconds(120)).maxRetries(3).build();
-        return new LangChainScoringLlm(chat, "openai-compatible/" + model, true);
+        return llm;
     }
+
+    private LlmClientScoringLlm llm;
 }

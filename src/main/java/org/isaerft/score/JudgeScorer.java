@@ -9,6 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.isaerft.activations.LatentRecord;
 import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Message;
 import org.isaerft.llm.Prompt;
 import org.isaerft.llm.Prompts;
 
@@ -16,13 +17,12 @@ import org.isaerft.llm.Prompts;
  * The shared machinery of Delphi's detection and fuzzing scorers (Paulo et al. 2024): the held-out
  * items of a latent are shuffled with a seed (derived from the run seed and the latent, so the
  * shuffled-explanation baseline sees the very same items), sent to a judge LLM in batches of
- * {@value #BATCH} at temperature 0, and the judge answers a list of 0/1 per batch. Metrics:
+ * {@value #BATCH} (temperature 0 is the LLM config's default and should be kept), and the judge answers a list of 0/1 per batch. Metrics:
  * balanced accuracy (the headline value), accuracy, F1, precision, recall and, when every
  * answer came with log-probabilities, AUROC of P(1)/(P(0)+P(1)).
  */
 public abstract class JudgeScorer implements Scorer {
     public static final int BATCH = 5;
-    static final int TOP_LOGPROBS = 5;
     private static final Pattern LIST = Pattern.compile("\\[([^\\[\\]]*)]");
 
     private final ScoringLlm llm;
@@ -107,8 +107,7 @@ public abstract class JudgeScorer implements Scorer {
                     "n_examples", batch.size());
             ScoringLlm.Reply reply;
             try {
-                reply = llm.complete(new ScoringLlm.Request(prompt.renderSystem(vars), prompt.fewShot(), prompt.renderUser(vars),
-                        TOP_LOGPROBS, null, 0.0, 32 + 4 * batch.size()));
+                reply = llm.complete(Message.render(prompt, vars), null);
             } catch (ScoringLlm.CallFailed e) {
                 return Score.undefined(record.id(), ref, name(), new Score.Undefined(Score.Reason.LLM_ERROR,
                         "batch " + (start / BATCH) + ": " + e.getMessage()), null, null, pref, usage);
@@ -124,6 +123,7 @@ public abstract class JudgeScorer implements Scorer {
                 answer = parseAnswer(reply.text(), batch.size());
             }
             if (answer == null) {
+                llm.parseFailure();
                 return Score.undefined(record.id(), ref, name(), new Score.Undefined(Score.Reason.UNPARSEABLE_ANSWER,
                         "batch " + (start / BATCH) + ": expected a list of " + batch.size() + " values 0/1; answer starts: "
                                 + SimulationScorer.snippet(reply.text())), null, null, pref, usage);

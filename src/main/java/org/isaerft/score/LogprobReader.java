@@ -2,6 +2,7 @@ package org.isaerft.score;
 
 import java.util.List;
 import java.util.Optional;
+import org.isaerft.llm.TokenLogprobs;
 
 /**
  * Reads a distribution over small integer answers ("0".."10", or "0"/"1") at a character position
@@ -14,11 +15,11 @@ import java.util.Optional;
  * over the candidates that parse to an allowed value, as in Bills et al. (2023).
  */
 public final class LogprobReader {
-    private final List<ScoringLlm.TokenLogprob> tokens;
+    private final List<TokenLogprobs> tokens;
     private final int[] starts;
     private final String text;
 
-    public LogprobReader(List<ScoringLlm.TokenLogprob> tokens) {
+    public LogprobReader(List<TokenLogprobs> tokens) {
         this.tokens = List.copyOf(tokens);
         this.starts = new int[tokens.size()];
         StringBuilder sb = new StringBuilder();
@@ -43,14 +44,14 @@ public final class LogprobReader {
         if (t < 0) {
             return Optional.empty();
         }
-        ScoringLlm.TokenLogprob tok = tokens.get(t);
+        TokenLogprobs tok = tokens.get(t);
         String prefix = tok.token().substring(0, offset - starts[t]);
         double[] p = new double[maxValue + 1];
         double total = 0;
-        List<ScoringLlm.Alternative> alts = tok.top().isEmpty()
-                ? List.of(new ScoringLlm.Alternative(tok.token(), tok.logprob()))
+        List<TokenLogprobs.Alternative> alts = tok.top().isEmpty()
+                ? List.of(new TokenLogprobs.Alternative(tok.token(), tok.logprob()))
                 : tok.top();
-        for (ScoringLlm.Alternative a : alts) {
+        for (TokenLogprobs.Alternative a : alts) {
             if (a.token() == null || !a.token().startsWith(prefix) || !Double.isFinite(a.logprob())) {
                 continue;
             }

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.isaerft.activations.LatentRecord;
 import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Message;
 import org.isaerft.llm.Prompt;
 import org.isaerft.llm.Prompts;
 import org.isaerft.util.Json;
@@ -23,7 +24,7 @@ import org.isaerft.util.Json;
  * and an example's tokens and predicts each token's activation on a 0–10 scale. Where the
  * provider returns top log-probabilities, the prediction at each token is the expected value
  * Σ v·p(v) over the answers "0".."10"; where it does not, the simulator answers a structured
- * JSON list of integers. The score is the Pearson correlation between predictions and true
+ * JSON list of integers (schema {@link #SCHEMA}). The score is the Pearson correlation between predictions and true
  * activations pooled over all tokens of the held-out top and random examples (not averaged per
  * example; that mean is reported as the metric {@code pearson_mean_per_example} for comparison).
  */
@@ -31,8 +32,7 @@ public final class SimulationScorer implements Scorer {
     public static final String NAME = "simulation";
     public static final String PROMPT_LOGPROBS = "score/simulation";
     public static final String PROMPT_JSON = "score/simulation-json";
-    static final int TOP_LOGPROBS = 15;
-    static final int MAX_VALUE = 10;
+        static final int MAX_VALUE = 10;
     private static final Pattern LINE = Pattern.compile("(?m)^[ \\t]*(\\d+)(?:[ \\t]*[:=,][ \\t]*|[ \\t]+)(\\d+)[ \\t]*\\r?$");
 
     /** How predictions are read. */
@@ -79,7 +79,7 @@ public final class SimulationScorer implements Scorer {
         Score.ExplanationRef ref = Score.ExplanationRef.of(explanation);
         List<HeldOut> examples = HeldOut.of(record, true, false, true).stream()
                 .filter(h -> h.example().tokens().size() > 0).toList();
-        boolean json = mode == Mode.JSON || (mode == Mode.AUTO && logprobsUnavailable);
+        boolean json = mode == Mode.JSON || (mode == Mode.AUTO && (logprobsUnavailable || !llm.returnsLogprobs()));
         Prompt used = json ? jsonPrompt : linePrompt;
         if (examples.isEmpty()) {
             return Score.undefined(record.id(), ref, NAME, new Score.Undefined(Score.Reason.NO_EXAMPLES,
@@ -103,6 +103,7 @@ public final class SimulationScorer implements Scorer {
                 return Score.undefined(record.id(), ref, NAME, new Score.Undefined(Score.Reason.LLM_ERROR, h.ref() + ": " + e.getMessage()),
                         null, details, Score.PromptRef.of(used), usage);
             } catch (UnparseableAnswer e) {
+                llm.parseFailure();
                 return Score.undefined(record.id(), ref, NAME, new Score.Undefined(Score.Reason.UNPARSEABLE_ANSWER,
                         h.ref() + ": " + e.getMessage()), null, details, Score.PromptRef.of(json ? jsonPrompt : linePrompt),
                         usage.plus(e.usage));
@@ -178,9 +179,11 @@ public final class SimulationScorer implements Scorer {
     private Prediction predict(String explanation, List<String> tokens, boolean json) throws UnparseableAnswer {
         Prompt prompt = json ? jsonPrompt : linePrompt;
         Map<String, Object> vars = Map.of("explanation", explanation, "tokens", tokenListing(tokens), "n_tokens", tokens.size());
-        ScoringLlm.Request req = new ScoringLlm.Request(prompt.renderSystem(vars), prompt.fewShot(), prompt.renderUser(vars),
-                json ? 0 : TOP_LOGPROBS, json ? schema() : null, 0.0, 16 + 8 * tokens.size());
-        ScoringLlm.Reply reply = llm.complete(req);
+        ScoringLlm.Reply reply = llm.complete(Message.render(prompt, vars), json ? SCHEMA : null);
+        if (reply.truncated()) {
+            throw new UnparseableAnswer("the answer was cut off at the output-token limit (" + tokens.size()
+                    + " tokens to rate; raise max_tokens in the LLM config)", reply.usage());
+        }
         if (json) {
             return new Prediction(parseJson(reply.text(), tokens.size(), reply.usage()), 0, false, reply.usage());
         }
@@ -311,7 +314,10 @@ public final class SimulationScorer implements Scorer {
         }
     }
 
-    static JsonSchema schema() {
+    /** The structured answer: {@code {"activations": [int, …]}}. */
+    public static final JsonSchema SCHEMA = schema();
+
+    private static JsonSchema schema() {
         return JsonSchema.builder()
                 .name("simulated_activations")
                 .rootElement(JsonObjectSchema.builder()

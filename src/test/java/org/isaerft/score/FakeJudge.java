@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.langchain4j.model.chat.request.json.JsonSchema;
 import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Message;
+import org.isaerft.llm.TokenLogprobs;
 
 /**
  * A deterministic judge: reads the explanation and the "Example i: …" lines of each request and
@@ -18,7 +21,8 @@ final class FakeJudge implements ScoringLlm {
     private static final Pattern EXAMPLE = Pattern.compile("(?m)^Example (\\d+): (.*)$");
     private final BiFunction<String, String, Double> rule;
     private final boolean logprobs;
-    final List<Request> requests = new ArrayList<>();
+    /** The user message of every request, in order. */
+    final List<String> requests = new ArrayList<>();
 
     FakeJudge(BiFunction<String, String, Double> rule, boolean logprobs) {
         this.rule = rule;
@@ -31,16 +35,22 @@ final class FakeJudge implements ScoringLlm {
     }
 
     @Override
-    public Reply complete(Request request) {
-        requests.add(request);
-        Matcher em = EXPL.matcher(request.user());
+    public boolean returnsLogprobs() {
+        return logprobs;
+    }
+
+    @Override
+    public Reply complete(List<Message> messages, JsonSchema schema) {
+        String user = messages.get(messages.size() - 1).text();
+        requests.add(user);
+        Matcher em = EXPL.matcher(user);
         if (!em.find()) {
             throw new IllegalStateException("no explanation in the request");
         }
         String explanation = em.group(1).strip();
-        Matcher m = EXAMPLE.matcher(request.user());
-        List<TokenLogprob> toks = new ArrayList<>();
-        toks.add(new TokenLogprob("[", 0, List.of(new Alternative("[", 0))));
+        Matcher m = EXAMPLE.matcher(user);
+        List<TokenLogprobs> toks = new ArrayList<>();
+        toks.add(new TokenLogprobs("[", 0, List.of(new TokenLogprobs.Alternative("[", 0))));
         StringBuilder text = new StringBuilder("[");
         int i = 0;
         while (m.find()) {
@@ -48,16 +58,16 @@ final class FakeJudge implements ScoringLlm {
             String sp = i == 0 ? "" : " ";
             String digit = p1 >= 0.5 ? "1" : "0";
             if (i > 0) {
-                toks.add(new TokenLogprob(",", 0, List.of(new Alternative(",", 0))));
+                toks.add(new TokenLogprobs(",", 0, List.of(new TokenLogprobs.Alternative(",", 0))));
                 text.append(',');
             }
-            toks.add(new TokenLogprob(sp + digit, Math.log(digit.equals("1") ? p1 : 1 - p1),
-                    List.of(new Alternative(sp + "1", Math.log(p1)), new Alternative(sp + "0", Math.log(1 - p1)))));
+            toks.add(new TokenLogprobs(sp + digit, Math.log(digit.equals("1") ? p1 : 1 - p1),
+                    List.of(new TokenLogprobs.Alternative(sp + "1", Math.log(p1)), new TokenLogprobs.Alternative(sp + "0", Math.log(1 - p1)))));
             text.append(sp).append(digit);
             i++;
         }
-        toks.add(new TokenLogprob("]", 0, List.of(new Alternative("]", 0))));
+        toks.add(new TokenLogprobs("]", 0, List.of(new TokenLogprobs.Alternative("]", 0))));
         text.append(']');
-        return new Reply(text.toString(), logprobs ? toks : null, new Explanation.Usage(50, 5, 0.001));
+        return new Reply(text.toString(), logprobs ? toks : null, new Explanation.Usage(50, 5, 0.001), false);
     }
 }

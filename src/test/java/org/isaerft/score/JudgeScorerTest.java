@@ -41,10 +41,9 @@ class JudgeScorerTest {
         Score s = scorer.score(scripted(), TestRecords.explanation(id, "phonetic alphabet"));
         // 8 items in batches of 5 + 3; the explain-split "india nine" never appears
         assertThat(judge.requests).hasSize(2);
-        assertThat(judge.requests.get(0).user()).contains("Example 5:").doesNotContain("Example 6:");
-        assertThat(judge.requests.get(1).user()).contains("Example 3:").doesNotContain("Example 4:");
-        assertThat(String.join("", judge.requests.stream().map(ScoringLlm.Request::user).toList())).doesNotContain("india");
-        assertThat(judge.requests.get(0).temperature()).isEqualTo(0.0);
+        assertThat(judge.requests.get(0)).contains("Example 5:").doesNotContain("Example 6:");
+        assertThat(judge.requests.get(1)).contains("Example 3:").doesNotContain("Example 4:");
+        assertThat(String.join("", judge.requests)).doesNotContain("india");
         // answers: A,B -> 1; C,D -> 0; E -> 1; F,G,H -> 0  =>  TP 2, FN 2, FP 1, TN 3
         // balanced accuracy = (2/4 + 3/4) / 2 = 0.625; F1 = 4 / (4 + 1 + 2) = 0.571429; accuracy = 5/8
         assertThat(s.value()).isCloseTo(0.625, within(1e-12));
@@ -71,10 +70,10 @@ class JudgeScorerTest {
         FakeJudge b = new FakeJudge((expl, text) -> 0.1, false);
         new DetectionScorer(a, TestRecords.prompts(), 5).score(scripted(), TestRecords.explanation(id, "one thing"));
         new DetectionScorer(b, TestRecords.prompts(), 5).score(scripted(), TestRecords.explanation(TestRecords.id(9), "other thing"));
-        assertThat(a.requests.get(0).user().replace("one thing", "X")).isEqualTo(b.requests.get(0).user().replace("other thing", "X"));
+        assertThat(a.requests.get(0).replace("one thing", "X")).isEqualTo(b.requests.get(0).replace("other thing", "X"));
         FakeJudge c = new FakeJudge((expl, text) -> 0.1, false);
         new DetectionScorer(c, TestRecords.prompts(), 6).score(scripted(), TestRecords.explanation(id, "one thing"));
-        assertThat(c.requests.get(0).user()).isNotEqualTo(a.requests.get(0).user());
+        assertThat(c.requests.get(0)).isNotEqualTo(a.requests.get(0));
     }
 
     @Test
@@ -86,8 +85,13 @@ class JudgeScorerTest {
             }
 
             @Override
-            public Reply complete(Request request) {
-                return new Reply("Examples 1 and 3 look right to me.", null, null);
+            public boolean returnsLogprobs() {
+                return false;
+            }
+
+            @Override
+            public Reply complete(List<org.isaerft.llm.Message> messages, dev.langchain4j.model.chat.request.json.JsonSchema schema) {
+                return new Reply("Examples 1 and 3 look right to me.", null, null, false);
             }
         };
         Score s = new DetectionScorer(chatty, TestRecords.prompts(), 1).score(scripted(), TestRecords.explanation(id, "x"));
@@ -150,7 +154,7 @@ class JudgeScorerTest {
         assertThat(s.metrics().get("f1")).isEqualTo(1.0);
         assertThat(s.metrics().get("auroc")).isEqualTo(1.0);
         assertThat(s.prompt().id()).isEqualTo("score/fuzzing");
-        assertThat(judge.requests.get(0).user()).contains("<< dog>>");
+        assertThat(judge.requests.get(0)).contains("<< dog>>");
     }
 
     @Test

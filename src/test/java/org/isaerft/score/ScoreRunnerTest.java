@@ -128,8 +128,13 @@ class ScoreRunnerTest {
             }
 
             @Override
-            public Reply complete(Request request) {
-                String u = request.user();
+            public boolean returnsLogprobs() {
+                return false;
+            }
+
+            @Override
+            public Reply complete(List<org.isaerft.llm.Message> messages, dev.langchain4j.model.chat.request.json.JsonSchema schema) {
+                String u = messages.get(messages.size() - 1).text();
                 String word = u.substring(u.indexOf("mentions of ") + 12, u.indexOf('\n', u.indexOf("mentions of ")));
                 List<Integer> vals = new ArrayList<>();
                 for (String line : u.substring(u.indexOf("line break inside a token):\n") + 28).split("\n")) {
@@ -138,7 +143,7 @@ class ScoreRunnerTest {
                     }
                     vals.add(line.contains(word) ? 10 : 0);
                 }
-                return new Reply("{\"activations\": " + vals + "}", null, null);
+                return new Reply("{\"activations\": " + vals + "}", null, null, false);
             }
         };
         ScoreSummary s = ScoreRunner.run(new SimulationScorer(sim, TestRecords.prompts(), SimulationScorer.Mode.JSON), records(),

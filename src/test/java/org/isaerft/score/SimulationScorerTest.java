@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.util.ArrayList;
 import java.util.List;
 import mockwebserver3.MockResponse;
@@ -16,6 +15,8 @@ import org.isaerft.activations.Example;
 import org.isaerft.activations.LatentId;
 import org.isaerft.activations.LatentRecord;
 import org.isaerft.explain.Explanation;
+import org.isaerft.llm.LlmConfig;
+import org.isaerft.llm.Provider;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,10 +38,14 @@ class SimulationScorerTest {
         server.close();
     }
 
-    private ScoringLlm llm() {
-        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.url("/v1").toString()).apiKey("test").modelName("sim")
-                .maxRetries(0).build();
-        return new LangChainScoringLlm(model, "openai/sim", true);
+    /** The real LLM layer (no cache, no retries) against the mock server. */
+    private LlmClientScoringLlm llm(boolean logprobs) {
+        LlmConfig.Builder b = LlmConfig.builder(Provider.OPENAI, "sim").baseUrl(server.url("/v1").toString()).maxRetries(0)
+                .maxTokens(256);
+        if (logprobs) {
+            b.logprobs(true).topLogprobs(15);
+        }
+        return LlmClientScoringLlm.create(b.build(), null, SimulationScorer.SCHEMA, true, k -> null);
     }
 
     /** A held-out top example (dog), a held-out random example, and an explain-split example that must never be sent. */
@@ -136,7 +141,7 @@ class SimulationScorerTest {
         enqueue(completion(text(a1), a1));
         enqueue(completion(text(a2), a2));
 
-        SimulationScorer scorer = new SimulationScorer(llm(), TestRecords.prompts(), SimulationScorer.Mode.AUTO);
+        SimulationScorer scorer = new SimulationScorer(llm(true), TestRecords.prompts(), SimulationScorer.Mode.AUTO);
         Score s = scorer.score(record(), TestRecords.explanation(id, "mentions of dogs"));
 
         assertThat(server.getRequestCount()).isEqualTo(2); // the explain-split example is never sent
@@ -145,6 +150,7 @@ class SimulationScorerTest {
         assertThat(body.get("logprobs").asBoolean()).isTrue();
         assertThat(body.get("top_logprobs").asInt()).isEqualTo(15);
         assertThat(body.get("temperature").asDouble()).isEqualTo(0.0);
+        assertThat(body.has("response_format")).isFalse();
         String user = body.get("messages").get(body.get("messages").size() - 1).get("content").asText();
         assertThat(user).contains("mentions of dogs").contains("1\tThe\n2\t dog\n3\t barked\n4\t.");
         assertThat(server.takeRequest().getBody().utf8()).contains("2\\t tree").doesNotContain("puppy");
@@ -174,11 +180,11 @@ class SimulationScorerTest {
 
     @Test
     void jsonFallbackWhenTheProviderReturnsNoLogprobs() throws Exception {
-        // first reply has no logprobs: AUTO switches to structured JSON answers and asks again
+        // logprobs were asked for, but the first reply has none: AUTO switches to structured JSON answers and asks again
         enqueue(completion("1\t0\n2\t8\n3\t3\n4\t0", null));
         enqueue(completion("```json\n{\"activations\": [0, 8, 3, 0]}\n```", null));
         enqueue(completion("{\"activations\": [1, 0]}", null));
-        SimulationScorer scorer = new SimulationScorer(llm(), TestRecords.prompts(), SimulationScorer.Mode.AUTO);
+        SimulationScorer scorer = new SimulationScorer(llm(true), TestRecords.prompts(), SimulationScorer.Mode.AUTO);
         Score s = scorer.score(record(), TestRecords.explanation(id, "mentions of dogs"));
 
         assertThat(server.getRequestCount()).isEqualTo(3);
@@ -205,7 +211,7 @@ class SimulationScorerTest {
     @Test
     void unparseableAnswerIsATypedFailureNotAScore() {
         enqueue(completion("I think the neuron fires on dogs.", null));
-        SimulationScorer scorer = new SimulationScorer(llm(), TestRecords.prompts(), SimulationScorer.Mode.JSON);
+        SimulationScorer scorer = new SimulationScorer(llm(false), TestRecords.prompts(), SimulationScorer.Mode.JSON);
         Score s = scorer.score(record(), TestRecords.explanation(id, "mentions of dogs"));
         assertThat(s.isDefined()).isFalse();
         assertThat(s.undefined().reason()).isEqualTo(Score.Reason.UNPARSEABLE_ANSWER);
@@ -221,7 +227,7 @@ class SimulationScorerTest {
     void constantPredictionIsUndefined() {
         enqueue(completion("{\"activations\": [2, 2, 2, 2]}", null));
         enqueue(completion("{\"activations\": [2, 2]}", null));
-        SimulationScorer scorer = new SimulationScorer(llm(), TestRecords.prompts(), SimulationScorer.Mode.JSON);
+        SimulationScorer scorer = new SimulationScorer(llm(false), TestRecords.prompts(), SimulationScorer.Mode.JSON);
         Score s = scorer.score(record(), TestRecords.explanation(id, "mentions of dogs"));
         assertThat(s.value()).isNull();
         assertThat(s.undefined().reason()).isEqualTo(Score.Reason.CONSTANT_PREDICTION);
@@ -231,7 +237,7 @@ class SimulationScorerTest {
     @Test
     void serverErrorIsAnLlmErrorScore() {
         server.enqueue(new MockResponse.Builder().code(400).body("{\"error\":{\"message\":\"bad request\"}}").build());
-        SimulationScorer scorer = new SimulationScorer(llm(), TestRecords.prompts(), SimulationScorer.Mode.JSON);
+        SimulationScorer scorer = new SimulationScorer(llm(false), TestRecords.prompts(), SimulationScorer.Mode.JSON);
         Score s = scorer.score(record(), TestRecords.explanation(id, "mentions of dogs"));
         assertThat(s.undefined().reason()).isEqualTo(Score.Reason.LLM_ERROR);
     }
