@@ -68,6 +68,9 @@ public final class ScoreCommand implements Callable<Integer> {
                     + "--no-structured-output for servers that reject it (answers are still parsed defensively)")
     boolean structuredOutput;
 
+    @Option(names = "--concurrency", description = "latents scored at once (default: the LLM config's concurrency; 1 for embedding)")
+    Integer concurrency;
+
     @Option(names = "--prompts", description = "prompts directory (default: the project's prompts/)")
     Path prompts;
 
@@ -84,7 +87,8 @@ public final class ScoreCommand implements Callable<Integer> {
         };
         ScoreSummary summary;
         try {
-            summary = ScoreRunner.run(s, recs, expl, out, new ScoreRunner.Options(seed, bootstrap, method), m -> {
+            summary = ScoreRunner.run(s, recs, expl, out, new ScoreRunner.Options(seed, bootstrap, method,
+                    concurrency != null ? concurrency : llm != null ? llm.client().config().concurrency() : 1), m -> {
                     spec.commandLine().getErr().println(m);
                     spec.commandLine().getErr().flush();
                 });

@@ -15,6 +15,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.isaerft.activations.LatentId;
@@ -38,12 +43,21 @@ public final class ScoreRunner {
      * @param seed               seeds batch shuffles, the derangement and the bootstrap
      * @param bootstrapResamples resamples for the 95% CI
      * @param method             explanation method to score (null: the file must hold exactly one)
+     * @param concurrency        latents scored at once (LLM scorers: match the LLM config's concurrency)
      */
-    public record Options(long seed, int bootstrapResamples, String method) {
+    public record Options(long seed, int bootstrapResamples, String method, int concurrency) {
         public Options {
             if (bootstrapResamples < 1) {
                 throw new IllegalArgumentException("bootstrap resamples must be >= 1, found " + bootstrapResamples);
             }
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency must be >= 1, found " + concurrency);
+            }
+        }
+
+        /** One latent at a time. */
+        public Options(long seed, int bootstrapResamples, String method) {
+            this(seed, bootstrapResamples, method, 1);
         }
     }
 
@@ -89,40 +103,72 @@ public final class ScoreRunner {
         }
         Path scoresFile = out.resolve(SCORES_FILE);
         Map<String, Score> done = readExisting(scoresFile);
-        int reused = 0;
-        Map<String, Score> results = new LinkedHashMap<>();
         int[] perm = ids.size() >= 2 ? ScoreMath.derangement(ids.size(), ScoreMath.seedFor(opts.seed(), "shuffle|" + method)) : null;
-        try (FileChannel ch = FileChannel.open(scoresFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            for (int i = 0; i < ids.size(); i++) {
-                LatentRecord r = byId.get(ids.get(i));
-                List<Explanation> todo = new ArrayList<>();
-                todo.add(expl.get(ids.get(i)));
-                if (perm != null) {
-                    todo.add(expl.get(ids.get(perm[i])));
+        // every (latent, explanation) pair in a fixed order: own explanation, then the deranged one
+        List<String> keys = new ArrayList<>();
+        List<Callable<Score>> todo = new ArrayList<>();
+        Map<String, Score> results = new java.util.concurrent.ConcurrentHashMap<>();
+        int reused = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            LatentRecord r = byId.get(ids.get(i));
+            List<Explanation> pair = new ArrayList<>();
+            pair.add(expl.get(ids.get(i)));
+            if (perm != null) {
+                pair.add(expl.get(ids.get(perm[i])));
+            }
+            for (Explanation e : pair) {
+                String key = key(scorer.name(), r.id(), Score.ExplanationRef.of(e));
+                keys.add(key);
+                Score prev = done.get(key);
+                if (prev != null && !(prev.undefined() != null && prev.undefined().reason() == Score.Reason.LLM_ERROR)) {
+                    results.put(key, prev);
+                    reused++;
+                } else {
+                    todo.add(() -> scorer.score(r, e));
                 }
-                for (Explanation e : todo) {
-                    String key = key(scorer.name(), r.id(), Score.ExplanationRef.of(e));
-                    Score prev = done.get(key);
-                    if (prev != null && !(prev.undefined() != null && prev.undefined().reason() == Score.Reason.LLM_ERROR)) {
-                        results.put(key, prev);
-                        reused++;
-                        continue;
+            }
+        }
+        if (reused > 0) {
+            log.accept("resuming: " + reused + " scores read from " + scoresFile + ", " + todo.size() + " to do");
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(opts.concurrency(), Math.max(1, todo.size())));
+        try (FileChannel ch = FileChannel.open(scoresFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            List<Future<Score>> futures = new ArrayList<>();
+            for (Callable<Score> task : todo) {
+                futures.add(pool.submit(() -> {
+                    Score s = task.call();
+                    synchronized (ch) {
+                        append(ch, s);
                     }
-                    Score s = scorer.score(r, e);
-                    append(ch, s);
-                    results.put(key, s);
-                    log.accept(String.format("%s %s [%s]: %s", scorer.name(), r.id(), s.baseline(),
+                    results.put(key(s.scorer(), s.latent(), s.explanation()), s);
+                    log.accept(String.format("%s %s [%s]: %s", scorer.name(), s.latent(), s.baseline(),
                             s.isDefined() ? String.format("%.4f", s.value()) : "undefined (" + s.undefined().reason().code() + ")"));
+                    return s;
+                }));
+            }
+            for (Future<Score> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    pool.shutdownNow(); // e.g. the LLM budget is spent: stop; finished scores are on disk
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IllegalStateException("scoring failed: " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    pool.shutdownNow();
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while scoring", e);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + scoresFile + ": " + e, e);
+        } finally {
+            pool.shutdownNow();
         }
-        if (reused > 0) {
-            log.accept("resumed: " + reused + " scores read from " + scoresFile);
-        }
-        List<Score> real = results.values().stream().filter(s -> s.baseline().equals(Score.BASELINE_NONE)).toList();
-        List<Score> shuffled = results.values().stream().filter(s -> s.baseline().equals(Score.BASELINE_SHUFFLED)).toList();
+        List<Score> ordered = keys.stream().map(results::get).toList();
+        List<Score> real = ordered.stream().filter(s -> s.baseline().equals(Score.BASELINE_NONE)).toList();
+        List<Score> shuffled = ordered.stream().filter(s -> s.baseline().equals(Score.BASELINE_SHUFFLED)).toList();
         ScoreSummary summary = summarize(scorer, method, scored, real, perm == null ? null : shuffled, opts);
         Json.writeFile(out.resolve(SUMMARY_FILE), summary);
         return summary;

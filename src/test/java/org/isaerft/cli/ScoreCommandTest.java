@@ -76,4 +76,79 @@ class ScoreCommandTest {
         assertThat(rc2).isEqualTo(1);
         assertThat(err.toString()).contains("needs an LLM");
     }
+
+    @Test
+    void detectionThroughTheLlmLayerAgainstAMockServer(@TempDir Path dir) throws Exception {
+        LatentId dogs = new LatentId("blocks.6.hook_resid_pre", 11);
+        LatentId money = new LatentId("blocks.6.hook_resid_pre", 12);
+        List<String> dogTexts = List.of("my puppy chewed the sofa", "the dog barked at the mailman", "we adopted two puppies today");
+        List<String> moneyTexts = List.of("the bank raised interest rates", "new rules for financial markets", "tax law passed on friday");
+        Path recs = Files.createDirectories(dir.resolve("latents"));
+        Json.writeFile(recs.resolve(dogs.fileSafe() + ".json"), record(dogs, dogTexts, moneyTexts));
+        Json.writeFile(recs.resolve(money.fileSafe() + ".json"), record(money, moneyTexts, dogTexts));
+        Path expl = dir.resolve("explanations.jsonl");
+        Files.writeString(expl, Json.line(Explanation.of(dogs, "dogs and puppies", "human", null, null, null, List.of(), null))
+                + "\n" + Json.line(Explanation.of(money, "banks, financial rules and taxes", "human", null, null, null, List.of(), null)) + "\n");
+        // a judge server: answers 1 for an example containing the first 3 letters of a (4+ letter) word of the explanation
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (mockwebserver3.MockWebServer server = new mockwebserver3.MockWebServer()) {
+            server.setDispatcher(new mockwebserver3.Dispatcher() {
+                @Override
+                public mockwebserver3.MockResponse dispatch(mockwebserver3.RecordedRequest request) {
+                    calls.incrementAndGet();
+                    try {
+                        var body = Json.MAPPER.readTree(request.getBody().utf8());
+                        var msgs = body.get("messages");
+                        String user = msgs.get(msgs.size() - 1).get("content").asText();
+                        String explanation = user.substring(user.indexOf("Feature explanation: ") + 21, user.indexOf('\n'));
+                        List<String> answers = new ArrayList<>();
+                        for (String line : user.split("\n")) {
+                            if (line.startsWith("Example ")) {
+                                boolean hit = false;
+                                for (String w : explanation.split(" ")) {
+                                    hit |= w.length() > 3 && line.contains(w.substring(0, 3));
+                                }
+                                answers.add(hit ? "1" : "0");
+                            }
+                        }
+                        String content = "[" + String.join(", ", answers) + "]";
+                        String json = "{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"judge\",\"choices\":[{\"index\":0,"
+                                + "\"message\":{\"role\":\"assistant\",\"content\":" + Json.line(content) + "},\"finish_reason\":\"stop\"}],"
+                                + "\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":9,\"total_tokens\":129}}";
+                        return new mockwebserver3.MockResponse.Builder().code(200).addHeader("Content-Type", "application/json").body(json).build();
+                    } catch (Exception e) {
+                        return new mockwebserver3.MockResponse.Builder().code(500).body(e.toString()).build();
+                    }
+                }
+            });
+            server.start();
+            Path cfg = dir.resolve("llm.yaml");
+            Files.writeString(cfg, "schema_version: 1\nprovider: openai\nmodel: judge\nbase_url: " + server.url("/v1")
+                    + "\nmax_retries: 0\nconcurrency: 2\nprice_input_per_1m: 1.0\nprice_output_per_1m: 2.0\n");
+            StringWriter err = new StringWriter();
+            var cl = Main.commandLine();
+            cl.setErr(new PrintWriter(err));
+            cl.setOut(new PrintWriter(new StringWriter()));
+            String[] args = {"score", "--records", recs.toString(), "--explanations", expl.toString(), "--scorer", "detection",
+                "--llm-config", cfg.toString(), "--out", dir.resolve("out").toString()};
+            assertThat(cl.execute(args)).as(err.toString()).isZero();
+            ScoreSummary s = Json.readFile(dir.resolve("out/summary.json"), ScoreSummary.class);
+            assertThat(s.explanations().mean()).isEqualTo(1.0);
+            assertThat(s.shuffled().mean()).isEqualTo(0.0); // the swapped explanation names exactly the negatives
+            assertThat(s.prompts()).singleElement().satisfies(p -> assertThat(p.id()).isEqualTo("score/detection"));
+            // 2 latents x (own + shuffled) x 2 batches (6 items -> 5 + 1)
+            assertThat(calls.get()).isEqualTo(8);
+            assertThat(s.usage().inputTokens()).isEqualTo(8 * 120);
+            var llmSummary = Json.MAPPER.readTree(dir.resolve("out/llm_summary.json").toFile());
+            assertThat(llmSummary.get("requests").asLong()).isEqualTo(8);
+
+            // a rerun into a fresh output dir with the same cache asks the server nothing
+            String[] again = {"score", "--records", recs.toString(), "--explanations", expl.toString(), "--scorer", "detection",
+                "--llm-config", cfg.toString(), "--llm-cache", dir.resolve("out/llm_cache").toString(), "--out",
+                dir.resolve("out-again").toString()};
+            assertThat(cl.execute(again)).as(err.toString()).isZero();
+            assertThat(calls.get()).isEqualTo(8);
+            assertThat(Json.readFile(dir.resolve("out-again/summary.json"), ScoreSummary.class).explanations().mean()).isEqualTo(1.0);
+        }
+    }
 }

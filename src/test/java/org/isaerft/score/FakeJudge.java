@@ -22,7 +22,7 @@ final class FakeJudge implements ScoringLlm {
     private final BiFunction<String, String, Double> rule;
     private final boolean logprobs;
     /** The user message of every request, in order. */
-    final List<String> requests = new ArrayList<>();
+    final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
 
     FakeJudge(BiFunction<String, String, Double> rule, boolean logprobs) {
         this.rule = rule;

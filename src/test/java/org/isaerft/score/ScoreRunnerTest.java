@@ -93,6 +93,17 @@ class ScoreRunnerTest {
     }
 
     @Test
+    void concurrentRunGivesTheSameSummaryAndFileOrderIndependentResults(@TempDir Path a, @TempDir Path b) throws Exception {
+        ScoreSummary seq = ScoreRunner.run(new DetectionScorer(keywordJudge(), TestRecords.prompts(), 8), records(), explanations(), a,
+                new ScoreRunner.Options(8, 300, null, 1), m -> {});
+        ScoreSummary par = ScoreRunner.run(new DetectionScorer(keywordJudge(), TestRecords.prompts(), 8), records(), explanations(), b,
+                new ScoreRunner.Options(8, 300, null, 4), m -> {});
+        assertThat(par.explanations()).isEqualTo(seq.explanations());
+        assertThat(par.shuffled()).isEqualTo(seq.shuffled());
+        assertThat(Files.readAllLines(b.resolve("scores.jsonl"))).hasSize(12);
+    }
+
+    @Test
     void killedRunResumesAfterATornLineAndRetriesLlmErrors(@TempDir Path out) throws Exception {
         ScoreRunner.run(new DetectionScorer(keywordJudge(), TestRecords.prompts(), 3), records(), explanations(), out,
                 new ScoreRunner.Options(3, 100, null), m -> {});
