@@ -108,6 +108,10 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         if (llm == null) {
             LlmConfig cfg = LlmConfig.load(llmConfig);
+            if (cfg.temperature() != 0.0) {
+                spec.commandLine().getErr().println("warning: " + llmConfig + " sets temperature " + cfg.temperature()
+                        + "; the scorers are defined at temperature 0 (Bills et al., Delphi), so scores will not be comparable");
+            }
             llm = LlmClientScoringLlm.create(cfg, llmCache != null ? llmCache : out.resolve("llm_cache"), SimulationScorer.SCHEMA,
                     structuredOutput, System::getenv);
         }
