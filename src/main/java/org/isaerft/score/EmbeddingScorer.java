@@ -19,16 +19,31 @@ import org.isaerft.explain.Explanation;
  */
 public final class EmbeddingScorer implements Scorer {
     public static final String NAME = "embedding";
-    private final EmbeddingModel model;
+    private final java.util.function.Supplier<EmbeddingModel> factory;
+    private volatile EmbeddingModel model;
     private final Map<String, float[]> cache = new ConcurrentHashMap<>();
 
-    /** With the in-process all-MiniLM-L6-v2 model. */
+    /** With the in-process all-MiniLM-L6-v2 model, loaded at the first embedding (a fully resumed run never loads it). */
     public EmbeddingScorer() {
-        this(new AllMiniLmL6V2EmbeddingModel());
+        this.factory = AllMiniLmL6V2EmbeddingModel::new;
     }
 
     public EmbeddingScorer(EmbeddingModel model) {
+        this.factory = () -> model;
         this.model = model;
+    }
+
+    private EmbeddingModel model() {
+        EmbeddingModel m = model;
+        if (m == null) {
+            synchronized (this) {
+                if (model == null) {
+                    model = factory.get();
+                }
+                m = model;
+            }
+        }
+        return m;
     }
 
     @Override
@@ -86,7 +101,7 @@ public final class EmbeddingScorer implements Scorer {
     private float[] embed(String text) {
         // an empty text has no embedding; a single space embeds as "nothing"
         String key = text.isBlank() ? " " : text;
-        return cache.computeIfAbsent(key, t -> model.embed(t).content().vector());
+        return cache.computeIfAbsent(key, t -> model().embed(t).content().vector());
     }
 
     static double cosine(float[] a, float[] b) {
