@@ -20,20 +20,23 @@ import org.isaerft.explain.Explanation;
 public final class EmbeddingScorer implements Scorer {
     public static final String NAME = "embedding";
     private final java.util.function.Supplier<EmbeddingModel> factory;
+    private final String modelName;
     private volatile EmbeddingModel model;
     private final Map<String, float[]> cache = new ConcurrentHashMap<>();
 
     /** With the in-process all-MiniLM-L6-v2 model, loaded at the first embedding (a fully resumed run never loads it). */
     public EmbeddingScorer() {
         this.factory = AllMiniLmL6V2EmbeddingModel::new;
+        this.modelName = "all-MiniLM-L6-v2";
     }
 
     public EmbeddingScorer(EmbeddingModel model) {
         this.factory = () -> model;
+        this.modelName = model.getClass().getSimpleName();
         this.model = model;
     }
 
-    private EmbeddingModel model() {
+    private EmbeddingModel embeddingModel() {
         EmbeddingModel m = model;
         if (m == null) {
             synchronized (this) {
@@ -49,6 +52,12 @@ public final class EmbeddingScorer implements Scorer {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** {@code all-MiniLM-L6-v2} unless another model was injected. */
+    @Override
+    public String model() {
+        return modelName;
     }
 
     @Override
@@ -101,7 +110,7 @@ public final class EmbeddingScorer implements Scorer {
     private float[] embed(String text) {
         // an empty text has no embedding; a single space embeds as "nothing"
         String key = text.isBlank() ? " " : text;
-        return cache.computeIfAbsent(key, t -> model().embed(t).content().vector());
+        return cache.computeIfAbsent(key, t -> embeddingModel().embed(t).content().vector());
     }
 
     static double cosine(float[] a, float[] b) {

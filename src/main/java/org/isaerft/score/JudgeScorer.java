@@ -53,6 +53,16 @@ public abstract class JudgeScorer implements Scorer {
     }
 
     @Override
+    public String model() {
+        return llm.name();
+    }
+
+    @Override
+    public List<Score.PromptRef> prompts() {
+        return List.of(Score.PromptRef.of(prompt));
+    }
+
+    @Override
     public String valueMetric() {
         return "balanced_accuracy";
     }

@@ -101,6 +101,8 @@ public final class ScoreRunner {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create output directory " + out + ": " + e, e);
         }
+        checkFingerprint(out, new RunFingerprint(RunFingerprint.SCHEMA_VERSION, RunFingerprint.TYPE, scorer.name(), scorer.model(),
+                method, opts.seed(), scorer.prompts()));
         Path scoresFile = out.resolve(SCORES_FILE);
         Map<String, Score> done = readExisting(scoresFile);
         int[] perm = ids.size() >= 2 ? ScoreMath.derangement(ids.size(), ScoreMath.seedFor(opts.seed(), "shuffle|" + method)) : null;
@@ -194,12 +196,46 @@ public final class ScoreRunner {
                 }
             }
         }
-        return new ScoreSummary(ScoreSummary.SCHEMA_VERSION, ScoreSummary.TYPE, scorer.name(), scorer.valueMetric(), method,
+        return new ScoreSummary(ScoreSummary.SCHEMA_VERSION, ScoreSummary.TYPE, scorer.name(), scorer.model(), scorer.valueMetric(), method,
                 opts.seed(), opts.bootstrapResamples(), real.size(),
                 ScoreSummary.Aggregate.of(real, opts.bootstrapResamples(), bootSeed),
                 shuffled == null ? null : ScoreSummary.Aggregate.of(shuffled, opts.bootstrapResamples(), bootSeed),
                 shuffled == null ? "the shuffled baseline needs at least two latents" : null,
                 scorer.chanceLevels(records), new ArrayList<>(prompts), usage);
+    }
+
+    /**
+     * What makes the scores in an output directory comparable: written as {@code score_run.json} on
+     * the first run; a resumed run with another scorer, model, method, seed or prompt is refused
+     * instead of silently mixing scores.
+     */
+    public record RunFingerprint(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, String type,
+            String scorer, String model, String method, long seed, List<Score.PromptRef> prompts) {
+        public static final int SCHEMA_VERSION = 1;
+        public static final String TYPE = "score_run";
+
+        public RunFingerprint {
+            prompts = List.copyOf(prompts == null ? List.of() : prompts);
+        }
+    }
+
+    public static final String RUN_FILE = "score_run.json";
+
+    static void checkFingerprint(Path out, RunFingerprint now) {
+        Path f = out.resolve(RUN_FILE);
+        if (Files.exists(f)) {
+            RunFingerprint before = Json.readFile(f, RunFingerprint.class);
+            if (!before.equals(now)) {
+                throw new IllegalArgumentException(out + " holds scores made with " + Json.line(before) + "; this run is "
+                        + Json.line(now) + ". Use another --out (or delete the directory) instead of mixing them");
+            }
+        } else {
+            if (Files.exists(out.resolve(SCORES_FILE))) {
+                throw new IllegalArgumentException(out.resolve(SCORES_FILE) + " exists without " + RUN_FILE
+                        + "; cannot tell how it was made. Use another --out");
+            }
+            Json.writeFile(f, now);
+        }
     }
 
     static String key(String scorer, LatentId latent, Score.ExplanationRef e) {

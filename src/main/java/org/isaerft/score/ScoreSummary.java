@@ -13,6 +13,7 @@ import org.isaerft.explain.Explanation;
  * same numbers for shuffled explanations, and chance levels of trivial strategies. Written as
  * {@code summary.json}.
  *
+ * @param model        the judging model ({@code provider/model}, or the embedding model)
  * @param explanations aggregate over the real explanations
  * @param shuffled     aggregate over shuffled explanations (each latent scored against another latent's)
  * @param shuffledNote why there is no shuffled aggregate (fewer than two latents), else null
@@ -21,6 +22,7 @@ public record ScoreSummary(
         @JsonProperty("schema_version") int schemaVersion,
         String type,
         String scorer,
+        String model,
         String valueMetric,
         String explanationMethod,
         long seed,

@@ -17,6 +17,14 @@ public interface Scorer {
     /** What the headline {@link Score#value()} is, e.g. {@code pearson_pooled}, {@code balanced_accuracy}. */
     String valueMetric();
 
+    /** The model that judges ({@code provider/model} for LLM scorers), recorded in the run fingerprint and summary. */
+    String model();
+
+    /** Prompts the scorer may use (the run fingerprint includes their hashes). */
+    default List<Score.PromptRef> prompts() {
+        return List.of();
+    }
+
     Score score(LatentRecord record, Explanation explanation);
 
     /** Scores reached by trivial strategies on these records (empty where no trivial strategy exists). */

@@ -64,6 +64,16 @@ public final class SimulationScorer implements Scorer {
     }
 
     @Override
+    public String model() {
+        return llm.name();
+    }
+
+    @Override
+    public List<Score.PromptRef> prompts() {
+        return List.of(Score.PromptRef.of(linePrompt), Score.PromptRef.of(jsonPrompt));
+    }
+
+    @Override
     public String valueMetric() {
         return "pearson_pooled";
     }

@@ -175,6 +175,18 @@ class ScoreRunnerTest {
     }
 
     @Test
+    void resumingWithAnotherSeedOrModelIsRefused(@TempDir Path out) throws Exception {
+        ScoreRunner.run(new DetectionScorer(keywordJudge(), TestRecords.prompts(), 3), records(), explanations(), out,
+                new ScoreRunner.Options(3, 100, null), m -> {});
+        ScoreRunner.RunFingerprint fp = Json.readFile(out.resolve("score_run.json"), ScoreRunner.RunFingerprint.class);
+        assertThat(fp.model()).isEqualTo("fake/judge");
+        assertThat(fp.prompts()).extracting(Score.PromptRef::id).containsExactly("score/detection");
+        assertThatThrownBy(() -> ScoreRunner.run(new DetectionScorer(keywordJudge(), TestRecords.prompts(), 4), records(), explanations(),
+                out, new ScoreRunner.Options(4, 100, null), m -> {})).hasMessageContaining("Use another --out");
+        assertThat(Files.readAllLines(out.resolve("scores.jsonl"))).hasSize(12); // untouched
+    }
+
+    @Test
     void severalMethodsNeedAChoice(@TempDir Path out) {
         List<Explanation> mixed = new ArrayList<>(explanations());
         mixed.add(Explanation.of(TestRecords.id(0), "dogs", "token-stats", null, null, null, List.of(), null));
