@@ -200,8 +200,42 @@ public abstract class JudgeScorer implements Scorer {
 
     record Answer(boolean[] values, int[] offsets) {}
 
-    /** The last bracketed list in the text holding exactly n entries that are all 0 or 1; null if none. */
+    private static final Pattern BARE = Pattern.compile("[ \\t]*[01](?:[ \\t]*,?[ \\t]*[01])*[ \\t]*");
+    private static final Pattern DIGIT = Pattern.compile("[01]");
+
+    /**
+     * The last bracketed list in the text holding exactly n entries that are all 0 or 1; failing
+     * that, a last line made only of n digits 0/1 (separated by commas or spaces); null if neither.
+     */
     static Answer parseAnswer(String text, int n) {
+        Answer listed = parseList(text, n);
+        if (listed != null) {
+            return listed;
+        }
+        int end = text.length();
+        while (end > 0 && Character.isWhitespace(text.charAt(end - 1))) {
+            end--;
+        }
+        int start = text.lastIndexOf('\n', end - 1) + 1;
+        if (end <= start || !BARE.matcher(text.substring(start, end)).matches()) {
+            return null;
+        }
+        Matcher d = DIGIT.matcher(text.substring(start, end));
+        boolean[] v = new boolean[n];
+        int[] off = new int[n];
+        int i = 0;
+        while (d.find()) {
+            if (i == n) {
+                return null;
+            }
+            v[i] = d.group().equals("1");
+            off[i] = start + d.start();
+            i++;
+        }
+        return i == n ? new Answer(v, off) : null;
+    }
+
+    private static Answer parseList(String text, int n) {
         Matcher m = LIST.matcher(text);
         Answer last = null;
         while (m.find()) {

@@ -112,6 +112,11 @@ class JudgeScorerTest {
         assertThat(a.offsets()).containsExactly(24, 27, 29); // "[" is char 23
         assertThat(JudgeScorer.parseAnswer("[1, 0]", 3)).isNull();
         assertThat(JudgeScorer.parseAnswer("[yes, no, yes]", 3)).isNull();
+        JudgeScorer.Answer bare = JudgeScorer.parseAnswer("Sure.\n1, 0 1\n", 3);
+        assertThat(bare.values()).containsExactly(true, false, true);
+        assertThat(bare.offsets()).containsExactly(6, 9, 11);
+        assertThat(JudgeScorer.parseAnswer("1, 0, 1, 1", 3)).isNull(); // four answers for three examples
+        assertThat(JudgeScorer.parseAnswer("Example 1 matches", 3)).isNull();
     }
 
     @Test
