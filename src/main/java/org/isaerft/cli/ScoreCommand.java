@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 /** {@code isaerft score}: scores explanations on held-out examples, with shuffled and bootstrap baselines. */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = {"Score explanations against latents' held-out (split 'score') examples.",
-            "Writes scores.jsonl (one score per line; a killed run resumes) and summary.json (mean, bootstrap 95% CI,",
+            "Writes scores.jsonl (one score per line; a killed run resumes) and summary.json (mean, bootstrap 95%% CI,",
             "shuffled-explanation baseline, chance levels)."})
 public final class ScoreCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
