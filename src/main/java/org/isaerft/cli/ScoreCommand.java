@@ -81,7 +81,11 @@ public final class ScoreCommand implements Callable<Integer> {
         Prompts p = prompts == null ? Prompts.project() : new Prompts(prompts);
         Scorer s = switch (scorer) {
             case embedding -> new EmbeddingScorer();
-            case simulation -> new SimulationScorer(llm(), p, simulationMode);
+            case simulation -> {
+                ScoringLlm l = llm();
+                warnIfSimulationMayTruncate(recs);
+                yield new SimulationScorer(l, p, simulationMode);
+            }
             case detection -> new DetectionScorer(llm(), p, seed);
             case fuzzing -> new FuzzingScorer(llm(), p, seed);
         };
@@ -119,4 +123,24 @@ public final class ScoreCommand implements Callable<Integer> {
     }
 
     private LlmClientScoringLlm llm;
+
+    /** The simulator answers ~4 output tokens per rated token ("12", TAB, "3", newline); warn before truncation, not after. */
+    private void warnIfSimulationMayTruncate(List<LatentRecord> recs) {
+        LlmConfig cfg = llm.client().config();
+        int longest = 0;
+        for (LatentRecord r : recs) {
+            for (var e : r.examples(org.isaerft.activations.Example.SPLIT_SCORE)) {
+                longest = Math.max(longest, e.tokens().size());
+            }
+        }
+        if (cfg.maxTokens() < 4 * longest + 16) {
+            spec.commandLine().getErr().println("warning: max_tokens " + cfg.maxTokens() + " in " + llmConfig + " may cut off the "
+                    + "simulator's answer for held-out examples of up to " + longest + " tokens (needs about " + (4 * longest + 16)
+                    + "); cut-off answers are recorded as unparseable");
+        }
+        if (cfg.logprobs() && cfg.topLogprobs() < 11 && simulationMode != SimulationScorer.Mode.JSON) {
+            spec.commandLine().getErr().println("warning: top_logprobs " + cfg.topLogprobs() + " < 11: the expected value over "
+                    + "\"0\"..\"10\" is renormalised over the alternatives returned (Bills et al. read all of them)");
+        }
+    }
 }
