@@ -192,9 +192,9 @@ public final class LlamaModel implements LanguageModel {
         int g = h / k;
         int e = cfg.dHead();
         NDArray ids = tokens.toType(DataType.INT64, true);                              // [B, T]  engine-owned copy
-        NDArray cos = ropeCos.get(past + ":" + (past + t));                             // [T, E/2]
-        NDArray sin = ropeSin.get(past + ":" + (past + t));                             // [T, E/2]
-        NDArray mask = causalMask.get(past + ":" + (past + t) + ", 0:" + (past + t));   // [T, past+T]
+        NDArray cos = perCall(ids, ropeCos.get(past + ":" + (past + t)));               // [T, E/2]
+        NDArray sin = perCall(ids, ropeSin.get(past + ":" + (past + t)));               // [T, E/2]
+        NDArray mask = perCall(ids, causalMask.get(past + ":" + (past + t) + ", 0:" + (past + t))); // [T, past+T]
 
         NDArray x = ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).head(); // [B, T, D]
         x = at(hooks, HookPoint.embed(), x);                                            // [B, T, D]
@@ -241,6 +241,12 @@ public final class LlamaModel implements LanguageModel {
 
         NDArray xf = at(hooks, HookPoint.lnFinal(), rmsNorm(x, finalNorm));            // [B, T, D]
         return xf.matMul(unembedT);                                                     // [B, T, V]
+    }
+
+    /** Moves a slice of a model table to the call's manager, so that it never accumulates in the weights' one. */
+    private static NDArray perCall(NDArray callArray, NDArray slice) {
+        slice.attach(callArray.getManager());
+        return slice;
     }
 
     /** Runs the hooks at {@code point}; ends the pass if it is the stop point. */

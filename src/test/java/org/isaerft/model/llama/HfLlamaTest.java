@@ -66,7 +66,7 @@ class HfLlamaTest {
     }
 
     /** Writes stories260K in HF layout: config.json, model.safetensors, and the tok512.bin tokenizer. */
-    static Path writeHf(Path dir, boolean tied, Map<String, HostTensor> overrides) throws Exception {
+    static Path writeHf(LlamaWeights w, Path dir, boolean tied, Map<String, HostTensor> overrides) throws Exception {
         LlamaConfig c = w.config();
         int d = c.dModel();
         int f = c.dMlp();
@@ -104,8 +104,8 @@ class HfLlamaTest {
 
     @Test
     void hfLayoutGivesTheSameLogitsAsLlama2c(@TempDir Path tiedDir, @TempDir Path untiedDir) throws Exception {
-        writeHf(tiedDir, true, Map.of());
-        writeHf(untiedDir, false, Map.of());
+        writeHf(w, tiedDir, true, Map.of());
+        writeHf(w, untiedDir, false, Map.of());
         int[] ids = reference.tokenizer().encode("Once upon a time, there was a little girl named Lily. She loved", true);
         try (NDScope s = new NDScope();
                 LanguageModel tied = ModelFamilies.load(tiedDir, root);
@@ -130,7 +130,7 @@ class HfLlamaTest {
 
     @Test
     void shapeMismatchNamesFileTensorExpectedAndFound(@TempDir Path dir) throws Exception {
-        writeHf(dir, true, Map.of("model.layers.3.self_attn.k_proj.weight", HostTensor.f32(new long[] {64, 64}, new float[64 * 64])));
+        writeHf(w, dir, true, Map.of("model.layers.3.self_attn.k_proj.weight", HostTensor.f32(new long[] {64, 64}, new float[64 * 64])));
         assertThatThrownBy(() -> LlamaLoader.loadHf(dir, root))
                 .isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining("model.safetensors")
@@ -141,7 +141,7 @@ class HfLlamaTest {
 
     @Test
     void missingTensorsAndBadConfigsAreNamed(@TempDir Path dir, @TempDir Path dir2) throws Exception {
-        writeHf(dir, false, Map.of());
+        writeHf(w, dir, false, Map.of());
         Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json"))
                 .replace("\"rope_theta\": 10000.0", "\"rope_theta\": 10000.0, \"rope_scaling\": {\"rope_type\": \"llama3\"}"));
         assertThatThrownBy(() -> LlamaLoader.loadHf(dir, root)).hasMessageContaining("config.json").hasMessageContaining("rope_scaling");
@@ -151,7 +151,7 @@ class HfLlamaTest {
         assertThatThrownBy(() -> LlamaLoader.loadHf(dir, root)).hasMessageContaining("required field hidden_size is missing");
 
         // untied config but no lm_head.weight in the file
-        writeHf(dir2, true, Map.of());
+        writeHf(w, dir2, true, Map.of());
         Files.writeString(dir2.resolve("config.json"), Files.readString(dir2.resolve("config.json"))
                 .replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
         assertThatThrownBy(() -> LlamaLoader.loadHf(dir2, root))

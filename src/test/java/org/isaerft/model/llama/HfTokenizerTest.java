@@ -123,8 +123,7 @@ class HfTokenizerTest {
 
     @Test
     void hfDirectoryPrefersTokenizerJson(@TempDir Path dir) throws Exception {
-        HfLlamaTest.w = Llama2cCheckpoint.load(HfLlamaTest.DIR.resolve("stories260K.bin"));
-        HfLlamaTest.writeHf(dir, true, Map.of());
+        HfLlamaTest.writeHf(Llama2cCheckpoint.load(HfLlamaTest.DIR.resolve("stories260K.bin")), dir, true, Map.of());
         Files.delete(dir.resolve("tok512.bin"));
         writeTokenizerJson(dir);
         try (NDManager root = NDManager.newBaseManager(); LlamaModel m = LlamaLoader.loadHf(dir, root)) {

@@ -263,6 +263,17 @@ class LlamaModelTest {
     }
 
     @Test
+    void aForwardLeavesNothingInTheWeightsManager() {
+        int before = model.manager().getManagedArrays().size();
+        try (NDManager m = root.newSubManager()) { // deliberately no NDScope: results land in m
+            NDArray logits = model.forward(m.create(new int[] {1, 403, 407}, new Shape(1, 3)));
+            assertThat(logits.getManager()).isSameAs(m);
+            model.generate(new int[] {1, 403}, GenerationConfig.greedy(3), Hooks.none());
+        }
+        assertThat(model.manager().getManagedArrays()).hasSize(before);
+    }
+
+    @Test
     void modelIsALanguageModel() {
         LanguageModel lm = model;
         assertThat(lm.tokenizer().vocabSize()).isEqualTo(512);
