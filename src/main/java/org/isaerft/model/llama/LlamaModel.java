@@ -362,8 +362,16 @@ public final class LlamaModel implements LanguageModel {
         return Arrays.copyOf(out, n);
     }
 
+    /** Frees the weights, and the tokenizer when it holds native resources (the model owns both). */
     @Override
     public void close() {
         manager.close();
+        if (tokenizer instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the tokenizer: " + e.getMessage(), e);
+            }
+        }
     }
 }
