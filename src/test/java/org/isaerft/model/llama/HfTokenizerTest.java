@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import org.isaerft.model.gpt2.HfTokenizer;
 import org.isaerft.testing.Shared;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The tokenizer.json path: tok512.bin converted the way HF's LlamaConverter converts a
  * sentencepiece BPE model (▁ for spaces, a prepended ▁, byte fallback, merges ranked by the merged
- * piece's score) and run by the Rust tokenizers library must tokenize like llama2.c's run.c.
+ * piece's score) and run through {@link HfTokenizer} (DJL's binding of the Rust tokenizers library)
+ * must tokenize like llama2.c's run.c.
  */
 class HfTokenizerTest {
     static final Llama2cTokenizer TOK = Llama2cTokenizerTest.tok();
@@ -101,7 +102,7 @@ class HfTokenizerTest {
 
     @Test
     void tokenizerJsonEncodesLikeRunC(@TempDir Path dir) throws Exception {
-        try (HfTokenizer hf = HfTokenizer.load(writeTokenizerJson(dir), OptionalInt.of(1), OptionalInt.of(2))) {
+        try (HfTokenizer hf = new HfTokenizer(writeTokenizerJson(dir), 512, 1, 2, true)) {
             assertThat(hf.vocabSize()).isEqualTo(512);
             assertThat(hf.encode("Once upon a time")).containsExactly(403, 407, 261, 378);
             assertThat(hf.encode("Once upon a time", true)).containsExactly(1, 403, 407, 261, 378);
@@ -117,7 +118,7 @@ class HfTokenizerTest {
             for (int i = 0; i < 200 && i < stories.length; i++) {
                 assertThat(hf.encode(stories[i])).as("story %d", i).containsExactly(TOK.encode(stories[i]));
             }
-            assertThatThrownBy(() -> hf.tokenString(512)).hasMessageContaining("token id 512 out of range");
+            assertThatThrownBy(() -> hf.tokenString(512)).hasMessageContaining("token id 512 is outside the vocabulary");
         }
     }
 
