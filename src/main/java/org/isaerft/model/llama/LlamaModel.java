@@ -8,7 +8,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.isaerft.model.Generation;
 import org.isaerft.model.GenerationConfig;
@@ -41,6 +44,7 @@ public final class LlamaModel implements LanguageModel {
     private final NDArray causalMask;  // [ctx, ctx], 0 on and below the diagonal, -inf above
     private final NDArray attnScale;   // [] 1/sqrt(E)
     private final List<HookPoint> hookPoints;
+    private final Map<String, NDArray> weights;
 
     /** One block's weights, stored as (in, out) views so that {@code y = x.matMul(w)}. */
     private record Block(NDArray attnNorm, NDArray wq, NDArray wk, NDArray wv, NDArray wo, NDArray ffnNorm, NDArray w1,
@@ -80,23 +84,27 @@ public final class LlamaModel implements LanguageModel {
         int q = cfg.nHeads() * cfg.dHead();
         int kv = cfg.nKvHeads() * cfg.dHead();
         int f = cfg.dMlp();
-        this.embed = owned(weights.embed(), cfg.vocabSize(), d);
-        this.unembedT = (weights.lmHead() == null ? embed : owned(weights.lmHead(), cfg.vocabSize(), d)).transpose();
-        this.finalNorm = owned(weights.finalNorm(), d);
+        Map<String, NDArray> named = new LinkedHashMap<>();
+        this.embed = owned(named, "model.embed_tokens.weight", weights.embed(), cfg.vocabSize(), d);
         this.blocks = new Block[cfg.nLayers()];
         for (int l = 0; l < blocks.length; l++) {
             LlamaWeights.Layer w = weights.layers().get(l);
+            String p = "model.layers." + l + ".";
             blocks[l] = new Block(
-                    owned(w.attnNorm(), d),
-                    owned(w.wq(), q, d).transpose(),
-                    owned(w.wk(), kv, d).transpose(),
-                    owned(w.wv(), kv, d).transpose(),
-                    owned(w.wo(), d, q).transpose(),
-                    owned(w.ffnNorm(), d),
-                    owned(w.w1(), f, d).transpose(),
-                    owned(w.w3(), f, d).transpose(),
-                    owned(w.w2(), d, f).transpose());
+                    owned(named, p + "input_layernorm.weight", w.attnNorm(), d),
+                    owned(named, p + "self_attn.q_proj.weight", w.wq(), q, d).transpose(),
+                    owned(named, p + "self_attn.k_proj.weight", w.wk(), kv, d).transpose(),
+                    owned(named, p + "self_attn.v_proj.weight", w.wv(), kv, d).transpose(),
+                    owned(named, p + "self_attn.o_proj.weight", w.wo(), d, q).transpose(),
+                    owned(named, p + "post_attention_layernorm.weight", w.ffnNorm(), d),
+                    owned(named, p + "mlp.gate_proj.weight", w.w1(), f, d).transpose(),
+                    owned(named, p + "mlp.up_proj.weight", w.w3(), f, d).transpose(),
+                    owned(named, p + "mlp.down_proj.weight", w.w2(), d, f).transpose());
         }
+        this.finalNorm = owned(named, "model.norm.weight", weights.finalNorm(), d);
+        NDArray head = weights.lmHead() == null ? embed : owned(named, "lm_head.weight", weights.lmHead(), cfg.vocabSize(), d);
+        this.unembedT = head.transpose();
+        this.weights = Collections.unmodifiableMap(named);
         int ctx = cfg.contextLength();
         int half = cfg.dHead() / 2;
         float[] cos = new float[ctx * half];
@@ -137,6 +145,23 @@ public final class LlamaModel implements LanguageModel {
         NDArray copy = view.duplicate();
         view.close();
         return copy;
+    }
+
+    private NDArray owned(Map<String, NDArray> named, String name, float[] data, long... shape) {
+        NDArray a = owned(data, shape);
+        a.setName(name);
+        named.put(name, a);
+        return a;
+    }
+
+    /**
+     * The frozen weights by Hugging Face LlamaForCausalLM name ({@code model.embed_tokens.weight},
+     * {@code model.layers.0.self_attn.q_proj.weight} [out, in], …, {@code model.norm.weight};
+     * {@code lm_head.weight} only when untied, else the unembedding is the embedding). q/k rows
+     * are in this model's {@link #ropeStyle()} order. Owned by the model: read, never close or modify.
+     */
+    public Map<String, NDArray> weights() {
+        return weights;
     }
 
     public LlamaConfig llamaConfig() {

@@ -113,6 +113,14 @@ class HfLlamaTest {
                 NDManager m = root.newSubManager()) {
             assertThat(((LlamaModel) tied).ropeStyle()).isEqualTo(RopeStyle.HALF);
             assertThat(tied.config()).isEqualTo(reference.config());
+            // weights() exposes exactly the file's tensors under their HF names
+            SafeTensors.File file = SafeTensors.read(tiedDir.resolve("model.safetensors"));
+            Map<String, NDArray> named = ((LlamaModel) tied).weights();
+            assertThat(named.keySet()).containsExactlyInAnyOrderElementsOf(file.tensors().keySet());
+            for (String name : named.keySet()) {
+                assertThat(named.get(name).toFloatArray()).as(name).containsExactly(file.get(name).toFloatArray());
+            }
+            assertThat(((LlamaModel) untied).weights()).containsKey("lm_head.weight");
             NDArray tokens = m.create(ids, new Shape(1, ids.length));
             NDArray expected = reference.forward(tokens);                               // [1, T, V]
             // Identical up to float32 rounding: the permuted head dimensions change the order in which
