@@ -242,13 +242,13 @@ public final class LlamaModel implements LanguageModel {
                 cache.v[l] = v;
             }
             long s = kk.getShape().get(2);                                              // S: keys attended to
-            NDArray qg = q.reshape(b, k, g, t, e);                                      // [B, K, G, T, E]  head = kv*G + g
-            NDArray scores = qg.matMul(kk.expandDims(2).transpose(0, 1, 2, 4, 3))       // [B, K, G, T, S]
-                    .mul(attnScale)                                                     // [B, K, G, T, S]
-                    .add(mask)                                                          // [B, K, G, T, S]
-                    .reshape(b, h, t, s);                                               // [B, H, T, S]
+            NDArray qg = q.reshape(b, k, (long) g * t, e);                              // [B, K, G*T, E]  head = kv*G + g
+            NDArray scores = qg.matMul(kk.transpose(0, 1, 3, 2))                        // [B, K, G*T, S]
+                    .reshape(b, h, t, s)                                                // [B, H, T, S]
+                    .mul(attnScale)                                                     // [B, H, T, S]
+                    .add(mask);                                                         // [B, H, T, S]
             NDArray pattern = at(hooks, new HookPoint(l, HookPoint.ATTN_PATTERN), scores.softmax(-1)); // [B, H, T, S]
-            NDArray z = pattern.reshape(b, k, g, t, s).matMul(v.expandDims(2))         // [B, K, G, T, E]
+            NDArray z = pattern.reshape(b, k, (long) g * t, s).matMul(v)                // [B, K, G*T, E]
                     .reshape(b, h, t, e)                                                // [B, H, T, E]
                     .transpose(0, 2, 1, 3)                                              // [B, T, H, E]
                     .reshape(b, t, (long) h * e);                                       // [B, T, H*E]

@@ -76,7 +76,7 @@ class LlamaModelTest {
     @Test
     void sampledGenerationWithTheCacheEqualsTheDefault() {
         int[] prompt = model.tokenizer().encode("The dog", true);
-        GenerationConfig sampled = new GenerationConfig(40, 0.8, 20, 1234L, true);
+        GenerationConfig sampled = new GenerationConfig(24, 0.8, 20, 1234L, true);
         int[] cached = model.generate(prompt, sampled, Hooks.none());
         int[] full = Generation.generate(model, prompt, sampled, Hooks.none());
         assertThat(cached).isNotEmpty().containsExactly(full);
@@ -97,10 +97,10 @@ class LlamaModelTest {
             NDArray logits64 = model.forward(i32.toType(DataType.INT64, true));
             assertThat(maxAbsDiff(logits32, logits64)).isZero();
             NDArray single = model.forward(m.create(Arrays.copyOf(b, t), new Shape(1, t))); // [1, T, V]
-            assertThat(maxAbsDiff(logits32.get("1:2"), single)).isLessThan(1e-5);
+            assertThat(maxAbsDiff(logits32.get("1:2"), single)).isLessThan(tolerance(single));
             // causality: the logits of a prefix do not depend on later tokens
             NDArray prefix = model.forward(m.create(Arrays.copyOf(a, 3), new Shape(1, 3)));
-            assertThat(maxAbsDiff(logits32.get("0:1, 0:3"), prefix)).isLessThan(1e-5);
+            assertThat(maxAbsDiff(logits32.get("0:1, 0:3"), prefix)).isLessThan(tolerance(prefix));
         }
     }
 
@@ -249,6 +249,14 @@ class LlamaModelTest {
             System.arraycopy(grad, 0, out, 1, grad.length);
             return out;
         }
+    }
+
+    /**
+     * Float32 agreement for logits computed along different but equivalent paths (other GEMM shapes,
+     * permuted sums): 4e-6 of the largest |logit|, about 40 ulp at that magnitude.
+     */
+    static double tolerance(NDArray expected) {
+        return 4e-6 * Math.max(1.0, expected.abs().max().getFloat());
     }
 
     static double maxAbsDiff(NDArray a, NDArray b) {
