@@ -95,6 +95,16 @@ public final class SaeLensFormat implements SaeFormat {
         }
     }
 
+    /** The config with {@code options.configOverrides()} set at the top level. */
+    static JsonNode applyOverrides(JsonNode cfg, SaeLoadOptions options) {
+        if (options.configOverrides().isEmpty()) {
+            return cfg;
+        }
+        ObjectNode o = ((ObjectNode) cfg).deepCopy();
+        options.configOverrides().forEach((k, v) -> o.set(k, JSON.valueToTree(v)));
+        return o;
+    }
+
     private static int requiredInt(Path cfgPath, JsonNode cfg, String name) {
         JsonNode v = field(cfg, name);
         if (v == null || !v.canConvertToInt()) {
@@ -107,7 +117,7 @@ public final class SaeLensFormat implements SaeFormat {
     public Sae load(Path dir, SaeLoadOptions options, NDManager parent) {
         Path cfgPath = dir.resolve(CFG);
         Path wPath = dir.resolve(WEIGHTS);
-        JsonNode cfg = readCfg(cfgPath);
+        JsonNode cfg = applyOverrides(readCfg(cfgPath), options);
         int dIn = requiredInt(cfgPath, cfg, "d_in");
         int dSae = requiredInt(cfgPath, cfg, "d_sae");
         JsonNode hookNode = field(cfg, "hook_name");

@@ -76,7 +76,7 @@ public final class SparsifyFormat implements SaeFormat {
     public Sae load(Path dir, SaeLoadOptions options, NDManager parent) {
         Path cfgPath = dir.resolve(CFG);
         Path wPath = dir.resolve(WEIGHTS);
-        JsonNode cfg = SaeLensFormat.readCfg(cfgPath);
+        JsonNode cfg = SaeLensFormat.applyOverrides(SaeLensFormat.readCfg(cfgPath), options);
         String dirName = dir.toAbsolutePath().normalize().getFileName().toString();
         HookPoint hook = options.hook().or(() -> hookForDirectory(dirName)).orElseThrow(() -> new IllegalArgumentException(
                 dir + ": sparsify does not record the hook point and folder name '" + dirName
