@@ -79,6 +79,48 @@ public abstract sealed class Sae implements SparseAutoencoder permits ReluSae, J
         };
     }
 
+    /**
+     * A freshly initialised SAE for training, seeded: decoder rows are random directions
+     * (normal, L2-normalised) scaled to {@code decoderNorm}, {@code W_enc = W_decᵀ} (SAELens' tied
+     * initialisation), {@code b_enc = b_dec = 0}, JumpReLU {@code threshold = 0.001} (SAELens'
+     * default {@code jumprelu_init_threshold}). Frozen until {@link #setTrainable(boolean)}.
+     */
+    public static Sae initialize(SaeConfig config, long seed, double decoderNorm, NDManager parent) {
+        if (!(decoderNorm > 0)) {
+            throw new IllegalArgumentException("decoder norm must be > 0, found " + decoderNorm);
+        }
+        int dIn = config.dIn();
+        int dSae = config.dSae();
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        float[] dec = new float[dSae * dIn];
+        float[] enc = new float[dIn * dSae];
+        for (int i = 0; i < dSae; i++) {
+            double ss = 0;
+            double[] row = new double[dIn];
+            for (int j = 0; j < dIn; j++) {
+                row[j] = rng.nextGaussian();
+                ss += row[j] * row[j];
+            }
+            double scale = decoderNorm / Math.sqrt(ss);
+            for (int j = 0; j < dIn; j++) {
+                float v = (float) (row[j] * scale);
+                dec[i * dIn + j] = v;
+                enc[j * dSae + i] = v;
+            }
+        }
+        Map<String, HostTensor> w = new LinkedHashMap<>();
+        w.put("W_enc", HostTensor.f32(new long[] {dIn, dSae}, enc));
+        w.put("b_enc", HostTensor.f32(new long[] {dSae}, new float[dSae]));
+        w.put("W_dec", HostTensor.f32(new long[] {dSae, dIn}, dec));
+        w.put("b_dec", HostTensor.f32(new long[] {dIn}, new float[dIn]));
+        if (SaeConfig.JUMPRELU.equals(config.activation())) {
+            float[] th = new float[dSae];
+            Arrays.fill(th, 0.001f);
+            w.put("threshold", HostTensor.f32(new long[] {dSae}, th));
+        }
+        return create(config, w, parent);
+    }
+
     /** Names of activation-specific parameters of shape [d_sae] (JumpReLU: threshold). */
     protected String[] extraParameters() {
         return new String[0];
