@@ -8,7 +8,8 @@ import org.isaerft.data.Corpus;
 import org.isaerft.data.DocumentSplit;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.LanguageModel;
-import org.isaerft.model.ModelFamilies;
+import org.isaerft.hub.HubClient;
+import org.isaerft.hub.HubFile;
 import org.isaerft.sae.PretrainedSaes;
 import org.isaerft.sae.Sae;
 import org.isaerft.sae.SaeEvalResult;
@@ -34,9 +35,10 @@ public final class SaeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The fetcher for RELEASE/ID specs (the hub client once configured; null = local paths only). */
-    static SaeFetcher fetcher() {
-        return null;
+    /** The fetcher for RELEASE/ID specs: the hub client (mirror, then cache, then download; HF_* environment). */
+    static SaeFetcher fetcher(boolean quiet) {
+        HubClient hub = HubClient.builder().quiet(quiet).build();
+        return (repo, revision, path) -> hub.fetch(HubFile.model(repo, revision, path));
     }
 
     /** Options shared by commands that open an SAE. */
@@ -54,11 +56,11 @@ public final class SaeCommand implements Callable<Integer> {
         @Option(names = "--pretrained", paramLabel = "FILE", description = "Pretrained SAE catalogue (default: configs/pretrained_saes.yaml).")
         Path catalogue;
 
-        public Sae open(NDManager parent) {
+        public Sae open(NDManager parent, boolean quiet) {
             Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
             PretrainedSaes pretrained = java.nio.file.Files.exists(cat) ? PretrainedSaes.load(cat) : null;
             SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
-            return new SaeResolver(pretrained, fetcher()).resolve(sae, o, parent);
+            return new SaeResolver(pretrained, fetcher(quiet)).resolve(sae, o, parent);
         }
     }
 
@@ -70,8 +72,8 @@ public final class SaeCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--model", required = true, paramLabel = "SPEC", description = "Model directory (config.json + weights, or llama2.c .bin + tok*.bin).")
-        Path model;
+        @CommandLine.Mixin
+        ModelOptions modelOptions;
 
         @CommandLine.Mixin
         SaeOptions saeOptions = new SaeOptions();
@@ -113,13 +115,13 @@ public final class SaeCommand implements Callable<Integer> {
                 case "held-out", "held_out" -> DocumentSplit.Part.HELD_OUT;
                 default -> throw new CommandLine.ParameterException(spec.commandLine(), "--split must be all, train or held-out, found '" + split + "'");
             };
-            try (NDManager root = NDManager.newBaseManager();
-                 LanguageModel lm = ModelFamilies.load(model, root);
-                 Sae sae = saeOptions.open(root)) {
+            try (ModelOptions.Opened opened = modelOptions.open();
+                 Sae sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
+                LanguageModel lm = opened.model();
                 int t = seq != null ? seq : Math.min(128, lm.config().contextLength());
                 Corpus c = Corpus.builder(corpus).tokenizer(lm.tokenizer()).seqLen(t).batchSize(batch)
                         .split(new DocumentSplit(heldOut, seed), part).build();
-                SaeEvalResult r = SaeEvaluator.evaluate(lm, sae, c.batches(), tokens, model.toString(), corpus.toString());
+                SaeEvalResult r = SaeEvaluator.evaluate(lm, sae, c.batches(), tokens, modelOptions.spec(), corpus.toString());
                 PrintWriter w = spec.commandLine().getOut();
                 if (json) {
                     w.println(Json.write(r));
