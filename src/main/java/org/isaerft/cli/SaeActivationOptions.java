@@ -4,11 +4,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.isaerft.model.HookPoint;
-import org.isaerft.sae.PretrainedSaes;
 import org.isaerft.sae.Sae;
-import org.isaerft.sae.SaeLoadOptions;
-import org.isaerft.sae.SaeResolver;
 import org.isaerft.sae.SaeSplice;
 import org.isaerft.model.Hooks;
 import org.isaerft.tensor.HostTensor;
@@ -37,10 +33,7 @@ public final class SaeActivationOptions {
     }
 
     public Sae open(NDManager parent, boolean quiet) {
-        Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
-        PretrainedSaes pretrained = java.nio.file.Files.exists(cat) ? PretrainedSaes.load(cat) : null;
-        SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
-        return new SaeResolver(pretrained, SaeCommand.fetcher(quiet)).resolve(sae, o, parent);
+        return SaeCommand.openSae(sae, hook, catalogue, parent, quiet);
     }
 
     /** Error-term splice hooks that copy each call's latents, reconstruction and input to {@code sink} (host F32). */

@@ -41,6 +41,17 @@ public final class SaeCommand implements Callable<Integer> {
         return (repo, revision, path) -> hub.fetch(HubFile.model(repo, revision, path));
     }
 
+    /**
+     * Resolves and loads an SAE spec: a local path, or RELEASE/ID of the catalogue ({@code catalogue}
+     * or configs/pretrained_saes.yaml) fetched through the hub client; {@code hook} may be null.
+     */
+    static Sae openSae(String spec, String hook, Path catalogue, NDManager parent, boolean quiet) {
+        Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
+        PretrainedSaes pretrained = java.nio.file.Files.exists(cat) ? PretrainedSaes.load(cat) : null;
+        SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
+        return new SaeResolver(pretrained, fetcher(quiet)).resolve(spec, o, parent);
+    }
+
     /** Options shared by commands that open an SAE. */
     public static final class SaeOptions {
         @Option(names = "--sae", required = true, paramLabel = "SPEC",
@@ -57,10 +68,7 @@ public final class SaeCommand implements Callable<Integer> {
         Path catalogue;
 
         public Sae open(NDManager parent, boolean quiet) {
-            Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
-            PretrainedSaes pretrained = java.nio.file.Files.exists(cat) ? PretrainedSaes.load(cat) : null;
-            SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
-            return new SaeResolver(pretrained, fetcher(quiet)).resolve(sae, o, parent);
+            return openSae(sae, hook, catalogue, parent, quiet);
         }
     }
 
