@@ -23,8 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code isaerft sae …}: work with sparse autoencoders. */
-@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure).",
-        subcommands = {SaeCommand.Eval.class})
+@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure), list the pretrained catalogue, show one SAE.",
+        subcommands = {SaeCommand.Eval.class, SaeCommand.ListPretrained.class, SaeCommand.Info.class})
 public final class SaeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -143,6 +143,57 @@ public final class SaeCommand implements Callable<Integer> {
                 if (out != null) {
                     Json.writeFile(out, r);
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the pretrained SAE catalogue (RELEASE/ID specs for --sae).")
+    static final class ListPretrained implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--pretrained", paramLabel = "FILE", description = "Catalogue (default: configs/pretrained_saes.yaml).")
+        Path catalogue;
+
+        @Override
+        public Integer call() {
+            PretrainedSaes cat = PretrainedSaes.load(catalogue != null ? catalogue : PretrainedSaes.defaultFile());
+            PrintWriter w = spec.commandLine().getOut();
+            cat.releases().values().forEach(r -> {
+                w.println(r.name() + "  (" + r.format() + ", " + r.repoId() + "@" + r.revision() + (r.model() != null ? ", model " + r.model() : "") + ")");
+                r.saes().forEach(e -> w.println("  " + r.name() + "/" + e.id() + (e.extra().containsKey("hook") ? "  " + e.extra().get("hook") : "")));
+            });
+            w.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Load an SAE and print its configuration as JSON.")
+    static final class Info implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin
+        SaeOptions saeOptions = new SaeOptions();
+
+        @Option(names = "--quiet", description = "No download progress on stderr.")
+        boolean quiet;
+
+        @Override
+        public Integer call() {
+            try (NDManager root = NDManager.newBaseManager(); Sae sae = saeOptions.open(root, quiet)) {
+                java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+                out.put("schema_version", 1);
+                out.put("type", "sae_info");
+                @SuppressWarnings("unchecked")
+                java.util.Map<String, Object> cfg = Json.MAPPER.convertValue(sae.config(), java.util.LinkedHashMap.class);
+                cfg.put("hook_point", sae.hookPoint().name());
+                cfg.put("input_normalization", sae.config().inputNormalization().label());
+                out.put("config", cfg);
+                PrintWriter w = spec.commandLine().getOut();
+                w.println(Json.write(out));
+                w.flush();
             }
             return 0;
         }
