@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * logged and the SAE runs unscaled, as in SAELens); {@code constant_norm_rescale} and
  * {@code layer_norm} (per-token, see {@link InputNormalization}).
  */
-public final class SaeLensFormat implements SaeFormat {
+public final class SaeLensFormat extends FolderSaeFormat {
     public static final String NAME = "saelens";
     public static final String CFG = "cfg.json";
     public static final String WEIGHTS = "sae_weights.safetensors";
@@ -50,25 +50,8 @@ public final class SaeLensFormat implements SaeFormat {
     private static final Logger LOG = LoggerFactory.getLogger(SaeLensFormat.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String expectedFiles() {
-        return CFG + " + " + WEIGHTS;
-    }
-
-    @Override
-    public boolean recognises(Path path) {
-        return Files.isDirectory(path) && Files.exists(path.resolve(CFG)) && Files.exists(path.resolve(WEIGHTS));
-    }
-
-    @Override
-    public List<String> remoteFiles(String path) {
-        String p = path.isEmpty() || path.endsWith("/") ? path : path + "/";
-        return List.of(p + CFG, p + WEIGHTS);
+    public SaeLensFormat() {
+        super(NAME, CFG, WEIGHTS);
     }
 
     /** A field from the top level, else from {@code metadata}. */
