@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * {@code expected_average_only_in} (the scaling factor is folded into the weights, as
  * {@code SAE.from_pretrained} does: W_enc·s, W_dec/s, b_dec/s; without a known factor a warning is
  * logged and the SAE runs unscaled, as in SAELens); {@code constant_norm_rescale} and
- * {@code layer_norm} (per-token, see {@link InputNormalization}).
+ * {@code layer_norm} (per-token, see {@link InputNormalization}). SAELens ≤ 5's
+ * {@code finetuning_scaling_factor} ({@code scaling_factor} [d_sae] multiplying the latents before
+ * decoding) is folded into the rows of {@code W_dec}.
  */
 public final class SaeLensFormat extends FolderSaeFormat {
     public static final String NAME = "saelens";
@@ -200,6 +202,11 @@ public final class SaeLensFormat extends FolderSaeFormat {
         }
         w.put("W_enc", wEnc);
         w.put("b_enc", Weights.f32(Weights.expect(file, "b_enc", st.get("b_enc"), dSae)));
+        JsonNode ft = field(cfg, "finetuning_scaling_factor");
+        if (ft != null && ft.asBoolean(false)) {
+            // SAELens ≤ 5: decode(c) = (c ⊙ scaling_factor) @ W_dec + b_dec; folded into W_dec's rows
+            wDec = Weights.scaleRows(wDec, Weights.expect(file, "scaling_factor", st.get("scaling_factor"), dSae));
+        }
         w.put("W_dec", wDec);
         w.put("b_dec", bDec);
         SaeConfig.Builder b = SaeConfig.builder();
