@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             SaeCommand.class,
             ScoreCommand.class,
             DashboardCommand.class,
+            MineCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
