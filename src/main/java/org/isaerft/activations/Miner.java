@@ -129,13 +129,13 @@ public final class Miner {
 
     /** One batch; returns the nanoseconds spent in the engine (forward, encode, functions, copies to host). */
     private long mineBatch(List<TokenSequence> batch, List<LatentAccumulator> accs, long[] forwardNanos) {
-        int b = batch.size();
-        int t = 0;
-        for (TokenSequence s : batch) {
-            t = Math.max(t, s.length());
-        }
-        int[] flat = new int[b * t]; // right-padded with id 0: causal attention, so padding never affects real positions
-        for (int i = 0; i < b; i++) {
+        // Every batch has the same shape [batchSize, seqLen], right-padded with id 0 (causal attention: padding
+        // never affects real positions; padded rows are ignored). Fixed shapes keep the engine's arithmetic for a
+        // sequence independent of which sequences share its batch, so shards merge to exactly the unsharded result.
+        int b = batchSize;
+        int t = seqLen;
+        int[] flat = new int[b * t];
+        for (int i = 0; i < batch.size(); i++) {
             int[] ids = batch.get(i).tokens();
             System.arraycopy(ids, 0, flat, i * t, ids.length);
         }
@@ -164,8 +164,8 @@ public final class Miner {
             }
         }
         long engine = System.nanoTime() - e0;
-        int[] row0 = new int[b];
-        for (int i = 0; i < b; i++) {
+        int[] row0 = new int[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
             row0[i] = i * t;
         }
         for (int a = 0; a < accs.size(); a++) {
