@@ -39,29 +39,10 @@ public interface LatentFunction {
             throw new IllegalArgumentException("latent-space directions for " + source + " must be [n, " + sae.dSae() + "], found "
                     + dirs.getShape());
         }
-        int n = Math.toIntExact(dirs.getShape().get(0));
         NDArray t = dirs.transpose();                                                   // [dSae, n]
-        return new LatentFunction() {
-            @Override
-            public String source() {
-                return source;
-            }
-
-            @Override
-            public int width() {
-                return n;
-            }
-
-            @Override
-            public NDArray apply(NDArray latents) {
-                return latents.matMul(t);                                               // [B, T, n]
-            }
-
-            @Override
-            public Optional<NDArray> directions() {
-                return Optional.of(dirs.matMul(sae.decoderDirections()));             // [n, dIn]
-            }
-        };
+        return new Projection(source, Math.toIntExact(dirs.getShape().get(0)),
+                latents -> latents.matMul(t),                                           // [B, T, n]
+                () -> dirs.matMul(sae.decoderDirections()));                            // [n, dIn]
     }
 
     /**
@@ -75,28 +56,23 @@ public interface LatentFunction {
             throw new IllegalArgumentException("input-space directions for " + source + " must be [n, " + sae.dIn() + "], found "
                     + dirs.getShape());
         }
-        int n = Math.toIntExact(dirs.getShape().get(0));
         NDArray t = dirs.transpose();                                                   // [dIn, n]
-        return new LatentFunction() {
-            @Override
-            public String source() {
-                return source;
-            }
+        return new Projection(source, Math.toIntExact(dirs.getShape().get(0)),
+                latents -> sae.decode(latents).matMul(t),                               // [B, T, n]
+                () -> dirs);                                                            // [n, dIn]
+    }
 
-            @Override
-            public int width() {
-                return n;
-            }
+    /** A linear readout with its equivalent input-space directions. */
+    record Projection(String source, int width, java.util.function.UnaryOperator<NDArray> fn,
+            java.util.function.Supplier<NDArray> dirs) implements LatentFunction {
+        @Override
+        public NDArray apply(NDArray latents) {
+            return fn.apply(latents);
+        }
 
-            @Override
-            public NDArray apply(NDArray latents) {
-                return sae.decode(latents).matMul(t);                                  // [B, T, n]
-            }
-
-            @Override
-            public Optional<NDArray> directions() {
-                return Optional.of(dirs);
-            }
-        };
+        @Override
+        public Optional<NDArray> directions() {
+            return Optional.of(dirs.get());
+        }
     }
 }
