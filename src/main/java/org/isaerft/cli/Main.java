@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = "Interpretable fine-tuning on sparse-autoencoder latents.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            ExplainCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -1,0 +1,150 @@
+package org.isaerft.explain;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.isaerft.activations.LatentRecord;
+import org.isaerft.llm.BudgetExceededException;
+import org.isaerft.llm.LlmClient;
+import org.isaerft.llm.LlmException;
+import org.isaerft.llm.LlmResponse;
+import org.isaerft.llm.Message;
+import org.isaerft.llm.Prompt;
+import org.isaerft.llm.Prompts;
+
+/**
+ * Explains a latent by asking an LLM, in one of two prompt styles. Only activating examples of the
+ * explain split are shown. An answer that does not parse is counted in the run's LLM ledger and
+ * the question is asked again as a fresh sample (bounded by {@code maxParseRetries}); if no answer
+ * parses the result is a typed {@link ExplainResult.Reason#UNPARSEABLE} failure.
+ */
+public final class LlmExplainer implements Explainer {
+    /** Prompt styles. */
+    public enum Style {
+        /** OpenAI neuron-explainer: token<TAB>activation lines. */
+        OAI("oai", "explain/oai-neuron", AnswerParsers::oai),
+        /** Delphi: activating tokens marked in context, answer ends with [EXPLANATION]:. */
+        DELPHI("delphi", "explain/delphi", AnswerParsers::delphi);
+
+        private final String id;
+        private final String promptId;
+        private final Function<String, Optional<String>> parser;
+
+        Style(String id, String promptId, Function<String, Optional<String>> parser) {
+            this.id = id;
+            this.promptId = promptId;
+            this.parser = parser;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public String promptId() {
+            return promptId;
+        }
+
+        public Optional<String> parse(String answer) {
+            return parser.apply(answer);
+        }
+    }
+
+    /**
+     * @param maxExamples     activating explain-split examples shown (top first, then deciles)
+     * @param window          tokens per example around its peak (<= 0: whole example)
+     * @param maxParseRetries extra answers requested after an unparseable one
+     */
+    public record Options(int maxExamples, int window, int maxParseRetries) {
+        public static final Options DEFAULT = new Options(20, 64, 2);
+
+        public Options {
+            if (maxExamples < 1 || maxParseRetries < 0) {
+                throw new IllegalArgumentException("llm explainer: max_examples must be >= 1 and max_parse_retries >= 0, found "
+                        + maxExamples + ", " + maxParseRetries);
+            }
+        }
+    }
+
+    private final LlmClient client;
+    private final Style style;
+    private final Prompt prompt;
+    private final Options options;
+
+    public LlmExplainer(LlmClient client, Style style, Prompts prompts, Options options) {
+        this.client = client;
+        this.style = style;
+        this.prompt = prompts.load(style.promptId());
+        this.options = options;
+    }
+
+    @Override
+    public String method() {
+        return "llm:" + client.modelRef() + ":" + style.id();
+    }
+
+    public Prompt prompt() {
+        return prompt;
+    }
+
+    /** The exact conversation sent for {@code record}, or empty when the record has nothing to show. */
+    public Optional<List<Message>> messages(LatentRecord record) {
+        List<Shown> shown = Shown.explainSplit(record, options.maxExamples(), options.window());
+        double max = OaiFormat.maxActivation(shown);
+        if (shown.isEmpty() || !(max > 0)) {
+            return Optional.empty();
+        }
+        Map<String, Object> vars = new LinkedHashMap<>();
+        switch (style) {
+            case OAI -> {
+                vars.put("records", OaiFormat.records(shown, max, false));
+                vars.put("sparse_repeat", OaiFormat.sparseRepeat(shown, max));
+            }
+            case DELPHI -> vars.put("examples", DelphiFormat.examples(shown, max, true).stripTrailing());
+        }
+        return Optional.of(Message.render(prompt, vars));
+    }
+
+    @Override
+    public ExplainResult explain(LatentRecord record) {
+        if (record.dead()) {
+            return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.DEAD_LATENT, "latent never fired");
+        }
+        List<Shown> shown = Shown.explainSplit(record, options.maxExamples(), options.window());
+        if (shown.isEmpty()) {
+            return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.NO_EXAMPLES,
+                    "no activating example in the explain split");
+        }
+        Optional<List<Message>> msgs = messages(record);
+        if (msgs.isEmpty()) {
+            return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.NO_ACTIVATIONS,
+                    "the shown examples have no positive activation");
+        }
+        List<String> refs = ExampleRefs.refs(record, shown.stream().map(Shown::source).toList());
+        List<String> rejected = new ArrayList<>();
+        org.isaerft.explain.Explanation.Usage usage = org.isaerft.explain.Explanation.Usage.NONE;
+        for (int sample = 0; sample <= options.maxParseRetries(); sample++) {
+            LlmResponse r;
+            try {
+                r = client.complete(msgs.get(), sample);
+            } catch (BudgetExceededException e) {
+                throw e;
+            } catch (LlmException e) {
+                return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.LLM_ERROR, e.getMessage(), sample, rejected,
+                        usage);
+            }
+            usage = usage.plus(r.usage());
+            Optional<String> d = style.parse(r.text());
+            if (d.isPresent()) {
+                return new ExplainResult.Success(Explanation.of(record.id(), d.get(), method(), prompt.id(), prompt.version(),
+                        prompt.sha256(), refs, usage));
+            }
+            client.ledger().parseFailure();
+            rejected.add(r.text());
+        }
+        return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.UNPARSEABLE,
+                rejected.size() + " answers did not follow the " + style.id() + " format", rejected.size(), rejected, usage);
+    }
+}
