@@ -89,6 +89,10 @@ public final class LlmExplainer implements Explainer {
         return prompt;
     }
 
+    public LlmClient client() {
+        return client;
+    }
+
     /** The exact conversation sent for {@code record}, or empty when the record has nothing to show. */
     public Optional<List<Message>> messages(LatentRecord record) {
         List<Shown> shown = Shown.explainSplit(record, options.maxExamples(), options.window());
