@@ -22,10 +22,32 @@ public final class AnswerParsers {
 
     /** Delphi style: the text after the last {@code [EXPLANATION]:} up to the end of its line. */
     public static Optional<String> delphi(String answer) {
+        return marked(answer, "EXPLANATION");
+    }
+
+    /** The text after the last {@code [MARKER]:} up to the end of its line, cleaned; empty when absent. */
+    public static Optional<String> marked(String answer, String marker) {
         if (answer == null) {
             return Optional.empty();
         }
-        Matcher m = DELPHI.matcher(answer);
+        Pattern p = marker.equals("EXPLANATION") ? DELPHI : Pattern.compile("\\[" + Pattern.quote(marker) + "\\]\\s*:?\\s*(.*)");
+        Matcher m = p.matcher(answer);
+        String last = null;
+        while (m.find()) {
+            last = m.group(1);
+        }
+        return last == null ? Optional.empty() : clean(last);
+    }
+
+    /**
+     * The text of the last line starting with {@code LABEL:} (case-insensitive, markdown emphasis allowed), cleaned.
+     */
+    public static Optional<String> labelled(String answer, String label) {
+        if (answer == null) {
+            return Optional.empty();
+        }
+        Pattern p = Pattern.compile("(?im)^[\\s*_#>-]*" + Pattern.quote(label) + "[*_]*\\s*:[*_]*\\s*(.*)$");
+        Matcher m = p.matcher(answer);
         String last = null;
         while (m.find()) {
             last = m.group(1);
@@ -46,7 +68,7 @@ public final class AnswerParsers {
     }
 
     /** Trims quotes, markdown emphasis and a final period; rejects empty, overlong, refusals and leaked format. */
-    static Optional<String> clean(String s) {
+    public static Optional<String> clean(String s) {
         String t = s.strip();
         t = t.replaceAll("^[*_`\"']+|[*_`\"']+$", "").strip();
         if (t.endsWith(".") && !t.endsWith("..")) {
@@ -57,7 +79,7 @@ public final class AnswerParsers {
         }
         String lower = t.toLowerCase(Locale.ROOT);
         if (REFUSAL.matcher(t).find() || lower.contains("<start>") || lower.contains("<end>") || t.contains("\t")
-                || lower.contains("[explanation]")) {
+                || lower.contains("[explanation]") || lower.contains("[summary]")) {
             return Optional.empty();
         }
         return Optional.of(t);
