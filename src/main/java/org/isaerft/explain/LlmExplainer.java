@@ -1,17 +1,14 @@
 package org.isaerft.explain;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.isaerft.activations.LatentRecord;
-import org.isaerft.llm.BudgetExceededException;
 import org.isaerft.llm.LlmClient;
-import org.isaerft.llm.LlmException;
-import org.isaerft.llm.LlmResponse;
 import org.isaerft.llm.Message;
+import org.isaerft.llm.Parsed;
 import org.isaerft.llm.Prompt;
 import org.isaerft.llm.Prompts;
 
@@ -127,28 +124,16 @@ public final class LlmExplainer implements Explainer {
                     "the shown examples have no positive activation");
         }
         List<String> refs = ExampleRefs.refs(record, shown.stream().map(Shown::source).toList());
-        List<String> rejected = new ArrayList<>();
-        org.isaerft.explain.Explanation.Usage usage = org.isaerft.explain.Explanation.Usage.NONE;
-        for (int sample = 0; sample <= options.maxParseRetries(); sample++) {
-            LlmResponse r;
-            try {
-                r = client.complete(msgs.get(), sample);
-            } catch (BudgetExceededException e) {
-                throw e;
-            } catch (LlmException e) {
-                return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.LLM_ERROR, e.getMessage(), sample, rejected,
-                        usage);
-            }
-            usage = usage.plus(r.usage());
-            Optional<String> d = style.parse(r.text());
-            if (d.isPresent()) {
-                return new ExplainResult.Success(Explanation.of(record.id(), d.get(), method(), prompt.id(), prompt.version(),
-                        prompt.sha256(), refs, usage));
-            }
-            client.ledger().parseFailure();
-            rejected.add(r.text());
+        Parsed<String> p = client.completeParsed(msgs.get(), style::parse, options.maxParseRetries());
+        if (p instanceof Parsed.Ok<String> ok) {
+            return new ExplainResult.Success(Explanation.of(record.id(), ok.value(), method(), prompt.id(), prompt.version(),
+                    prompt.sha256(), refs, ok.usage()));
         }
-        return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.UNPARSEABLE,
-                rejected.size() + " answers did not follow the " + style.id() + " format", rejected.size(), rejected, usage);
+        Parsed.Failed<String> f = (Parsed.Failed<String>) p;
+        ExplainResult.Reason reason = f.reason() == Parsed.Reason.LLM_ERROR ? ExplainResult.Reason.LLM_ERROR
+                : ExplainResult.Reason.UNPARSEABLE;
+        String message = reason == ExplainResult.Reason.UNPARSEABLE
+                ? f.rejected().size() + " answers did not follow the " + style.id() + " format" : f.message();
+        return ExplainResult.Failure.of(record.id(), method(), reason, message, f.rejected().size(), f.rejected(), f.usage());
     }
 }

@@ -14,11 +14,9 @@ import org.isaerft.explain.AnswerParsers;
 import org.isaerft.explain.ExplainResult;
 import org.isaerft.explain.Explanation;
 import org.isaerft.explain.Shown;
-import org.isaerft.llm.BudgetExceededException;
 import org.isaerft.llm.LlmClient;
-import org.isaerft.llm.LlmException;
-import org.isaerft.llm.LlmResponse;
 import org.isaerft.llm.Message;
+import org.isaerft.llm.Parsed;
 import org.isaerft.llm.Prompt;
 import org.isaerft.llm.Prompts;
 
@@ -237,27 +235,13 @@ public final class AdapterExplainer {
     private record Asked<T>(T value, ExplainResult.Reason failure, String message, List<String> rejected, Explanation.Usage usage) {}
 
     private <T> Asked<T> ask(List<Message> msgs, Function<String, Optional<T>> parse) {
-        List<String> rejected = new ArrayList<>();
-        Explanation.Usage usage = Explanation.Usage.NONE;
-        for (int sample = 0; sample <= maxParseRetries; sample++) {
-            LlmResponse r;
-            try {
-                r = client.complete(msgs, sample);
-            } catch (BudgetExceededException e) {
-                throw e;
-            } catch (LlmException e) {
-                return new Asked<>(null, ExplainResult.Reason.LLM_ERROR, e.getMessage(), rejected, usage);
-            }
-            usage = usage.plus(r.usage());
-            Optional<T> v = parse.apply(r.text());
-            if (v.isPresent()) {
-                return new Asked<>(v.get(), null, null, rejected, usage);
-            }
-            client.ledger().parseFailure();
-            rejected.add(r.text());
+        Parsed<T> p = client.completeParsed(msgs, parse, maxParseRetries);
+        if (p instanceof Parsed.Ok<T> ok) {
+            return new Asked<>(ok.value(), null, null, ok.rejected(), ok.usage());
         }
-        return new Asked<>(null, ExplainResult.Reason.UNPARSEABLE, rejected.size() + " answers did not follow the requested format",
-                rejected, usage);
+        Parsed.Failed<T> f = (Parsed.Failed<T>) p;
+        return new Asked<>(null, f.reason() == Parsed.Reason.LLM_ERROR ? ExplainResult.Reason.LLM_ERROR
+                : ExplainResult.Reason.UNPARSEABLE, f.message(), f.rejected(), f.usage());
     }
 
     private void requireLlm() {
