@@ -158,8 +158,8 @@ class LlmClientTest {
     @Test
     void timeoutIsRetriedThenATypedFailure() {
         server.enqueue(Wire.json(200, Wire.openAi("warm-up", 1, 1)));
-        server.enqueue(Wire.delayed(Wire.openAi("late", 1, 1), 5000));
-        server.enqueue(Wire.delayed(Wire.openAi("late", 1, 1), 5000));
+        server.enqueue(Wire.stall());
+        server.enqueue(Wire.stall());
         // a first request with a generous timeout loads the HTTP classes, so the measured part is only the waiting
         assertThat(client(cfg().timeoutSeconds(30).build(), null).complete(List.of(Message.user("warm-up"))).text())
                 .isEqualTo("warm-up");
@@ -167,8 +167,8 @@ class LlmClientTest {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> client.complete(MSGS)).isInstanceOfSatisfying(LlmException.class,
                 e -> assertThat(e.kind()).isEqualTo(LlmException.Kind.TIMEOUT));
-        // both attempts were cut by our 0.5 s timeout, long before the server's 5 s delay
-        assertThat((System.nanoTime() - t0) / 1e6).isLessThan(4500);
+        // both attempts were cut by our 0.5 s timeout (the server never answers)
+        assertThat((System.nanoTime() - t0) / 1e6).isBetween(1000.0, 10_000.0);
         assertThat(server.getRequestCount()).isEqualTo(3);
         assertThat(client.summary().failures()).containsEntry("timeout", 1L);
         assertThat(client.summary().retries()).isEqualTo(1);
