@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
         description = "Interpretable fine-tuning on sparse-autoencoder latents.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            GenerateCommand.class,
+            ActivationsCommand.class,
             ExplainCommand.class,
+            ScoreCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
