@@ -406,4 +406,31 @@ class LlmClientTest {
             assertThat(f.rejected()).containsExactly("no");
         });
     }
+
+    @Test
+    void structuredOutputIsSentAndKeptApartInTheCache() throws Exception {
+        dev.langchain4j.model.chat.request.json.JsonSchema schema = dev.langchain4j.model.chat.request.json.JsonSchema.builder()
+                .name("answer").rootElement(dev.langchain4j.model.chat.request.json.JsonObjectSchema.builder()
+                        .addIntegerProperty("value").required("value").build()).build();
+        dev.langchain4j.model.chat.request.ResponseFormat format = dev.langchain4j.model.chat.request.ResponseFormat.builder()
+                .type(dev.langchain4j.model.chat.request.ResponseFormatType.JSON).jsonSchema(schema).build();
+        server.enqueue(Wire.json(200, Wire.openAi("free text", 5, 2)));
+        server.enqueue(Wire.json(200, Wire.openAi("{\"value\": 7}", 5, 4)));
+        Path cache = tmp.resolve("cache");
+        LlmConfig c = cfg().build();
+        LlmClient free = client(c, cache);
+        LlmClient json = LlmClient.builder(ChatModels.create(c, ENV::get, format), c).cacheDir(cache)
+                .cacheKeyExtra("response_format", format.toString()).build();
+
+        assertThat(free.complete(MSGS).text()).isEqualTo("free text");
+        LlmResponse r = json.complete(MSGS);
+        assertThat(r.fromCache()).isFalse(); // same messages and config, but a different model setting
+        assertThat(r.text()).isEqualTo("{\"value\": 7}");
+        server.takeRequest();
+        JsonNode body = Json.MAPPER.readTree(server.takeRequest().getBody().utf8());
+        assertThat(body.get("response_format").get("type").asText()).isEqualTo("json_schema");
+        assertThat(body.get("response_format").get("json_schema").get("strict").asBoolean()).isTrue();
+        assertThat(json.complete(MSGS).fromCache()).isTrue();
+        assertThat(server.getRequestCount()).isEqualTo(2);
+    }
 }
