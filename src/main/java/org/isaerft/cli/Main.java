@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ActivationsCommand.class,
             ExplainCommand.class,
+            ExplainAdapterCommand.class,
             ScoreCommand.class,
         })
 public final class Main implements Callable<Integer> {
