@@ -67,13 +67,13 @@ public final class AnswerParsers {
         return clean(OAI_PREFIX.matcher(firstLine).replaceFirst(""));
     }
 
-    /** Trims quotes, markdown emphasis and a final period; rejects empty, overlong, refusals and leaked format. */
+    /** Trims wrapping quotes or emphasis and a final period; rejects empty, overlong, refusals and leaked format. */
     public static Optional<String> clean(String s) {
-        String t = s.strip();
-        t = t.replaceAll("^[*_`\"']+|[*_`\"']+$", "").strip();
-        if (t.endsWith(".") && !t.endsWith("..")) {
-            t = t.substring(0, t.length() - 1).strip();
+        String t = dropPeriod(s.strip());
+        while (t.length() >= 2 && "*_`\"'".indexOf(t.charAt(0)) >= 0 && t.charAt(t.length() - 1) == t.charAt(0)) {
+            t = t.substring(1, t.length() - 1).strip(); // wrapping quotes or markdown emphasis, never one side alone
         }
+        t = dropPeriod(t);
         if (t.isEmpty() || t.length() > MAX_DESCRIPTION_CHARS || !t.matches("(?s).*\\p{L}.*")) {
             return Optional.empty();
         }
@@ -83,5 +83,9 @@ public final class AnswerParsers {
             return Optional.empty();
         }
         return Optional.of(t);
+    }
+
+    private static String dropPeriod(String t) {
+        return t.endsWith(".") && !t.endsWith("..") ? t.substring(0, t.length() - 1).strip() : t;
     }
 }

@@ -80,6 +80,8 @@ class FormatsTest {
         assertThat(AnswerParsers.delphi("[EXPLANATION]: first\nthinking more\n[EXPLANATION]: **Dogs and puppies**"))
                 .contains("Dogs and puppies");
         assertThat(AnswerParsers.delphi("References to dogs.")).isEmpty();
+        assertThat(AnswerParsers.delphi("[EXPLANATION]: the word \"went\"")).contains("the word \"went\"");
+        assertThat(AnswerParsers.delphi("[EXPLANATION]: \"going somewhere\".")).contains("going somewhere");
         assertThat(AnswerParsers.delphi("[EXPLANATION]:   ")).isEmpty();
         assertThat(AnswerParsers.delphi("[EXPLANATION]: I'm sorry, I cannot determine a pattern")).isEmpty();
     }
