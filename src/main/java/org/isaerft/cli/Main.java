@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             GenerateCommand.class,
             ActivationsCommand.class,
+            SaeCommand.class,
             ExplainCommand.class,
             ExplainAdapterCommand.class,
             ScoreCommand.class,
