@@ -23,7 +23,50 @@ import java.util.regex.Pattern;
 public final class DatasetBuilder {
     private static final Pattern SENTENCE_END = Pattern.compile("[.!?][\"”']?(?=\\s)");
 
+    /** Read (and re-cased) documents per source, so building several cards reads each file once. */
+    private static final Map<List<Object>, List<String[]>> SOURCE_CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
     private DatasetBuilder() {}
+
+    /** Forgets cached source documents. */
+    public static void clearCache() {
+        SOURCE_CACHE.clear();
+    }
+
+    /** {id, text, how} per document of one source; how = "reference" | "recased" | "as-is". */
+    private static List<String[]> readSource(TaskCard.Source src, java.util.function.Function<String, Path> resolver) {
+        Path file = resolver.apply(src.file());
+        Path ref = src.casedReference() == null ? null : resolver.apply(src.casedReference());
+        long mtime;
+        try {
+            mtime = java.nio.file.Files.getLastModifiedTime(file).toMillis();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("corpus file not found: " + file, e);
+        }
+        List<Object> key = java.util.Arrays.asList(file, mtime, src.format(), src.recase(), ref);
+        return SOURCE_CACHE.computeIfAbsent(key, k -> {
+            List<String> texts = Corpus.split(Corpus.readText(file), src.format());
+            Recaser rc = !src.recase() ? null : ref != null ? Recaser.fromReference(Corpus.readText(ref)) : Recaser.withoutReference();
+            String name = file.getFileName().toString();
+            List<String[]> out = new ArrayList<>(texts.size());
+            for (int i = 0; i < texts.size(); i++) {
+                String t = texts.get(i);
+                String how = "as-is";
+                if (rc != null) {
+                    var cased = rc.lookup(t);
+                    if (cased.isPresent()) {
+                        t = cased.get();
+                        how = "reference";
+                    } else {
+                        t = rc.heuristic(t);
+                        how = "recased";
+                    }
+                }
+                out.add(new String[] {name + "#" + i, t, how});
+            }
+            return List.copyOf(out);
+        });
+    }
 
     /** Builds the dataset of a loaded card (paths resolved against the card file). */
     public static TaskDataset build(TaskCards.Loaded loaded) {
@@ -36,35 +79,13 @@ public final class DatasetBuilder {
         Set<String> seen = new HashSet<>();
         int fromRef = 0;
         int recased = 0;
-        Map<Path, Recaser> recasers = new HashMap<>();
         for (TaskCard.Source src : card.data().sources()) {
-            Path file = resolver.apply(src.file());
-            List<String> texts = Corpus.split(Corpus.readText(file), src.format());
-            Recaser rc = null;
-            if (src.recase()) {
-                if (src.casedReference() != null) {
-                    Path ref = resolver.apply(src.casedReference());
-                    rc = recasers.computeIfAbsent(ref, r -> Recaser.fromReference(Corpus.readText(r)));
-                } else {
-                    rc = Recaser.withoutReference();
-                }
-            }
-            String name = file.getFileName().toString();
-            for (int i = 0; i < texts.size(); i++) {
-                String t = texts.get(i);
-                if (rc != null) {
-                    var cased = rc.lookup(t);
-                    if (cased.isPresent()) {
-                        t = cased.get();
-                        fromRef++;
-                    } else {
-                        t = rc.heuristic(t);
-                        recased++;
-                    }
-                }
-                String key = t.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+            for (String[] d : readSource(src, resolver)) {
+                String key = d[1].toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
                 if (seen.add(key)) {
-                    docs.add(new String[] {name + "#" + i, t});
+                    docs.add(d);
+                    fromRef += d[2].equals("reference") ? 1 : 0;
+                    recased += d[2].equals("recased") ? 1 : 0;
                 }
             }
         }

@@ -32,6 +32,8 @@ public final class Recaser {
     private final String refNorm;
     private final int[] refMap; // refNorm index → reference index
     private final String ref;
+    private final Map<String, java.util.List<Integer>> refIndex = new HashMap<>(); // KEY-char prefix at each word start → positions
+    private static final int KEY = 24;
 
     private Recaser(Set<String> properNouns, String ref) {
         this.properNouns = properNouns;
@@ -59,6 +61,11 @@ public final class Recaser {
             }
             this.refNorm = sb.toString();
             this.refMap = java.util.Arrays.copyOf(map, sb.length());
+            for (int i = 0; i + KEY <= refNorm.length(); i++) {
+                if (i == 0 || refNorm.charAt(i - 1) == ' ') {
+                    refIndex.computeIfAbsent(refNorm.substring(i, i + KEY), k -> new java.util.ArrayList<>()).add(i);
+                }
+            }
         }
     }
 
@@ -119,19 +126,33 @@ public final class Recaser {
         if (n.isEmpty()) {
             return Optional.empty();
         }
-        int at = refNorm.indexOf(n);
+        int at = -1;
+        if (n.length() >= KEY) {
+            for (int cand : refIndex.getOrDefault(n.substring(0, KEY), java.util.List.of())) {
+                if (refNorm.startsWith(n, cand) && wordEnd(cand + n.length())) {
+                    at = cand;
+                    break;
+                }
+            }
+        } else {
+            for (int i = refNorm.indexOf(n); i >= 0; i = refNorm.indexOf(n, i + 1)) {
+                if ((i == 0 || refNorm.charAt(i - 1) == ' ') && wordEnd(i + n.length())) {
+                    at = i;
+                    break;
+                }
+            }
+        }
         if (at < 0) {
             return Optional.empty();
         }
-        // whole words only: the match must not start or end inside a word of the reference
-        boolean startOk = at == 0 || refNorm.charAt(at - 1) == ' ';
         int end = at + n.length();
-        boolean endOk = end == refNorm.length() || refNorm.charAt(end) == ' ';
-        if (!startOk || !endOk) {
-            return Optional.empty();
-        }
         String span = ref.substring(refMap[at], refMap[end - 1] + 1);
         return Optional.of(span.replaceAll("[ \\t]*\\n\\s*\\n\\s*", "\n\n"));
+    }
+
+    // whole words only: a match must not end inside a word of the reference
+    private boolean wordEnd(int end) {
+        return end == refNorm.length() || refNorm.charAt(end) == ' ';
     }
 
     /** {@code text} with casing restored (lookup first, else the heuristics). */
