@@ -37,7 +37,8 @@ public final class Generation {
         return Arrays.copyOfRange(seq, prompt.length, len);
     }
 
-    static int argmax(float[] v) {
+    /** Index of the largest value (the first on ties). */
+    public static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] > v[best]) {
@@ -47,7 +48,8 @@ public final class Generation {
         return best;
     }
 
-    static int sample(float[] logits, GenerationConfig cfg, SplittableRandom rng) {
+    /** One draw from softmax(logits / temperature), top-k restricted; consumes one value of {@code rng}. */
+    public static int sample(float[] logits, GenerationConfig cfg, SplittableRandom rng) {
         int n = logits.length;
         double[] p = new double[n];
         double max = Double.NEGATIVE_INFINITY;

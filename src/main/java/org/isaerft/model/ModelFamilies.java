@@ -46,7 +46,13 @@ public final class ModelFamilies {
             if (node == null || !node.hasNonNull("model_type")) {
                 throw new IllegalArgumentException(cfg + ": no model_type field");
             }
-            return forType(node.get("model_type").asText()).load(dir, parent);
+            ModelFamily family;
+            try {
+                family = forType(node.get("model_type").asText());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(cfg + ": field 'model_type': " + e.getMessage(), e);
+            }
+            return family.load(dir, parent);
         }
         for (ModelFamily f : all()) {
             if (f.recognises(dir)) {

@@ -1,0 +1,363 @@
+package org.isaerft.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.isaerft.model.Generation;
+import org.isaerft.model.GenerationConfig;
+import org.isaerft.model.HookPoint;
+import org.isaerft.model.Hooks;
+import org.isaerft.model.LanguageModel;
+import org.isaerft.model.ModelConfig;
+import org.isaerft.model.Tokenizer;
+
+/**
+ * A Llama-architecture causal LM on DJL NDArrays: RMSNorm, RoPE (interleaved as llama2.c or
+ * rotate-half as HF, see {@link RopeStyle}), grouped-query attention with a causal mask, SwiGLU
+ * MLP, tied or separate unembedding. Weights are frozen (never attached to a gradient); hook
+ * replacements take part in autograd.
+ *
+ * <p>Shapes: B batch, T sequence, D d_model, H query heads, K kv heads, G = H/K queries per kv
+ * head, E d_head, F d_mlp, V vocab.
+ */
+public final class LlamaModel implements LanguageModel {
+    private final LlamaConfig cfg;
+    private final ModelConfig modelConfig;
+    private final Tokenizer tokenizer;
+    private final NDManager manager;
+    private final NDArray embed;       // [V, D]
+    private final NDArray unembedT;    // [D, V] (a transposed view of the embedding when tied)
+    private final NDArray finalNorm;   // [D]
+    private final Block[] blocks;
+    private final NDArray ropeCos;     // [ctx, E/2]
+    private final NDArray ropeSin;     // [ctx, E/2]
+    private final NDArray causalMask;  // [ctx, ctx], 0 on and below the diagonal, -inf above
+    private final NDArray attnScale;   // [] 1/sqrt(E)
+    private final List<HookPoint> hookPoints;
+
+    /** One block's weights, stored as (in, out) views so that {@code y = x.matMul(w)}. */
+    private record Block(NDArray attnNorm, NDArray wq, NDArray wk, NDArray wv, NDArray wo, NDArray ffnNorm, NDArray w1,
+            NDArray w3, NDArray w2) {}
+
+    /** Past keys and values of each layer for incremental decoding: [1, K, T_past, E] each. */
+    private static final class KvCache {
+        final NDArray[] k;
+        final NDArray[] v;
+        int length;
+
+        KvCache(int layers) {
+            k = new NDArray[layers];
+            v = new NDArray[layers];
+        }
+    }
+
+    /** Thrown inside {@link #forward} right after the {@code stopAt} hook point. */
+    private static final class StopForward extends RuntimeException {
+        StopForward() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Moves {@code weights} into a child of {@code parent}. */
+    public LlamaModel(LlamaWeights weights, Tokenizer tokenizer, NDManager parent) {
+        this.cfg = weights.config();
+        this.modelConfig = cfg.toModelConfig();
+        this.tokenizer = tokenizer;
+        if (tokenizer.vocabSize() > cfg.vocabSize()) {
+            throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocab_size is "
+                    + cfg.vocabSize());
+        }
+        this.manager = parent.newSubManager();
+        this.manager.setName("llama-weights");
+        int d = cfg.dModel();
+        int q = cfg.nHeads() * cfg.dHead();
+        int kv = cfg.nKvHeads() * cfg.dHead();
+        int f = cfg.dMlp();
+        this.embed = owned(weights.embed(), cfg.vocabSize(), d);
+        this.unembedT = (weights.lmHead() == null ? embed : owned(weights.lmHead(), cfg.vocabSize(), d)).transpose();
+        this.finalNorm = owned(weights.finalNorm(), d);
+        this.blocks = new Block[cfg.nLayers()];
+        for (int l = 0; l < blocks.length; l++) {
+            LlamaWeights.Layer w = weights.layers().get(l);
+            blocks[l] = new Block(
+                    owned(w.attnNorm(), d),
+                    owned(w.wq(), q, d).transpose(),
+                    owned(w.wk(), kv, d).transpose(),
+                    owned(w.wv(), kv, d).transpose(),
+                    owned(w.wo(), d, q).transpose(),
+                    owned(w.ffnNorm(), d),
+                    owned(w.w1(), f, d).transpose(),
+                    owned(w.w3(), f, d).transpose(),
+                    owned(w.w2(), d, f).transpose());
+        }
+        int ctx = cfg.contextLength();
+        int half = cfg.dHead() / 2;
+        float[] cos = new float[ctx * half];
+        float[] sin = new float[ctx * half];
+        for (int pos = 0; pos < ctx; pos++) {
+            for (int i = 0; i < half; i++) {
+                // as llama2.c run.c: freq = 1 / theta^(2i/E) in float32, angle = pos * freq in float32
+                float freq = (float) (1.0 / Math.pow(cfg.ropeTheta(), (2 * i) / (double) cfg.dHead()));
+                float angle = pos * freq;
+                cos[pos * half + i] = (float) Math.cos(angle);
+                sin[pos * half + i] = (float) Math.sin(angle);
+            }
+        }
+        this.ropeCos = owned(cos, ctx, half);
+        this.ropeSin = owned(sin, ctx, half);
+        float[] mask = new float[ctx * ctx];
+        for (int i = 0; i < ctx; i++) {
+            for (int j = i + 1; j < ctx; j++) {
+                mask[i * ctx + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        this.causalMask = owned(mask, ctx, ctx);
+        this.attnScale = manager.full(new Shape(), (float) (1.0 / Math.sqrt(cfg.dHead())), DataType.FLOAT32);
+        List<HookPoint> points = new ArrayList<>();
+        points.add(HookPoint.embed());
+        for (int l = 0; l < cfg.nLayers(); l++) {
+            for (String site : HookPoint.BLOCK_SITES) {
+                points.add(new HookPoint(l, site));
+            }
+        }
+        points.add(HookPoint.lnFinal());
+        this.hookPoints = List.copyOf(points);
+    }
+
+    /** An engine-owned copy of host data (never a view of a JVM buffer). */
+    private NDArray owned(float[] data, long... shape) {
+        NDArray view = manager.create(data, new Shape(shape));
+        NDArray copy = view.duplicate();
+        view.close();
+        return copy;
+    }
+
+    public LlamaConfig llamaConfig() {
+        return cfg;
+    }
+
+    /** Which RoPE convention this model applies (fixed by how its weights were stored). */
+    public RopeStyle ropeStyle() {
+        return cfg.ropeStyle();
+    }
+
+    @Override
+    public ModelConfig config() {
+        return modelConfig;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public List<HookPoint> hookPoints() {
+        return hookPoints;
+    }
+
+    @Override
+    public NDArray forward(NDArray tokens, Hooks hooks) {
+        try {
+            return run(tokens, hooks, null);
+        } catch (StopForward stop) {
+            return null;
+        }
+    }
+
+    /**
+     * The forward pass. With a cache, {@code tokens} are the next positions after the cached ones;
+     * their keys and values are appended to the cache.
+     */
+    private NDArray run(NDArray tokens, Hooks hooks, KvCache cache) {
+        checkTokens(tokens, cache == null ? 0 : cache.length);
+        long[] bt = tokens.getShape().getShape();
+        long b = bt[0];
+        long t = bt[1];
+        int past = cache == null ? 0 : cache.length;
+        int h = cfg.nHeads();
+        int k = cfg.nKvHeads();
+        int g = h / k;
+        int e = cfg.dHead();
+        NDArray ids = tokens.toType(DataType.INT64, true);                              // [B, T]  engine-owned copy
+        NDArray cos = ropeCos.get(past + ":" + (past + t));                             // [T, E/2]
+        NDArray sin = ropeSin.get(past + ":" + (past + t));                             // [T, E/2]
+        NDArray mask = causalMask.get(past + ":" + (past + t) + ", 0:" + (past + t));   // [T, past+T]
+
+        NDArray x = ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).head(); // [B, T, D]
+        x = at(hooks, HookPoint.embed(), x);                                            // [B, T, D]
+
+        for (int l = 0; l < blocks.length; l++) {
+            Block w = blocks[l];
+            x = at(hooks, new HookPoint(l, HookPoint.RESID_PRE), x);                    // [B, T, D]
+
+            // attention
+            NDArray n1 = at(hooks, new HookPoint(l, HookPoint.LN1), rmsNorm(x, w.attnNorm())); // [B, T, D]
+            NDArray q = n1.matMul(w.wq()).reshape(b, t, h, e).transpose(0, 2, 1, 3);   // [B, H, T, E]
+            NDArray kk = n1.matMul(w.wk()).reshape(b, t, k, e).transpose(0, 2, 1, 3);  // [B, K, T, E]
+            NDArray v = n1.matMul(w.wv()).reshape(b, t, k, e).transpose(0, 2, 1, 3);   // [B, K, T, E]
+            q = rope(q, cos, sin);                                                      // [B, H, T, E]
+            kk = rope(kk, cos, sin);                                                    // [B, K, T, E]
+            if (cache != null) {
+                kk = cache.k[l] == null ? kk : cache.k[l].concat(kk, 2);                // [B, K, S, E]  S = past+T
+                v = cache.v[l] == null ? v : cache.v[l].concat(v, 2);                   // [B, K, S, E]
+                cache.k[l] = kk;
+                cache.v[l] = v;
+            }
+            long s = kk.getShape().get(2);                                              // S: keys attended to
+            NDArray qg = q.reshape(b, k, g, t, e);                                      // [B, K, G, T, E]  head = kv*G + g
+            NDArray scores = qg.matMul(kk.expandDims(2).transpose(0, 1, 2, 4, 3))       // [B, K, G, T, S]
+                    .mul(attnScale)                                                     // [B, K, G, T, S]
+                    .add(mask)                                                          // [B, K, G, T, S]
+                    .reshape(b, h, t, s);                                               // [B, H, T, S]
+            NDArray pattern = at(hooks, new HookPoint(l, HookPoint.ATTN_PATTERN), scores.softmax(-1)); // [B, H, T, S]
+            NDArray z = pattern.reshape(b, k, g, t, s).matMul(v.expandDims(2))         // [B, K, G, T, E]
+                    .reshape(b, h, t, e)                                                // [B, H, T, E]
+                    .transpose(0, 2, 1, 3)                                              // [B, T, H, E]
+                    .reshape(b, t, (long) h * e);                                       // [B, T, H*E]
+            NDArray attnOut = at(hooks, new HookPoint(l, HookPoint.ATTN_OUT), z.matMul(w.wo())); // [B, T, D]
+            x = at(hooks, new HookPoint(l, HookPoint.RESID_MID), x.add(attnOut));       // [B, T, D]
+
+            // SwiGLU MLP
+            NDArray n2 = at(hooks, new HookPoint(l, HookPoint.LN2), rmsNorm(x, w.ffnNorm())); // [B, T, D]
+            NDArray gate = at(hooks, new HookPoint(l, HookPoint.MLP_PRE), n2.matMul(w.w1())); // [B, T, F]
+            NDArray up = n2.matMul(w.w3());                                             // [B, T, F]
+            NDArray act = at(hooks, new HookPoint(l, HookPoint.MLP_POST), silu(gate).mul(up)); // [B, T, F]
+            NDArray mlpOut = at(hooks, new HookPoint(l, HookPoint.MLP_OUT), act.matMul(w.w2())); // [B, T, D]
+            x = at(hooks, new HookPoint(l, HookPoint.RESID_POST), x.add(mlpOut));       // [B, T, D]
+        }
+
+        NDArray xf = at(hooks, HookPoint.lnFinal(), rmsNorm(x, finalNorm));            // [B, T, D]
+        return xf.matMul(unembedT);                                                     // [B, T, V]
+    }
+
+    /** Runs the hooks at {@code point}; ends the pass if it is the stop point. */
+    private static NDArray at(Hooks hooks, HookPoint point, NDArray x) {
+        NDArray y = hooks.apply(point, x);
+        if (hooks.stopsAt(point)) {
+            throw new StopForward();
+        }
+        return y;
+    }
+
+    /** x / sqrt(mean(x²) + eps) * weight over the last axis: [..., D] → [..., D]. */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray ms = x.square().mean(new int[] {-1}, true);                            // [..., 1]
+        return x.div(ms.add(cfg.normEps()).sqrt()).mul(weight);                        // [..., D]
+    }
+
+    /** x·sigmoid(x), elementwise. */
+    private static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /** Rotary position embedding of x [B, N, T, E] with tables [T, E/2]. */
+    private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        Shape shape = x.getShape();
+        long half = shape.get(3) / 2;
+        if (cfg.ropeStyle() == RopeStyle.INTERLEAVED) {
+            NDArray pairs = x.reshape(shape.get(0), shape.get(1), shape.get(2), half, 2); // [B, N, T, E/2, 2]
+            NDArray x0 = pairs.get(":, :, :, :, 0");                                    // [B, N, T, E/2]
+            NDArray x1 = pairs.get(":, :, :, :, 1");                                    // [B, N, T, E/2]
+            NDArray r0 = x0.mul(cos).sub(x1.mul(sin));                                  // [B, N, T, E/2]
+            NDArray r1 = x0.mul(sin).add(x1.mul(cos));                                  // [B, N, T, E/2]
+            return r0.stack(r1, 4).reshape(shape);                                      // [B, N, T, E]
+        }
+        NDArray x1 = x.get(":, :, :, 0:" + half);                                      // [B, N, T, E/2]
+        NDArray x2 = x.get(":, :, :, " + half + ":");                                  // [B, N, T, E/2]
+        NDArray r1 = x1.mul(cos).sub(x2.mul(sin));                                      // [B, N, T, E/2]
+        NDArray r2 = x2.mul(cos).add(x1.mul(sin));                                      // [B, N, T, E/2]
+        return r1.concat(r2, 3);                                                        // [B, N, T, E]
+    }
+
+    private void checkTokens(NDArray tokens, int past) {
+        Shape s = tokens.getShape();
+        if (s.dimension() != 2) {
+            throw new IllegalArgumentException("tokens must be [batch, seq], found shape " + s);
+        }
+        DataType dt = tokens.getDataType();
+        if (dt != DataType.INT32 && dt != DataType.INT64) {
+            throw new IllegalArgumentException("tokens must be int32 or int64, found " + dt);
+        }
+        long t = s.get(1);
+        if (s.get(0) < 1 || t < 1) {
+            throw new IllegalArgumentException("tokens must have at least one row and one position, found shape " + s);
+        }
+        if (past + t > cfg.contextLength()) {
+            throw new IllegalArgumentException("sequence length " + (past + t) + " exceeds the model's context length "
+                    + cfg.contextLength());
+        }
+        long min = tokens.min().toType(DataType.INT64, false).getLong();
+        long max = tokens.max().toType(DataType.INT64, false).getLong();
+        if (min < 0 || max >= cfg.vocabSize()) {
+            long bad = min < 0 ? min : max;
+            throw new IllegalArgumentException("token id " + bad + " out of range: ids must be in [0, " + cfg.vocabSize()
+                    + ") (vocab_size " + cfg.vocabSize() + ")");
+        }
+    }
+
+    /**
+     * Generation with a key/value cache: the prompt is run once, then each new token alone against
+     * the cached keys and values. Gives the same ids as {@link Generation#generate}; falls back to it
+     * when hooks are set (they must see whole sequences) or the sequence would outgrow the context.
+     */
+    @Override
+    public int[] generate(int[] prompt, GenerationConfig config, Hooks hooks) {
+        boolean hooked = !hooks.points().isEmpty() || hooks.stopAt().isPresent();
+        if (hooked || prompt.length == 0 || prompt.length + config.maxNewTokens() > cfg.contextLength()) {
+            return Generation.generate(this, prompt, config, hooks);
+        }
+        SplittableRandom rng = new SplittableRandom(config.seed());
+        int[] out = new int[config.maxNewTokens()];
+        int n = 0;
+        var eos = tokenizer.eosId();
+        try (NDManager m = manager.newSubManager()) {
+            KvCache cache = new KvCache(blocks.length);
+            int[] step = prompt;
+            while (n < out.length) {
+                float[] last;
+                NDArray[] oldK = cache.k.clone();
+                NDArray[] oldV = cache.v.clone();
+                try (NDScope scope = new NDScope()) {
+                    NDArray tokens = m.create(step, new Shape(1, step.length));                  // [1, T]
+                    NDArray logits = run(tokens, Hooks.none(), cache);                           // [1, T, V]
+                    last = logits.get(0, step.length - 1).toFloatArray();                        // [V]
+                    for (int l = 0; l < blocks.length; l++) {
+                        NDScope.unregister(cache.k[l], cache.v[l]);
+                    }
+                }
+                cache.length += step.length;
+                for (int l = 0; l < blocks.length; l++) {
+                    if (oldK[l] != null) { // replaced by their concatenation with this step's keys/values
+                        oldK[l].close();
+                        oldV[l].close();
+                    }
+                }
+                int next = config.temperature() == 0 ? Generation.argmax(last) : Generation.sample(last, config, rng);
+                out[n++] = next;
+                if (config.stopAtEos() && eos.isPresent() && next == eos.getAsInt()) {
+                    break;
+                }
+                step = new int[] {next};
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
