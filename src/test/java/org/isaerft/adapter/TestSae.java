@@ -35,6 +35,18 @@ final class TestSae implements SparseAutoencoder {
         bDec = Params.owned(manager, gauss(r, dIn, 0.01, 0), new Shape(dIn));
     }
 
+    /** An SAE with the given weights (SAELens layout: W_enc [dIn, dSae], W_dec [dSae, dIn]). */
+    TestSae(NDManager parent, HookPoint hook, float[] wEnc, float[] bEnc, float[] wDec, float[] bDec) {
+        this.manager = parent.newSubManager();
+        this.hook = hook;
+        this.dIn = bDec.length;
+        this.dSae = bEnc.length;
+        this.wEnc = Params.owned(manager, wEnc, new Shape(dIn, dSae));
+        this.bEnc = Params.owned(manager, bEnc, new Shape(dSae));
+        this.wDec = Params.owned(manager, wDec, new Shape(dSae, dIn));
+        this.bDec = Params.owned(manager, bDec, new Shape(dIn));
+    }
+
     static float[] gauss(SplittableRandom r, int n, double std, double mean) {
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
