@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         description = "Interpretable fine-tuning on sparse-autoencoder latents.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            GenerateCommand.class,
+            ActivationsCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -43,10 +43,11 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException(tokenizerJson + ": not a readable tokenizer.json: " + e.getMessage(), e);
         }
-        if (json == null || !json.path("model").path("vocab").isObject()) {
-            throw new IllegalArgumentException(tokenizerJson + ": field 'model.vocab' is missing (not a Hugging Face tokenizer.json)");
+        if (json == null || !json.path("model").isObject()) {
+            throw new IllegalArgumentException(tokenizerJson + ": field 'model' is missing (not a Hugging Face tokenizer.json)");
         }
-        json.get("model").get("vocab").fields().forEachRemaining(e -> vocabById.put(e.getValue().asInt(), e.getKey()));
+        // BPE/WordPiece vocabularies are {token: id}; others (Unigram) fall back to decode() in tokenString
+        json.get("model").path("vocab").fields().forEachRemaining(e -> vocabById.put(e.getValue().asInt(), e.getKey()));
         json.path("added_tokens").forEach(t -> vocabById.put(t.path("id").asInt(), t.path("content").asText()));
         byteLevel = "ByteLevel".equals(json.path("decoder").path("type").asText());
         try {
