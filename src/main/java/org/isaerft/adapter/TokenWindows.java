@@ -60,6 +60,11 @@ public final class TokenWindows {
         return tokens;
     }
 
+    /** The first {@code n} windows (all if fewer). */
+    public TokenWindows firstWindows(int n) {
+        return new TokenWindows(seq, windows.subList(0, Math.min(n, windows.size())), tokens);
+    }
+
     /** Windows {@code idx} flattened row-major into [idx.length × seq]. */
     public int[] batch(int[] idx) {
         int[] flat = new int[idx.length * seq];
