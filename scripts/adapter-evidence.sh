@@ -18,12 +18,12 @@ if [ -z "$sae" ]; then
   if [ ! -f "$sae/cfg.json" ]; then
     scripts/isaerft --version >/dev/null   # builds the jar if needed
     java -Xmx4g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$ISAERFT_THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
-      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Disaerft.home="$here" \
+      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Disaerft.home="$here" -Dquicksae.lr=3e-3 \
       -cp "target/isaerft.jar:target/lib/*" org.isaerft.adapter.QuickSae \
-      ../shared/models/stories260K "$sae" blocks.2.hook_resid_pre 512 "${SAE_L1:-0.3}" "${SAE_STEPS:-800}" 400 0
+      ../shared/models/stories260K "$sae" blocks.2.hook_resid_pre 512 "${SAE_L1:-0.8}" "${SAE_STEPS:-1500}" 800 0
   fi
 fi
 scripts/isaerft adapter suite --model stories260K --sae "$sae" \
   --tasks dogs,sad,beach,control,dogs-poisoned --components scale,bias,ffnn \
-  --lr "${LRS:-0.02,0.005,0.003}" --steps "${STEPS:-150}" --batch 8 --seq 128 --hidden 64 --eval-windows 64 --seed 0 \
+  --lr "${LRS:-0.05,0.02,0.003}" --steps "${STEPS:-150}" --batch 8 --seq 128 --hidden 64 --eval-windows 64 --seed 0 \
   --out "$out"

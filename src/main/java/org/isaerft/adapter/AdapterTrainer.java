@@ -47,15 +47,7 @@ public final class AdapterTrainer {
             ChangeSummary changeSummary, double seconds) {}
 
     public AdapterTrainer(LanguageModel model, SparseAutoencoder sae, TrainConfig cfg, PrintStream progress) {
-        if (!model.hookPoints().contains(sae.hookPoint())) {
-            throw new IllegalArgumentException("SAE '" + sae.id() + "' reads " + sae.hookPoint() + ", which this "
-                    + model.config().modelType() + " model does not have");
-        }
-        int width = model.config().width(sae.hookPoint());
-        if (width != sae.dIn()) {
-            throw new IllegalArgumentException("SAE '" + sae.id() + "' has d_in " + sae.dIn() + " but the model's "
-                    + sae.hookPoint() + " has width " + width);
-        }
+        org.isaerft.sae.SaeSplice.check(sae, model);
         this.model = model;
         this.sae = sae;
         this.cfg = cfg;

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             ActivationsCommand.class,
             SaeCommand.class,
             ScoreCommand.class,
+            AdapterCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
