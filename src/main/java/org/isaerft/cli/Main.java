@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ActivationsCommand.class,
             SaeCommand.class,
+            ExplainCommand.class,
+            ExplainAdapterCommand.class,
             ScoreCommand.class,
             AdapterCommand.class,
         })

@@ -1,12 +1,9 @@
 package org.isaerft.score;
 
-import dev.langchain4j.http.client.jdk.JdkHttpClient;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.json.JsonSchema;
-import dev.langchain4j.model.openai.OpenAiChatModel;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
@@ -56,25 +53,10 @@ public final class LlmClientScoringLlm implements ScoringLlm {
             return new LlmClientScoringLlm(main, null, null);
         }
         LlmConfig jsonCfg = cfg.toBuilder().logprobs(false).topLogprobs(0).build();
-        String url = cfg.resolvedBaseUrl();
-        HttpClient.Builder jdk = HttpClient.newBuilder();
-        if (url.startsWith("http://")) {
-            jdk.version(HttpClient.Version.HTTP_1_1); // as ChatModels: local servers often reject h2c upgrades
-        }
-        String key = cfg.apiKeyEnv() == null ? null : env.apply(cfg.apiKeyEnv());
-        ChatModel jsonModel = OpenAiChatModel.builder()
-                .httpClientBuilder(JdkHttpClient.builder().httpClientBuilder(jdk).connectTimeout(cfg.timeout()).readTimeout(cfg.timeout()))
-                .baseUrl(url)
-                .apiKey(key == null || key.isBlank() ? "none" : key.strip())
-                .modelName(cfg.model())
-                .temperature(cfg.temperature())
-                .maxTokens(cfg.maxTokens())
-                .timeout(cfg.timeout())
-                .responseFormat(ResponseFormat.builder().type(ResponseFormatType.JSON).jsonSchema(schema).build())
-                .strictJsonSchema(true)
-                .maxRetries(0)
-                .build();
-        LlmClient json = LlmClient.builder(jsonModel, jsonCfg).cacheDir(cacheDir).ledger(main.ledger()).build();
+        ResponseFormat format = ResponseFormat.builder().type(ResponseFormatType.JSON).jsonSchema(schema).build();
+        ChatModel jsonModel = ChatModels.create(jsonCfg, env, format);
+        LlmClient json = LlmClient.builder(jsonModel, jsonCfg).cacheDir(cacheDir).ledger(main.ledger())
+                .cacheKeyExtra("response_format", format.toString()).build();
         return new LlmClientScoringLlm(main, json, schema);
     }
 
