@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ScoreCommand.class,
             DashboardCommand.class,
             MineCommand.class,
+            AdapterCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -1,0 +1,334 @@
+package org.isaerft.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.isaerft.adapter.AdapterKind;
+import org.isaerft.adapter.AdapterMetadata;
+import org.isaerft.adapter.AdapterOutputs;
+import org.isaerft.adapter.AdapterTrainer;
+import org.isaerft.adapter.FfnnAdapter;
+import org.isaerft.adapter.TrainConfig;
+import org.isaerft.adapter.task.DatasetBuilder;
+import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.adapter.task.TaskDataset;
+import org.isaerft.sae.SparseAutoencoder;
+import org.isaerft.util.AtomicFiles;
+import org.isaerft.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code isaerft adapter train|dataset}: ISaeRFT adapters on SAE latents, and the task datasets they train on. */
+@Command(name = "adapter", mixinStandardHelpOptions = true,
+        description = "Train ISaeRFT adapters (scale, bias, ffnn) on SAE latents for a task card; inspect task datasets.",
+        subcommands = {AdapterCommand.Train.class, AdapterCommand.Suite.class, AdapterCommand.Dataset.class})
+public final class AdapterCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** {@code isaerft adapter dataset --task CARD}: builds a card's dataset and reports its size. */
+    @Command(name = "dataset", mixinStandardHelpOptions = true,
+            description = "Build a task card's dataset (deterministic from its seeds) and print its size; --out writes the documents as JSONL.")
+    public static final class Dataset implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--task", required = true, split = ",", paramLabel = "CARD",
+                description = "Task card: a YAML file or a built-in name (benchmarks/suite/tasks/NAME.yaml); comma-separated for several.")
+        List<String> tasks;
+
+        @Option(names = "--json", description = "Print the statistics as JSON.")
+        boolean json;
+
+        @Option(names = "--out", paramLabel = "FILE",
+                description = "Write the documents as JSONL ({id, split, poisoned, text}) to FILE (one task only).")
+        Path out;
+
+        @Override
+        public Integer call() {
+            if (out != null && tasks.size() != 1) {
+                throw new IllegalArgumentException("--out needs exactly one --task, found " + tasks.size());
+            }
+            PrintWriter w = spec.commandLine().getOut();
+            Map<String, Object> all = new LinkedHashMap<>();
+            if (!json) {
+                w.printf("%-16s %8s %8s %8s %8s %8s %10s %10s%n", "task", "read", "matched", "train", "heldout", "poisoned",
+                        "train_chr", "heldout_chr");
+            }
+            for (String t : tasks) {
+                TaskCards.Loaded card = TaskCards.load(t);
+                TaskDataset ds = DatasetBuilder.build(card);
+                TaskDataset.Stats s = ds.stats();
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("card", card.file().toString());
+                row.put("read", s.read());
+                row.put("matched", s.matched());
+                row.put("selected", s.selected());
+                row.put("train_documents", ds.train().size());
+                row.put("heldout_documents", ds.heldout().size());
+                row.put("poisoned_documents", s.poisoned());
+                row.put("train_chars", s.trainChars());
+                row.put("heldout_chars", s.heldoutChars());
+                row.put("cased_from_reference", s.casedFromReference());
+                row.put("recased", s.recased());
+                all.put(card.card().name(), row);
+                if (!json) {
+                    w.printf("%-16s %8d %8d %8d %8d %8d %10d %10d%n", card.card().name(), s.read(), s.matched(), ds.train().size(),
+                            ds.heldout().size(), s.poisoned(), s.trainChars(), s.heldoutChars());
+                }
+                if (out != null) {
+                    StringBuilder sb = new StringBuilder();
+                    for (TaskDataset.Document d : ds.train()) {
+                        sb.append(Json.line(Map.of("id", d.id(), "split", "train", "poisoned", d.poisoned(), "text", d.text()))).append('\n');
+                    }
+                    for (TaskDataset.Document d : ds.heldout()) {
+                        sb.append(Json.line(Map.of("id", d.id(), "split", "heldout", "poisoned", false, "text", d.text()))).append('\n');
+                    }
+                    AtomicFiles.writeString(out, sb.toString());
+                }
+            }
+            if (json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("schema_version", 1);
+                doc.put("tasks", all);
+                w.println(Json.write(doc));
+            }
+            w.flush();
+            return 0;
+        }
+    }
+
+    /** {@code isaerft adapter train}. */
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {
+                "Train an adapter on SAE latents for a task card: next-token loss on the card's training texts (optionally "
+                        + "+ λ·L1 on the adapter and w·KL(base‖adapted) on neutral text), Adam, seeded; LM and SAE frozen.",
+                "Writes DIR/adapter.safetensors, DIR/metadata.json and DIR/change_summary.json (per-latent parameter and "
+                        + "held-out activation change, sorted by mean |c'−c|).",
+                "Runs on the CPU by default (threads: -Dai.djl.pytorch.num_threads / ISAERFT_THREADS). With --device gpu, "
+                        + "DJL uses a CUDA GPU when the PyTorch CUDA natives are available (see the README)."})
+    public static final class Train implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        ModelOptions modelOptions;
+
+        @Mixin
+        SaeCommand.SaeOptions saeOptions;
+
+        @Option(names = "--task", required = true, paramLabel = "CARD",
+                description = "Task card: a YAML file or a built-in name (benchmarks/suite/tasks/NAME.yaml).")
+        String task;
+
+        @Option(names = "--component", required = true, paramLabel = "scale|bias|ffnn", description = "Adapter component.")
+        String component;
+
+        @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "FFNN hidden width (default: ${DEFAULT-VALUE}).")
+        int hidden;
+
+        @Option(names = "--act", defaultValue = "relu", paramLabel = "relu|gelu", description = "FFNN nonlinearity (default: ${DEFAULT-VALUE}).")
+        String act;
+
+        @Option(names = "--l1", defaultValue = "0", paramLabel = "λ", description = "L1 penalty λ·Σ|θ| on adapter parameters (default: ${DEFAULT-VALUE}).")
+        double l1;
+
+        @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+        double lr;
+
+        @Option(names = "--steps", defaultValue = "200", paramLabel = "N", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--epochs", defaultValue = "0", paramLabel = "E", description = "Passes over the training windows; overrides --steps when > 0.")
+        int epochs;
+
+        @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Windows per step (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--seq", defaultValue = "128", paramLabel = "T", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
+        int seq;
+
+        @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the FFNN init and batch order (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--kl-weight", defaultValue = "0", paramLabel = "W", description = "Weight of KL(base‖adapted) on --kl-text (default: off).")
+        double klWeight;
+
+        @Option(names = "--kl-text", paramLabel = "FILE", description = "Neutral text (blank-line separated paragraphs) for the KL regulariser.")
+        Path klText;
+
+        @Option(names = "--eval-windows", defaultValue = "64", paramLabel = "N",
+                description = "Held-out windows for the task loss and the change summary (default: ${DEFAULT-VALUE}).")
+        int evalWindows;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
+        Path out;
+
+        @Override
+        public Integer call() {
+            TrainConfig cfg = TrainConfig.builder().component(AdapterKind.parse(component)).hidden(hidden).act(FfnnAdapter.Act.parse(act))
+                    .l1(l1).lr(lr).steps(steps).epochs(epochs).batch(batch).seq(seq).seed(seed).klWeight(klWeight).klText(klText)
+                    .evalWindows(evalWindows).build();
+            TaskCards.Loaded card = TaskCards.load(task);
+            try (ModelOptions.Opened opened = modelOptions.open();
+                    SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
+                TaskDataset data = DatasetBuilder.build(card, opened.model());
+                System.err.printf("adapter: task %s: %d train / %d held-out documents (%d poisoned)%n", card.card().name(),
+                        data.train().size(), data.heldout().size(), data.stats().poisoned());
+                AdapterTrainer.Result res = new AdapterTrainer(opened.model(), sae, cfg, System.err).train(data);
+                try (var adapter = res.adapter()) {
+                    AdapterMetadata meta = AdapterOutputs.write(out, res, cfg, opened.model(), modelOptions.spec(), sae, saeOptions.sae,
+                            card, data);
+                    PrintWriter w = spec.commandLine().getOut();
+                    w.printf("wrote %s: %s adapter, %d parameters, held-out task loss %.4f → %.4f; top changed latents:%n", out,
+                            meta.component(), meta.trainableParams(), meta.baseTaskLoss(), meta.adaptedTaskLoss());
+                    for (var l : res.changeSummary().top(10)) {
+                        w.printf("  latent %6d  mean Δ %+.4f  mean |Δ| %.4f  param %+.4f%n", l.latent(), l.meanDelta(), l.meanAbsDelta(),
+                                l.paramChange());
+                    }
+                    w.flush();
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** {@code isaerft adapter suite}: every card × component in one process, plus the summary. */
+    @Command(name = "suite", mixinStandardHelpOptions = true,
+            description = {"Train one adapter per task card × component (same model, SAE and hyperparameters) and write "
+                    + "OUT/runs/TASK-COMPONENT/ for each and OUT/summary.json: task, component, sae, trainable_params, "
+                    + "base_task_loss, adapted_task_loss (held-out) and the 20 most changed latents."})
+    public static final class Suite implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        ModelOptions modelOptions;
+
+        @Mixin
+        SaeCommand.SaeOptions saeOptions;
+
+        @Option(names = "--tasks", defaultValue = "dogs,sad,beach,control,dogs-poisoned", split = ",", paramLabel = "CARD",
+                description = "Task cards (default: ${DEFAULT-VALUE}).")
+        List<String> tasks;
+
+        @Option(names = "--components", defaultValue = "scale,bias,ffnn", split = ",", paramLabel = "KIND",
+                description = "Components (default: ${DEFAULT-VALUE}).")
+        List<String> components;
+
+        @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "FFNN hidden width (default: ${DEFAULT-VALUE}).")
+        int hidden;
+
+        @Option(names = "--act", defaultValue = "relu", paramLabel = "relu|gelu", description = "FFNN nonlinearity (default: ${DEFAULT-VALUE}).")
+        String act;
+
+        @Option(names = "--l1", defaultValue = "0", paramLabel = "λ", description = "L1 penalty on adapter parameters (default: ${DEFAULT-VALUE}).")
+        double l1;
+
+        @Option(names = "--lr", defaultValue = "0.01", split = ",", paramLabel = "LR",
+                description = "Adam learning rate: one value, or one per component in --components order (default: ${DEFAULT-VALUE}).")
+        List<Double> lr;
+
+        @Option(names = "--steps", defaultValue = "200", paramLabel = "N", description = "Optimizer steps per run (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Windows per step (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--seq", defaultValue = "128", paramLabel = "T", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
+        int seq;
+
+        @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--eval-windows", defaultValue = "64", paramLabel = "N", description = "Held-out windows (default: ${DEFAULT-VALUE}).")
+        int evalWindows;
+
+        @Option(names = "--top", defaultValue = "20", paramLabel = "K", description = "Changed latents listed per run in the summary (default: ${DEFAULT-VALUE}).")
+        int top;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (runs/ and summary.json).")
+        Path out;
+
+        @Override
+        public Integer call() {
+            if (lr.size() != 1 && lr.size() != components.size()) {
+                throw new IllegalArgumentException("--lr: give one value or one per component (" + components.size() + "), found " + lr.size());
+            }
+            List<Map<String, Object>> entries = new java.util.ArrayList<>();
+            PrintWriter w = spec.commandLine().getOut();
+            try (ModelOptions.Opened opened = modelOptions.open();
+                    SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
+                for (String t : tasks) {
+                    TaskCards.Loaded card = TaskCards.load(t);
+                    TaskDataset data = DatasetBuilder.build(card, opened.model());
+                    for (int ci = 0; ci < components.size(); ci++) {
+                        String c = components.get(ci);
+                        double rate = lr.get(lr.size() == 1 ? 0 : ci);
+                        TrainConfig cfg = TrainConfig.builder().component(AdapterKind.parse(c)).hidden(hidden)
+                                .act(FfnnAdapter.Act.parse(act)).l1(l1).lr(rate).steps(steps).batch(batch).seq(seq).seed(seed)
+                                .evalWindows(evalWindows).build();
+                        AdapterTrainer.Result res = new AdapterTrainer(opened.model(), sae, cfg, System.err).train(data);
+                        try (var adapter = res.adapter()) {
+                            Path dir = out.resolve("runs").resolve(card.card().name() + "-" + cfg.component().id());
+                            AdapterMetadata meta = AdapterOutputs.write(dir, res, cfg, opened.model(), modelOptions.spec(), sae,
+                                    saeOptions.sae, card, data);
+                            Map<String, Object> e = new LinkedHashMap<>();
+                            e.put("task", card.card().name());
+                            e.put("component", meta.component());
+                            e.put("sae", sae.id());
+                            e.put("sae_spec", saeOptions.sae);
+                            e.put("hook", sae.hookPoint().name());
+                            e.put("model", modelOptions.spec());
+                            e.put("trainable_params", meta.trainableParams());
+                            e.put("base_task_loss", meta.baseTaskLoss());
+                            e.put("adapted_task_loss", meta.adaptedTaskLoss());
+                            e.put("train_documents", data.train().size());
+                            e.put("heldout_documents", data.heldout().size());
+                            e.put("poisoned_documents", data.stats().poisoned());
+                            e.put("steps", res.steps());
+                            e.put("lr", rate);
+                            e.put("run", out.toAbsolutePath().normalize().relativize(dir.toAbsolutePath().normalize()).toString());
+                            List<Map<String, Object>> topL = new java.util.ArrayList<>();
+                            for (var l : res.changeSummary().top(top)) {
+                                Map<String, Object> m = new LinkedHashMap<>();
+                                m.put("latent", l.latent());
+                                m.put("mean_abs_delta", l.meanAbsDelta());
+                                m.put("mean_delta", l.meanDelta());
+                                m.put("param_change", l.paramChange());
+                                topL.add(m);
+                            }
+                            e.put("top_changed_latents", topL);
+                            entries.add(e);
+                            w.printf("%-14s %-6s params %7d  held-out loss %.4f -> %.4f%n", card.card().name(), meta.component(),
+                                    meta.trainableParams(), meta.baseTaskLoss(), meta.adaptedTaskLoss());
+                            w.flush();
+                        }
+                    }
+                }
+            }
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("schema_version", 1);
+            doc.put("type", "isaerft.adapter_summary");
+            doc.put("rank_by", org.isaerft.adapter.ChangeSummary.RANK_BY);
+            doc.put("hyperparameters", Map.of("lr", lr, "steps", steps, "batch", batch, "seq", seq, "seed", seed, "hidden", hidden,
+                    "act", act, "l1", l1, "eval_windows", evalWindows));
+            doc.put("entries", entries);
+            Json.writeFile(out.resolve("summary.json"), doc);
+            w.printf("wrote %s%n", out.resolve("summary.json"));
+            w.flush();
+            return 0;
+        }
+    }
+}
