@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 /** {@code isaerft sae …}: work with sparse autoencoders. */
 @Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure).",
-        subcommands = {SaeCommand.Eval.class})
+        subcommands = {SaeCommand.Eval.class, SaeTrainCommand.class})
 public final class SaeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
