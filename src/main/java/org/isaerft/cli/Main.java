@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ActivationsCommand.class,
             SaeCommand.class,
+            CorpusCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

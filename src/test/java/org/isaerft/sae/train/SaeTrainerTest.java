@@ -84,6 +84,90 @@ class SaeTrainerTest {
     }
 
     @Test
+    void trainerLossesMatchIndependentComputations() {
+        Batch b = data(32, 21).next(3);
+        // local: MSE + λ·Σc/(tokens·d_in) for fixed (seeded) weights, computed on the host
+        try (SaeTrainer t = SaeTrainer.start(model, cfg(TrainKind.LOCAL, 2).l1(0.7).build(), "l", "m");
+             NDScope s = new NDScope(); NDManager m = model.manager().newSubManager()) {
+            NDArray tokens = b.toNDArray(m);
+            double got = t.losses(tokens).total().getFloat();
+            Map<HookPoint, NDArray> sink = new HashMap<>();
+            model.forward(tokens, Hooks.builder().capture(HOOK, sink).stopAt(HOOK).build());
+            float[] x = sink.get(HOOK).toFloatArray();
+            float[] wEnc = t.sae().parameter("W_enc").toFloatArray();
+            float[] bEnc = t.sae().parameter("b_enc").toFloatArray();
+            float[] wDec = t.sae().parameter("W_dec").toFloatArray();
+            float[] bDec = t.sae().parameter("b_dec").toFloatArray();
+            int d = 64, n = 256, tok = x.length / d;
+            double se = 0, l1 = 0;
+            for (int i = 0; i < tok; i++) {
+                double[] c = new double[n];
+                for (int j = 0; j < n; j++) {
+                    double pre = bEnc[j];
+                    for (int k = 0; k < d; k++) {
+                        pre += x[i * d + k] * (double) wEnc[k * n + j];
+                    }
+                    c[j] = Math.max(0, pre);
+                    l1 += c[j];
+                }
+                for (int k = 0; k < d; k++) {
+                    double xhat = bDec[k];
+                    for (int j = 0; j < n; j++) {
+                        double norm = 0;
+                        if (c[j] != 0) {
+                            for (int q = 0; q < d; q++) {
+                                norm += wDec[j * d + q] * (double) wDec[j * d + q];
+                            }
+                            xhat += c[j] * wDec[j * d + k] / Math.sqrt(norm);
+                        }
+                    }
+                    se += (xhat - x[i * d + k]) * (xhat - x[i * d + k]);
+                }
+            }
+            double expected = se / (tok * d) + 0.7 * l1 / tok / d;
+            assertThat(got).isCloseTo(expected, Offset.offset(1e-5 * Math.max(1, expected)));
+        }
+        // e2e+downstream: KL from independently computed clean and spliced logits, MSE of later resid_pre's
+        TrainConfig dc = cfg(TrainKind.E2E_DOWNSTREAM, 2).l1(0.3).build();
+        try (SaeTrainer t = SaeTrainer.start(model, dc, "d", "m"); NDScope s = new NDScope(); NDManager m = model.manager().newSubManager()) {
+            NDArray tokens = b.toNDArray(m);
+            SaeTrainer.LossParts parts = t.losses(tokens);
+            Map<HookPoint, NDArray> clean = new HashMap<>();
+            Map<HookPoint, NDArray> spliced = new HashMap<>();
+            List<HookPoint> later = List.of(HookPoint.residPre(3), HookPoint.residPre(4));
+            float[] lc = model.forward(tokens, Hooks.capture(later, clean)).toFloatArray();
+            Hooks h = org.isaerft.sae.SaeSplice.replace(t.sae()).and(Hooks.capture(later, spliced));
+            float[] ls = model.forward(tokens, h).toFloatArray();
+            int v = 512, tok = lc.length / v;
+            double kl = 0;
+            for (int i = 0; i < tok; i++) {
+                double[] a = SaeLossesTest.logSoftmax(lc, i * v, v);
+                double[] c = SaeLossesTest.logSoftmax(ls, i * v, v);
+                for (int j = 0; j < v; j++) {
+                    kl += Math.exp(a[j]) * (a[j] - c[j]);
+                }
+            }
+            kl /= tok;
+            double ds = 0;
+            for (HookPoint p : later) {
+                float[] a = clean.get(p).toFloatArray();
+                float[] c = spliced.get(p).toFloatArray();
+                double se = 0;
+                for (int i = 0; i < a.length; i++) {
+                    se += (a[i] - c[i]) * (double) (a[i] - c[i]);
+                }
+                ds += se / a.length;
+            }
+            assertThat(kl).isGreaterThan(0.01);
+            assertThat((double) parts.kl().getFloat()).isCloseTo(kl, Offset.offset(1e-4 * Math.max(1, kl)));
+            assertThat((double) parts.downstream().getFloat()).isCloseTo(ds, Offset.offset(1e-4 * Math.max(1, ds)));
+            double sp = parts.sparsity().getFloat();
+            double expected = 0.5 * kl + 2.5 / 2 * ds + 0.3 * sp;
+            assertThat((double) parts.total().getFloat()).isCloseTo(expected, Offset.offset(1e-4 * Math.max(1, expected)));
+        }
+    }
+
+    @Test
     void shortE2eRunReducesItsLoss() {
         TrainConfig c = cfg(TrainKind.E2E, 40).build();
         try (SaeTrainer t = SaeTrainer.start(model, c, "e2e-test", "stories260K")) {
