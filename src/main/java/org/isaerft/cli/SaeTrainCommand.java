@@ -245,7 +245,7 @@ public final class SaeTrainCommand implements Callable<Integer> {
     /** The command line that reproduces this run. */
     private String command() {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
-        StringBuilder sb = new StringBuilder("scripts/isaerft sae train");
+        StringBuilder sb = new StringBuilder("scripts/isaerft"); // originalArgs are the root command's: "sae train ..."
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (a.equals("--resume") || a.startsWith("--stop-after=")) {
