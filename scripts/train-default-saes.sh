@@ -3,19 +3,22 @@
 # local, e2e and e2e+downstream, on the train part (90%, split seed 0) of the TinyStories sample, then
 # evaluates each on the held-out 10% with `sae eval` and writes results/sae/e2e_vs_local.json.
 # Deterministic for a given machine/engine (seed 0, fixed data order); ~2-6 min per SAE on 1 busy core.
-# Usage: scripts/train-default-saes.sh [OUT_ROOT]   (default: results/sae)
+# Usage: scripts/train-default-saes.sh [--eval-only] [OUT_ROOT]   (default: results/sae)
+#   --eval-only: skip training, re-evaluate the SAEs under OUT_ROOT/stories260K and rewrite e2e_vs_local.json
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
+eval_only=0
+if [ "${1:-}" = "--eval-only" ]; then eval_only=1; shift; fi
 out="${1:-results/sae}"
 shared="${ISAERFT_SHARED:-../shared}"
 corpus="$shared/corpora/tinystories/tinystories-sample.txt"
 export ISAERFT_THREADS="${ISAERFT_THREADS:-1}"
 
 # λ per kind, chosen so that local and e2e end at similar held-out L0 (see results/sae/README.md)
-L1_LOCAL="${L1_LOCAL:-@L1_LOCAL@}"
-L1_E2E="${L1_E2E:-@L1_E2E@}"
-L1_DS="${L1_DS:-@L1_DS@}"
+L1_LOCAL="${L1_LOCAL:-0.35}"
+L1_E2E="${L1_E2E:-5}"
+L1_DS="${L1_DS:-6}"
 
 train() { # kind l1 dir
   rm -rf "$out/stories260K/$3"
@@ -28,9 +31,11 @@ evaluate() { # dir
     --split held-out --held-out-fraction 0.1 --seed 0 --seq 64 --batch 8 --tokens 1000000 --json --out "$out/eval/$1.json" > /dev/null
 }
 
-train local "$L1_LOCAL" local
-train e2e "$L1_E2E" e2e
-train e2e-downstream "$L1_DS" e2e-downstream
+if [ "$eval_only" = 0 ]; then
+  train local "$L1_LOCAL" local
+  train e2e "$L1_E2E" e2e
+  train e2e-downstream "$L1_DS" e2e-downstream
+fi
 mkdir -p "$out/eval"
 for k in local e2e e2e-downstream; do evaluate "$k"; done
 
