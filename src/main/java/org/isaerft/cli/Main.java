@@ -15,7 +15,11 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ActivationsCommand.class,
             SaeCommand.class,
+<<<<<<< HEAD
             CorpusCommand.class,
+=======
+            ScoreCommand.class,
+>>>>>>> sae
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -42,6 +42,10 @@ import org.isaerft.tensor.TensorFormatException;
  * activations are the raw TransformerLens values with {@code fold_ln=False,
  * center_writing_weights=False} ({@code from_pretrained_no_processing}); {@code hook_embed} here
  * is the sum {@code wte[tok] + wpe[pos]} (equal to {@code blocks.0.hook_resid_pre} before hooks).
+ *
+ * <p>The forward pass keeps no state between calls. {@link #load(Path, NDManager, DataType)} with
+ * FLOAT64 gives a double-precision copy for numerical checks; {@link #random} builds a
+ * seeded, randomly initialised model of any GPT-2 shape (benchmarks).
  */
 public final class Gpt2Model implements LanguageModel {
     private static final String WEIGHTS_FILE = "model.safetensors";
@@ -173,7 +177,15 @@ public final class Gpt2Model implements LanguageModel {
         }
         SafeTensors.File st = SafeTensors.read(file);
         Map<String, HostTensor> host = checkedTensors(st, cfg);
-        return new Gpt2Model(dir.toString(), cfg, Gpt2Tokenizers.forDirectory(dir, cfg), parent, dtype, host);
+        Tokenizer tokenizer = Gpt2Tokenizers.forDirectory(dir, cfg);
+        try {
+            return new Gpt2Model(dir.toString(), cfg, tokenizer, parent, dtype, host);
+        } catch (RuntimeException e) {
+            if (tokenizer instanceof HfTokenizer hf) {
+                hf.close();
+            }
+            throw e;
+        }
     }
 
     /**

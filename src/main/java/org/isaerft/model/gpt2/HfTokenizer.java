@@ -43,10 +43,11 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException(tokenizerJson + ": not a readable tokenizer.json: " + e.getMessage(), e);
         }
-        if (json == null || !json.path("model").path("vocab").isObject()) {
-            throw new IllegalArgumentException(tokenizerJson + ": field 'model.vocab' is missing (not a Hugging Face tokenizer.json)");
+        if (json == null || !json.path("model").isObject()) {
+            throw new IllegalArgumentException(tokenizerJson + ": field 'model' is missing (not a Hugging Face tokenizer.json)");
         }
-        json.get("model").get("vocab").fields().forEachRemaining(e -> vocabById.put(e.getValue().asInt(), e.getKey()));
+        // BPE/WordPiece vocabularies are {token: id}; others (Unigram) fall back to decode() in tokenString
+        json.get("model").path("vocab").fields().forEachRemaining(e -> vocabById.put(e.getValue().asInt(), e.getKey()));
         json.path("added_tokens").forEach(t -> vocabById.put(t.path("id").asInt(), t.path("content").asText()));
         byteLevel = "ByteLevel".equals(json.path("decoder").path("type").asText());
         try {
@@ -92,6 +93,20 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
             byte[] bytes = TokenText.byteLevelToBytes(raw);
             if (bytes != null) {
                 return TokenText.render(bytes);
+            }
+        }
+        if (raw != null && !byteLevel) {
+            // sentencepiece-style vocabularies (Llama): "▁Once" is " Once" (decode() would strip the
+            // leading space), "<0x0A>" a byte-fallback piece
+            if (raw.length() == 6 && raw.startsWith("<0x") && raw.endsWith(">")) {
+                try {
+                    return TokenText.render(new byte[] {(byte) Integer.parseInt(raw.substring(3, 5), 16)});
+                } catch (NumberFormatException e) {
+                    return raw;
+                }
+            }
+            if (raw.indexOf('\u2581') >= 0) {
+                return raw.replace('\u2581', ' ');
             }
         }
         return tokenizer.decode(new long[] {id}, false);

@@ -171,6 +171,34 @@ class Gpt2FixtureTest {
     }
 
     @Test
+    void forwardLeavesNothingInTheWeightManager() {
+        int before = model.manager().getManagedArrays().size();
+        try (NDManager m = root.newSubManager()) {
+            Map<HookPoint, NDArray> acts = new LinkedHashMap<>();
+            model.forward(expected.get("tokens").toNDArray(m), Hooks.capture(model.hookPoints(), acts));
+            assertThat(m.getManagedArrays().size()).isGreaterThan(model.hookPoints().size());
+        }
+        assertThat(model.manager().getManagedArrays().size()).isEqualTo(before);
+    }
+
+    @Test
+    void greedyGenerationFollowsTheReferenceLogits() {
+        // the first greedy token after row 0 is the argmax of llm.c's logits at its last position
+        float[] ref = expected.get("logits").toFloatArray();                      // [2, 16, 1000]
+        int best = 0;
+        for (int v = 1; v < 1000; v++) {
+            if (ref[15 * 1000 + v] > ref[15 * 1000 + best]) {
+                best = v;
+            }
+        }
+        int[] prompt = java.util.Arrays.copyOf(expected.get("tokens").toIntArray(), 16);
+        int[] out = model.generate(prompt, new org.isaerft.model.GenerationConfig(3, 0.0, 0, 0L, false), Hooks.none());
+        assertThat(out).hasSize(3);
+        assertThat(out[0]).isEqualTo(best);
+        assertThat(model.tokenizer().decode(prompt)).startsWith("977 3 481 808");
+    }
+
+    @Test
     void hookPointsAreInForwardOrder() {
         List<HookPoint> points = model.hookPoints();
         assertThat(points).hasSize(1 + 2 * HookPoint.BLOCK_SITES.size() + 1);
