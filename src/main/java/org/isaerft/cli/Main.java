@@ -15,11 +15,10 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ActivationsCommand.class,
             SaeCommand.class,
-<<<<<<< HEAD
             CorpusCommand.class,
-=======
+            ExplainCommand.class,
+            ExplainAdapterCommand.class,
             ScoreCommand.class,
->>>>>>> sae
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
