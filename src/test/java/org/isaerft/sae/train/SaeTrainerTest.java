@@ -169,7 +169,7 @@ class SaeTrainerTest {
 
     @Test
     void shortE2eRunReducesItsLoss() {
-        TrainConfig c = cfg(TrainKind.E2E, 40).build();
+        TrainConfig c = cfg(TrainKind.E2E, 20).build();
         try (SaeTrainer t = SaeTrainer.start(model, c, "e2e-test", "stories260K")) {
             Batch probe = data(32, 99).next(8);
             double before = lossOn(t, probe);
@@ -182,7 +182,7 @@ class SaeTrainerTest {
     @Test
     void localAndDownstreamRunsReduceTheirLoss() {
         for (TrainKind k : List.of(TrainKind.LOCAL, TrainKind.E2E_DOWNSTREAM)) {
-            try (SaeTrainer t = SaeTrainer.start(model, cfg(k, 30).build(), k + "-test", "stories260K")) {
+            try (SaeTrainer t = SaeTrainer.start(model, cfg(k, 16).build(), k + "-test", "stories260K")) {
                 Batch probe = data(32, 99).next(8);
                 double before = lossOn(t, probe);
                 t.run(data(32, 11), null, null, -1);
@@ -239,7 +239,7 @@ class SaeTrainerTest {
     @Test
     void resumingFromACheckpointMatchesAnUninterruptedRun(@TempDir Path tmp) {
         for (TrainKind k : List.of(TrainKind.E2E, TrainKind.LOCAL)) {
-            TrainConfig c = cfg(k, 8).checkpointEvery(3).build();
+            TrainConfig c = cfg(k, 6).checkpointEvery(3).build();
             float[] straight;
             TrainResult rStraight;
             try (SaeTrainer t = SaeTrainer.start(model, c, "s", "m")) {
@@ -248,13 +248,13 @@ class SaeTrainerTest {
             }
             Path ckpt = tmp.resolve(k.label() + "/checkpoint.safetensors");
             try (SaeTrainer t = SaeTrainer.start(model, c, "s", "m")) {
-                t.run(data(32, 11), ckpt, null, 5); // "interrupted" after 5 steps (checkpoints at 3 and 5)
-                assertThat(t.step()).isEqualTo(5);
+                t.run(data(32, 11), ckpt, null, 4); // "interrupted" after 4 steps (checkpoints at 3 and 4)
+                assertThat(t.step()).isEqualTo(4);
             }
             float[] resumed;
             TrainResult rResumed;
             try (SaeTrainer t = SaeTrainer.resume(model, c, "s", "m", ckpt)) {
-                assertThat(t.step()).isEqualTo(5);
+                assertThat(t.step()).isEqualTo(4);
                 rResumed = t.run(data(32, 11), ckpt, null, -1);
                 resumed = all(t.sae());
             }
@@ -264,7 +264,7 @@ class SaeTrainerTest {
             assertThat(rResumed.dead()).isEqualTo(rStraight.dead());
             assertThat(rResumed.tokens()).isEqualTo(rStraight.tokens());
             // a different configuration is refused, naming the field
-            TrainConfig other = cfg(k, 8).l1(0.7).build();
+            TrainConfig other = cfg(k, 6).l1(0.7).build();
             assertThatThrownBy(() -> SaeTrainer.resume(model, other, "s", "m", ckpt)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("l1 was 0.5, now 0.7");
         }
