@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ActivationsCommand.class,
             SaeCommand.class,
+            CorpusCommand.class,
             ExplainCommand.class,
             ExplainAdapterCommand.class,
             ScoreCommand.class,
