@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ActivationsCommand.class,
             ScoreCommand.class,
+            ExplainCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
