@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             ActivationsCommand.class,
             ScoreCommand.class,
             ExplainCommand.class,
+            DashboardCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -243,6 +243,12 @@ public final class LlamaModel implements LanguageModel {
         return xf.matMul(unembedT);                                                     // [B, T, V]
     }
 
+    /** Final RMSNorm then unembedding: residual [..., D] → logits [..., V] (the logit lens of a residual direction). */
+    @Override
+    public NDArray unembed(NDArray residual) {
+        return rmsNorm(residual, finalNorm).matMul(unembedT);                          // [..., V]
+    }
+
     /** Runs the hooks at {@code point}; ends the pass if it is the stop point. */
     private static NDArray at(Hooks hooks, HookPoint point, NDArray x) {
         NDArray y = hooks.apply(point, x);
