@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             ScoreCommand.class,
             ExplainCommand.class,
             DashboardCommand.class,
+            SaeCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
