@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ActivationsCommand.class,
             ScoreCommand.class,
+            ExplainCommand.class,
+            DashboardCommand.class,
+            SaeCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -208,6 +208,42 @@ public final class LlmClient {
         }
     }
 
+    /**
+     * Asks until an answer parses: sample 0, then (after each unparseable answer, counted in the
+     * ledger as a parse failure) samples 1..maxParseRetries. A rerun replays the same cached
+     * samples. An unparseable answer is never returned as a value.
+     *
+     * @param parser returns empty for an answer that does not follow the requested format
+     * @throws BudgetExceededException when the budget stops the next request
+     */
+    public <T> Parsed<T> completeParsed(List<Message> messages, java.util.function.Function<String, java.util.Optional<T>> parser,
+            int maxParseRetries) {
+        if (maxParseRetries < 0) {
+            throw new IllegalArgumentException("max_parse_retries must be >= 0, found " + maxParseRetries);
+        }
+        List<String> rejected = new ArrayList<>();
+        Explanation.Usage usage = Explanation.Usage.NONE;
+        for (int sample = 0; sample <= maxParseRetries; sample++) {
+            LlmResponse r;
+            try {
+                r = complete(messages, sample);
+            } catch (BudgetExceededException e) {
+                throw e;
+            } catch (LlmException e) {
+                return new Parsed.Failed<>(Parsed.Reason.LLM_ERROR, e.getMessage(), rejected, usage);
+            }
+            usage = usage.plus(r.usage());
+            java.util.Optional<T> v = parser.apply(r.text());
+            if (v.isPresent()) {
+                return new Parsed.Ok<>(v.get(), r.text(), rejected, usage);
+            }
+            ledger.parseFailure();
+            rejected.add(r.text());
+        }
+        return new Parsed.Failed<>(Parsed.Reason.UNPARSEABLE, rejected.size() + " answers did not follow the requested format",
+                rejected, usage);
+    }
+
     private record Answer(String text, List<TokenLogprobs> logprobs, TokenUsage usage, String finishReason) {}
 
     private Answer callWithRetries(List<Message> msgs) throws InterruptedException {

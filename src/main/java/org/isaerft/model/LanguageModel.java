@@ -59,6 +59,49 @@ public interface LanguageModel extends AutoCloseable {
         return Generation.generate(this, prompt, config, hooks);
     }
 
+    /**
+     * The rest of the model after the last block, applied to residual-stream vectors: final norm and
+     * unembedding, residual [..., dModel] → logits [..., vocab] (used for the logit lens of latent
+     * directions). This default runs a forward pass over dummy tokens whose
+     * {@code blocks.{L-1}.hook_resid_post} is replaced by the given vectors, so only the per-position
+     * final norm and unembedding act on them; it is exact for any family that calls that hook, but
+     * spends a full forward pass — families may override it with the two operations directly.
+     */
+    default NDArray unembed(NDArray residual) {
+        ModelConfig c = config();
+        ai.djl.ndarray.types.Shape shape = residual.getShape();
+        int nd = shape.dimension();
+        if (nd < 1 || shape.get(nd - 1) != c.dModel()) {
+            throw new IllegalArgumentException("unembed: expected residual vectors [..., " + c.dModel() + "], found " + shape);
+        }
+        HookPoint last = HookPoint.residPost(c.nLayers() - 1);
+        if (!hookPoints().contains(last)) {
+            throw new UnsupportedOperationException("unembed: " + c.modelType() + " does not call " + last
+                    + "; the family must implement unembed itself");
+        }
+        long d = c.dModel();
+        long rows = shape.size() / d;
+        long ctx = Math.max(1, Math.min(rows, c.contextLength()));
+        long batch = (rows + ctx - 1) / ctx;
+        NDArray flat = residual.reshape(rows, d);                                          // [rows, d]
+        if (batch * ctx > rows) {
+            NDArray pad = flat.getManager().zeros(new ai.djl.ndarray.types.Shape(batch * ctx - rows, d), flat.getDataType());
+            flat = flat.concat(pad, 0);                                                    // [batch*ctx, d]
+        }
+        NDArray x = flat.reshape(batch, ctx, d);                                           // [batch, ctx, d]
+        NDArray tokens = flat.getManager().zeros(new ai.djl.ndarray.types.Shape(batch, ctx),
+                ai.djl.ndarray.types.DataType.INT32);                                      // [batch, ctx]
+        Hooks replace = Hooks.builder().add(last, (a, p) -> x).build();
+        NDArray logits = forward(tokens, replace);                                         // [batch, ctx, V]
+        long v = logits.getShape().get(2);
+        long[] out = new long[nd];
+        for (int i = 0; i < nd - 1; i++) {
+            out[i] = shape.get(i);
+        }
+        out[nd - 1] = v;
+        return logits.reshape(batch * ctx, v).get("0:" + rows).reshape(new ai.djl.ndarray.types.Shape(out)); // [..., V]
+    }
+
     @Override
     void close();
 }

@@ -375,4 +375,35 @@ class LlmClientTest {
         assertThat((model.starts.get(4) - before) / 1e6).isGreaterThanOrEqualTo(200.0);
         assertThat(client.summary().requests()).isEqualTo(5);
     }
+
+    @Test
+    void completeParsedRetriesUnparseableAnswersAsNewSamples() throws Exception {
+        server.enqueue(Wire.json(200, Wire.openAi("seven", 10, 1)));
+        server.enqueue(Wire.json(200, Wire.openAi("7", 10, 1)));
+        Path cache = tmp.resolve("cache");
+        java.util.function.Function<String, java.util.Optional<Integer>> number = t -> t.strip().matches("\\d+")
+                ? java.util.Optional.of(Integer.parseInt(t.strip())) : java.util.Optional.empty();
+        Parsed<Integer> p = client(cfg().build(), cache).completeParsed(MSGS, number, 2);
+        assertThat(p).isInstanceOfSatisfying(Parsed.Ok.class, ok -> {
+            assertThat(ok.value()).isEqualTo(7);
+            assertThat(ok.rejected()).containsExactly("seven");
+            assertThat(ok.usage().inputTokens()).isEqualTo(20);
+        });
+        assertThat(server.getRequestCount()).isEqualTo(2);
+        // both samples send the same conversation; they differ only in their cache entries
+        assertThat(Json.MAPPER.readTree(server.takeRequest().getBody().utf8()))
+                .isEqualTo(Json.MAPPER.readTree(server.takeRequest().getBody().utf8()));
+        // rerun: replayed from the cache, same outcome, no request
+        LlmClient again = client(cfg().build(), cache);
+        assertThat(again.completeParsed(MSGS, number, 2)).isInstanceOf(Parsed.Ok.class);
+        assertThat(server.getRequestCount()).isEqualTo(2);
+        assertThat(again.summary().parseFailures()).isEqualTo(1);
+
+        server.enqueue(Wire.json(200, Wire.openAi("no", 10, 1)));
+        Parsed<Integer> none = client(cfg().build(), null).completeParsed(List.of(Message.user("other")), number, 0);
+        assertThat(none).isInstanceOfSatisfying(Parsed.Failed.class, f -> {
+            assertThat(f.reason()).isEqualTo(Parsed.Reason.UNPARSEABLE);
+            assertThat(f.rejected()).containsExactly("no");
+        });
+    }
 }

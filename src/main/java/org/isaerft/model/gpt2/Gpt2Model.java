@@ -369,6 +369,12 @@ public final class Gpt2Model implements LanguageModel {
         }
     }
 
+    /** Final LayerNorm then unembedding: residual [..., C] → logits [..., V] (the logit lens of a residual direction). */
+    @Override
+    public NDArray unembed(NDArray residual) {
+        return layerNorm(residual, lnFinalW, lnFinalB).matMul(unembed);          // [..., V]
+    }
+
     /** LayerNorm over the last axis: biased variance, eps inside the square root, then the affine part. */
     private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
         int[] last = {x.getShape().dimension() - 1};

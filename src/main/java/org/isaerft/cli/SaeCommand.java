@@ -1,0 +1,140 @@
+package org.isaerft.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.isaerft.data.Corpus;
+import org.isaerft.data.DocumentSplit;
+import org.isaerft.model.HookPoint;
+import org.isaerft.model.LanguageModel;
+import org.isaerft.model.ModelFamilies;
+import org.isaerft.sae.PretrainedSaes;
+import org.isaerft.sae.Sae;
+import org.isaerft.sae.SaeEvalResult;
+import org.isaerft.sae.SaeEvaluator;
+import org.isaerft.sae.SaeFetcher;
+import org.isaerft.sae.SaeLoadOptions;
+import org.isaerft.sae.SaeResolver;
+import org.isaerft.util.Json;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code isaerft sae …}: work with sparse autoencoders. */
+@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure).",
+        subcommands = {SaeCommand.Eval.class})
+public final class SaeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The fetcher for RELEASE/ID specs (the hub client once configured; null = local paths only). */
+    static SaeFetcher fetcher() {
+        return null;
+    }
+
+    /** Options shared by commands that open an SAE. */
+    public static final class SaeOptions {
+        @Option(names = "--sae", required = true, paramLabel = "SPEC",
+                description = "SAE directory (SAELens cfg.json + sae_weights.safetensors, sparsify cfg.json + sae.safetensors), "
+                        + "Apollo e2e_sae .pt (with NAME.yaml or final_config.yaml beside it) or its directory, "
+                        + "or RELEASE/ID from the pretrained catalogue (e.g. gpt2-small-e2e-apollo/e2e_similar_ce_layer_6).")
+        String sae;
+
+        @Option(names = "--sae-hook", paramLabel = "HOOK",
+                description = "Hook point: picks one SAE of a multi-position Apollo checkpoint, or names the hook of a sparsify SAE.")
+        String hook;
+
+        @Option(names = "--pretrained", paramLabel = "FILE", description = "Pretrained SAE catalogue (default: configs/pretrained_saes.yaml).")
+        Path catalogue;
+
+        public Sae open(NDManager parent) {
+            Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
+            PretrainedSaes pretrained = java.nio.file.Files.exists(cat) ? PretrainedSaes.load(cat) : null;
+            SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
+            return new SaeResolver(pretrained, fetcher()).resolve(sae, o, parent);
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = {"Splice an SAE into a model at its hook and measure it over N tokens of a corpus:",
+                "L0, alive/dead latents, MSE and explained variance (in the SAE's input space),",
+                "CE loss clean vs spliced, CE increase, KL(clean||spliced). Prints a table, or JSON with --json."})
+    static final class Eval implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, paramLabel = "SPEC", description = "Model directory (config.json + weights, or llama2.c .bin + tok*.bin).")
+        Path model;
+
+        @CommandLine.Mixin
+        SaeOptions saeOptions = new SaeOptions();
+
+        @Option(names = "--corpus", required = true, paramLabel = "PATH",
+                description = "Text file (documents separated by blank lines), JSONL ({\"text\": …} or token-id arrays), or a directory of them.")
+        Path corpus;
+
+        @Option(names = "--tokens", defaultValue = "8192", paramLabel = "N", description = "Tokens to evaluate, rounded up to whole windows (default: ${DEFAULT-VALUE}).")
+        long tokens;
+
+        @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--seq", paramLabel = "T", description = "Window length in tokens (default: min(128, model context)).")
+        Integer seq;
+
+        @Option(names = "--split", defaultValue = "all", paramLabel = "all|train|held-out",
+                description = "Documents to use, by a seeded split on document index (default: ${DEFAULT-VALUE}).")
+        String split;
+
+        @Option(names = "--held-out-fraction", defaultValue = "0.1", paramLabel = "F", description = "Held-out share of documents (default: ${DEFAULT-VALUE}).")
+        double heldOut;
+
+        @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the document split (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--json", description = "Print the result as JSON instead of a table.")
+        boolean json;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON result to FILE (atomically).")
+        Path out;
+
+        @Override
+        public Integer call() {
+            DocumentSplit.Part part = switch (split) {
+                case "all" -> DocumentSplit.Part.ALL;
+                case "train" -> DocumentSplit.Part.TRAIN;
+                case "held-out", "held_out" -> DocumentSplit.Part.HELD_OUT;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(), "--split must be all, train or held-out, found '" + split + "'");
+            };
+            try (NDManager root = NDManager.newBaseManager();
+                 LanguageModel lm = ModelFamilies.load(model, root);
+                 Sae sae = saeOptions.open(root)) {
+                int t = seq != null ? seq : Math.min(128, lm.config().contextLength());
+                Corpus c = Corpus.builder(corpus).tokenizer(lm.tokenizer()).seqLen(t).batchSize(batch)
+                        .split(new DocumentSplit(heldOut, seed), part).build();
+                SaeEvalResult r = SaeEvaluator.evaluate(lm, sae, c.batches(), tokens, model.toString(), corpus.toString());
+                PrintWriter w = spec.commandLine().getOut();
+                if (json) {
+                    w.println(Json.write(r));
+                } else {
+                    w.print(r.table());
+                    if (r.tokens() < r.tokensRequested()) {
+                        w.println("note: the corpus gave only " + r.tokens() + " of the " + r.tokensRequested() + " tokens requested");
+                    }
+                }
+                w.flush();
+                if (out != null) {
+                    Json.writeFile(out, r);
+                }
+            }
+            return 0;
+        }
+    }
+}
