@@ -14,10 +14,10 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             GenerateCommand.class,
             ActivationsCommand.class,
+            SaeCommand.class,
             ScoreCommand.class,
             ExplainCommand.class,
             DashboardCommand.class,
-            SaeCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
