@@ -22,9 +22,17 @@ import org.isaerft.llm.Prompts;
  */
 public final class DefaultExplainers implements ExplainerFactory {
     private final RunConfig config;
+    private final java.util.function.Function<String, String> env;
 
+    /** With API keys from the process environment. */
     public DefaultExplainers(RunConfig config) {
+        this(config, System::getenv);
+    }
+
+    /** @param env looks environment variables up by name (tests inject a fake key) */
+    public DefaultExplainers(RunConfig config, java.util.function.Function<String, String> env) {
         this.config = config;
+        this.env = env;
     }
 
     @Override
@@ -34,7 +42,7 @@ public final class DefaultExplainers implements ExplainerFactory {
             case "logit-lens" -> new Made(new LogitLensExplainer(), null, null);
             case "llm-oai", "llm-delphi" -> {
                 LlmConfig cfg = LlmConfig.load(Paths.resolve(config.explain().llm()));
-                LlmClient client = LlmClient.builder(ChatModels.create(cfg), cfg).cacheDir(cacheDir).seed(config.seed()).build();
+                LlmClient client = LlmClient.builder(ChatModels.create(cfg, env), cfg).cacheDir(cacheDir).seed(config.seed()).build();
                 LlmExplainer e = new LlmExplainer(client, style(method), Prompts.project(), LlmExplainer.Options.DEFAULT);
                 yield new Made(e, client, e.prompt());
             }

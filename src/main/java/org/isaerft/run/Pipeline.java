@@ -583,7 +583,7 @@ public final class Pipeline {
                 for (String sc : config.score().scorers()) {
                     Path sdir = dir.resolve(info.name()).resolve(method).resolve(sc);
                     ScoreSummary s = ScoreRunner.run(scorer, records, expl, sdir,
-                            new ScoreRunner.Options(config.seed(), config.score().bootstrap(), null), msg -> log.println("  [score] " + msg));
+                            new ScoreRunner.Options(config.seed(), config.score().bootstrap(), null), msg -> { });
                     n++;
                     log.printf("  [score %s] %s × %s: mean %s (shuffled %s)%n", info.name(), method, sc, s.explanations().mean(),
                             s.shuffled() == null ? "n/a" : s.shuffled().mean());
