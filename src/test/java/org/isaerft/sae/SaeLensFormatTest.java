@@ -229,6 +229,32 @@ class SaeLensFormatTest {
     }
 
     @Test
+    void finetuningScalingFactorMultipliesLatentsBeforeDecoding() throws IOException {
+        Path d = tmp.resolve("ft");
+        Files.createDirectories(d);
+        ObjectNode cfg = (ObjectNode) JSON.readTree(fixture().resolve("cfg.json").toFile());
+        cfg.put("finetuning_scaling_factor", true);
+        Files.writeString(d.resolve("cfg.json"), JSON.writeValueAsString(cfg));
+        SafeTensors.File good = SafeTensors.read(fixture().resolve("sae_weights.safetensors"));
+        Map<String, HostTensor> w = new LinkedHashMap<>(good.tensors());
+        float[] sf = new float[256];
+        for (int i = 0; i < sf.length; i++) {
+            sf[i] = 0.5f + i / 256f;
+        }
+        w.put("scaling_factor", HostTensor.f32(new long[] {256}, sf));
+        SafeTensors.write(d.resolve("sae_weights.safetensors"), w, Map.of());
+        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), manager);
+             Sae scaled = SaeFormats.load(d, SaeLoadOptions.defaults(), manager)) {
+            NDArray c = plain.encode(input());
+            NDArray expected = plain.decode(c.mul(manager.create(sf, new Shape(256))));
+            assertThat(maxDiff(scaled.decode(c), expected)).isLessThan(1e-5f);
+            assertThat(maxDiff(scaled.encode(input()), c)).isEqualTo(0f);
+        }
+        Files.write(d.resolve("sae_weights.safetensors"), Files.readAllBytes(fixture().resolve("sae_weights.safetensors")));
+        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), manager)).hasMessageContaining("'scaling_factor'");
+    }
+
+    @Test
     void gatedArchitectureIsRefusedByName() throws IOException {
         ObjectNode cfg = nestedCfg("none");
         cfg.put("architecture", "gated");
