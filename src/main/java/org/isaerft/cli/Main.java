@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             DashboardCommand.class,
             RunCommand.class,
             ReportCommand.class,
+            CorpusCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
