@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ReportCommand.class,
             CorpusCommand.class,
+            MineCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -268,6 +268,12 @@ public final class LlamaModel implements LanguageModel {
         return xf.matMul(unembedT);                                                     // [B, T, V]
     }
 
+    /** Final RMSNorm then unembedding: residual [..., D] → logits [..., V] (the logit lens of a residual direction). */
+    @Override
+    public NDArray unembed(NDArray residual) {
+        return rmsNorm(residual, finalNorm).matMul(unembedT);                          // [..., V]
+    }
+
     /** Moves a slice of a model table to the call's manager, so that it never accumulates in the weights' one. */
     private static NDArray perCall(NDArray callArray, NDArray slice) {
         slice.attach(callArray.getManager());
