@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ReportCommand.class,
             CorpusCommand.class,
             MineCommand.class,
+            ExplainAdapterCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
