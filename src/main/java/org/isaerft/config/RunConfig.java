@@ -84,7 +84,8 @@ public record RunConfig(
     }
 
     /**
-     * One SAE: either {@code spec} (path or RELEASE/ID, loaded) or {@code train} (trained by the run).
+     * One SAE: {@code spec} (path or RELEASE/ID, loaded) and/or {@code train} (trained by the run
+     * into {@code saes/NAME/}); with both, a local spec path that does not exist is trained instead.
      *
      * @param name  short name used in output folders and the report ("local", "e2e")
      * @param type  SAE type label for the comparison (local | e2e | e2e_downstream | other)
@@ -94,23 +95,32 @@ public record RunConfig(
         public SaeSection {
             require(name != null && name.matches("[A-Za-z0-9._-]+"), "saes[].name", "[A-Za-z0-9._-]+", name);
             type = type == null ? name : type;
-            require((spec == null) != (train == null), "saes[" + name + "]", "exactly one of spec or train", spec == null ? "neither" : "both");
+            require(spec != null || train != null, "saes[" + name + "]", "spec (load) or train (or both: train when spec is missing)", "neither");
             require(train == null || hook != null, "saes[" + name + "].hook", "a hook point when training", hook);
         }
     }
 
-    /** A quick local SAE trained on the corpus (MSE + λ·L1). */
-    public record TrainSection(String kind, int dSae, Double l1, Double lr, Integer steps, Integer batchTokens, Long tokens) {
+    /**
+     * An SAE trained by the run on the corpus with {@code org.isaerft.sae.train.SaeTrainer}.
+     *
+     * @param kind   local (MSE + λ·L1) | e2e (KL + λ·L1) | e2e-downstream (KL + downstream MSE + λ·L1)
+     * @param dSae   number of latents
+     * @param tokens training tokens (steps = tokens / (batch × seq))
+     */
+    public record TrainSection(String kind, int dSae, Double l1, Double lr, Long tokens, Integer batch, Integer seq, Integer warmupSteps) {
         public TrainSection {
             kind = kind == null ? "local" : kind;
-            require(kind.equals("local"), "saes[].train.kind", "local (e2e SAEs: train with `isaerft sae train` and give spec)", kind);
+            require(List.of("local", "e2e", "e2e-downstream").contains(kind), "saes[].train.kind", "local | e2e | e2e-downstream", kind);
             require(dSae > 0, "saes[].train.d_sae", "> 0", dSae);
-            l1 = l1 == null ? 1e-3 : l1;
-            lr = lr == null ? 3e-3 : lr;
-            steps = steps == null ? 300 : steps;
-            batchTokens = batchTokens == null ? 512 : batchTokens;
-            tokens = tokens == null ? 20_000L : tokens;
-            require(steps > 0 && batchTokens > 0 && tokens > 0, "saes[].train", "positive steps, batch_tokens, tokens", steps);
+            l1 = l1 == null ? 1.0 : l1;
+            lr = lr == null ? 1e-3 : lr;
+            tokens = tokens == null ? 200_000L : tokens;
+            batch = batch == null ? 8 : batch;
+            seq = seq == null ? 64 : seq;
+            warmupSteps = warmupSteps == null ? 20 : warmupSteps;
+            require(l1 >= 0 && lr > 0 && tokens > 0 && batch > 0 && seq >= 2 && warmupSteps >= 0, "saes[].train",
+                    "l1 >= 0, lr > 0, tokens > 0, batch > 0, seq >= 2, warmup_steps >= 0",
+                    "l1=" + l1 + " lr=" + lr + " tokens=" + tokens + " batch=" + batch + " seq=" + seq + " warmup_steps=" + warmupSteps);
         }
     }
 

@@ -33,8 +33,6 @@ import org.isaerft.adapter.AdapterKind;
 import org.isaerft.adapter.AdapterOutputs;
 import org.isaerft.adapter.AdapterTrainer;
 import org.isaerft.adapter.ChangeSummary;
-import org.isaerft.adapter.QuickSae;
-import org.isaerft.adapter.TokenWindows;
 import org.isaerft.adapter.TrainConfig;
 import org.isaerft.adapter.task.DatasetBuilder;
 import org.isaerft.adapter.task.TaskCard;
@@ -91,6 +89,7 @@ public final class Pipeline {
     private final Set<Stage> force;
     private final PrintStream log;
     private final ExplainerFactory explainers;
+    private final HubClient hub;
     private final Map<String, Object> timing = new LinkedHashMap<>();
     private final Map<String, LlmRunSummary> llmUsage = new LinkedHashMap<>();
     private LanguageModel model;
@@ -103,6 +102,7 @@ public final class Pipeline {
         this.force = b.force;
         this.log = b.log;
         this.explainers = b.explainers != null ? b.explainers : new DefaultExplainers(config);
+        this.hub = b.hub != null ? b.hub : HubClient.builder().quiet(true).build();
     }
 
     public static Builder builder(RunConfig config, Path out) {
@@ -117,6 +117,7 @@ public final class Pipeline {
         private final Set<Stage> force = EnumSet.noneOf(Stage.class);
         private PrintStream log = System.err;
         private ExplainerFactory explainers;
+        private HubClient hub;
 
         private Builder(RunConfig config, Path out) {
             this.config = config;
@@ -127,6 +128,8 @@ public final class Pipeline {
         public Builder force(Stage s) { force.add(s); return this; }
         public Builder log(PrintStream p) { log = p; return this; }
         public Builder explainers(ExplainerFactory f) { explainers = f; return this; }
+        /** The hub client for model aliases and pretrained SAEs (default: from the environment, quiet). */
+        public Builder hub(HubClient h) { hub = h; return this; }
 
         public Pipeline build() {
             return new Pipeline(this);
@@ -229,7 +232,7 @@ public final class Pipeline {
 
     private LanguageModel model() {
         if (model == null) {
-            ModelSpec spec = ModelSpec.resolve(config.model(), ModelRegistry.project(), HubClient.builder().quiet(true).build());
+            ModelSpec spec = ModelSpec.resolve(config.model(), ModelRegistry.project(), hub);
             manager = NDManager.newBaseManager();
             model = ModelFamilies.load(spec.dir(), manager);
             log.printf("  model %s (%s) loaded%n", config.model(), model.config().modelType());
@@ -250,11 +253,10 @@ public final class Pipeline {
     public record SaeInfo(String name, String type, String spec, String hook, String id, int dIn, int dSae) {}
 
     /** Loads an SAE spec (local path or catalogue RELEASE/ID fetched through the hub). */
-    static Sae openSae(String spec, String hook, NDManager parent) {
+    static Sae openSae(String spec, String hook, NDManager parent, HubClient hub) {
         Path cat = PretrainedSaes.defaultFile();
         PretrainedSaes pretrained = Files.exists(cat) ? PretrainedSaes.load(cat) : null;
         SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
-        HubClient hub = HubClient.builder().quiet(true).build();
         String s = spec;
         if (!spec.contains("/") || Files.exists(Paths.resolve(spec))) {
             s = Paths.resolve(spec).toString();
@@ -273,7 +275,7 @@ public final class Pipeline {
     record SaeInfoList(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, SaeInfo[] saes) {}
 
     private Sae loadSae(SaeInfo info) {
-        return openSae(info.spec(), info.hook(), model().manager());
+        return openSae(info.spec(), info.hook(), model().manager(), hub);
     }
 
     private Map<String, Object> saes(Path dir) {
@@ -281,10 +283,12 @@ public final class Pipeline {
         int trained = 0;
         for (RunConfig.SaeSection s : config.saes()) {
             String spec = s.spec();
-            if (s.train() != null) {
+            boolean missing = spec == null || (!spec.contains("/") || spec.startsWith(".") || spec.startsWith("results/"))
+                    && !Files.exists(Paths.resolve(spec));
+            if (s.train() != null && missing) {
                 Path sdir = dir.resolve(s.name());
                 if (!Files.isRegularFile(sdir.resolve("cfg.json"))) {
-                    trainQuickSae(s, sdir);
+                    trainSae(s, sdir);
                     trained++;
                 }
                 spec = sdir.toString();
@@ -292,7 +296,7 @@ public final class Pipeline {
                 spec = Paths.resolve(spec).toString();
             }
             log.printf("  [saes] %s: %s%n", s.name(), spec);
-            try (Sae sae = openSae(spec, s.hook(), model().manager())) {
+            try (Sae sae = openSae(spec, s.hook(), model().manager(), hub)) {
                 if (!model().hookPoints().contains(sae.hookPoint())) {
                     throw new IllegalArgumentException("saes[" + s.name() + "]: hook " + sae.hookPoint() + " is not a hook point of model "
                             + config.model());
@@ -304,30 +308,38 @@ public final class Pipeline {
         return Map.of("saes", infos.size(), "trained", trained);
     }
 
-    private void trainQuickSae(RunConfig.SaeSection s, Path sdir) {
+    private void trainSae(RunConfig.SaeSection s, Path sdir) {
         RunConfig.TrainSection t = s.train();
         LanguageModel lm = model();
-        List<String> docs = new ArrayList<>();
-        long chars = 0;
-        try (CorpusReader r = CorpusReader.open(Paths.resolve(config.corpus().path()), config.corpus().textField())) {
-            while (r.hasNext() && chars < t.tokens() * 6) {
-                RawDocument d = r.next();
-                if (d.text() != null) {
-                    docs.add(d.text());
-                    chars += d.text().length();
+        HookPoint hook = HookPoint.parse(s.hook());
+        org.isaerft.sae.train.TrainKind kind = org.isaerft.sae.train.TrainKind.parse(t.kind());
+        List<HookPoint> downstream = new ArrayList<>();
+        if (kind == org.isaerft.sae.train.TrainKind.E2E_DOWNSTREAM) {
+            for (HookPoint p : lm.hookPoints()) {
+                if (p.site().equals(HookPoint.RESID_PRE) && p.order() > hook.order()) {
+                    downstream.add(p);
                 }
             }
         }
-        int cut = Math.max(1, (int) (docs.size() * 0.9));
-        TokenWindows tw = TokenWindows.of(docs.subList(0, cut), lm.tokenizer(), config.corpus().seqLen());
-        TokenWindows ew = TokenWindows.of(docs.subList(cut, docs.size()), lm.tokenizer(), config.corpus().seqLen());
-        HookPoint hook = HookPoint.parse(s.hook());
-        float[][] train = QuickSae.collect(lm, hook, tw, config.corpus().batch());
-        float[][] eval = QuickSae.collect(lm, hook, ew.firstWindows(Math.min(ew.size(), 16)), config.corpus().batch());
-        QuickSae.Options o = new QuickSae.Options(hook, t.dSae(), t.l1(), t.lr(), t.steps(), t.batchTokens(), config.seed(), config.model());
-        QuickSae.Metrics m = QuickSae.train(lm.manager(), train, eval, o, sdir, log);
-        log.printf("  [saes] trained %s: mse %.4g, explained variance %.3f, L0 %.1f, dead %d%n", s.name(), m.mse(), m.explainedVariance(),
-                m.l0(), m.dead());
+        org.isaerft.sae.train.TrainConfig cfg = org.isaerft.sae.train.TrainConfig.builder(kind, hook, t.dSae()).l1(t.l1()).tokens(t.tokens())
+                .batch(t.batch()).seq(t.seq()).lr(t.lr()).warmupSteps(t.warmupSteps()).seed(config.seed()).downstreamHooks(downstream)
+                .logEvery(Math.max(1, (int) (t.tokens() / ((long) t.batch() * t.seq()) / 5))).build();
+        org.isaerft.data.DocumentSplit split = new org.isaerft.data.DocumentSplit(0.1, config.seed());
+        Path corpusPath = Paths.resolve(config.corpus().path());
+        List<java.util.function.Supplier<Iterator<org.isaerft.data.Window>>> sources = List.of(() -> org.isaerft.data.Corpus
+                .builder(corpusPath).tokenizer(lm.tokenizer()).seqLen(t.seq()).batchSize(1)
+                .split(split, org.isaerft.data.DocumentSplit.Part.TRAIN).textField(config.corpus().textField()).build().windows());
+        org.isaerft.sae.train.TrainData data = new org.isaerft.sae.train.TrainData(sources, 4096, config.seed());
+        log.printf("  [saes] training %s SAE %s at %s: d_sae %d, %d steps%n", t.kind(), s.name(), hook, t.dSae(), cfg.steps());
+        try (org.isaerft.sae.train.SaeTrainer trainer = org.isaerft.sae.train.SaeTrainer.start(lm, cfg, s.name(), config.model())) {
+            org.isaerft.sae.train.TrainResult r = trainer.run(data, sdir.resolveSibling(s.name() + ".ckpt"), log, -1);
+            trainer.sae().setTrainable(false);
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("data", Map.of("corpus", corpusPath.toString(), "split", Map.of("part", "train", "held_out_fraction", 0.1,
+                    "seed", config.seed())));
+            extra.put("metrics", r);
+            org.isaerft.sae.train.SaeTrainOutput.save(trainer, sdir, extra, "isaerft run (saes stage, " + s.name() + ")");
+        }
     }
 
     // ---------------------------------------------------------------- adapters
