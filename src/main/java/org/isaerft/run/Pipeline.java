@@ -213,7 +213,10 @@ public final class Pipeline {
         switch (s) {
             case SAES -> {
                 m.put("saes", config.saes());
-                m.put("corpus", config.corpus());
+                if (config.saes().stream().anyMatch(x -> x.train() != null)) {
+                    // training reads the corpus text, not the mining token budget
+                    m.put("corpus", List.of(config.corpus().path(), String.valueOf(config.corpus().textField())));
+                }
             }
             case ADAPTERS -> m.put("adapters", config.adapters());
             case MINE -> {
