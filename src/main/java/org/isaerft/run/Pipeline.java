@@ -590,7 +590,7 @@ public final class Pipeline {
             List<LatentRecord> records = ScoreRunner.loadRecords(out.resolve("explain").resolve(info.name()).resolve("records"));
             for (String method : config.explain().methods()) {
                 Path efile = out.resolve("explain").resolve(info.name()).resolve(method).resolve("explanations.jsonl");
-                List<Explanation> expl = ScoreRunner.loadExplanations(efile);
+                List<Explanation> expl = hasLines(efile) ? ScoreRunner.loadExplanations(efile) : List.of();
                 if (expl.isEmpty()) {
                     log.printf("  [score %s] %s: no explanations, skipped%n", info.name(), method);
                     continue;
@@ -720,6 +720,14 @@ public final class Pipeline {
             return sun.getProcessCpuTime() / 1e9;
         }
         return Double.NaN;
+    }
+
+    static boolean hasLines(Path p) {
+        try {
+            return Files.isRegularFile(p) && Files.size(p) > 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p, e);
+        }
     }
 
     static void mkdirs(Path p) {
