@@ -157,7 +157,7 @@ class PipelineTest {
         assertThat(records).isEqualTo(24);
         // summary.json: every headline with its baseline
         JsonNode sum = Json.MAPPER.readTree(base.resolve(Report.SUMMARY).toFile());
-        assertThat(sum.path("headlines").size()).isGreaterThanOrEqualTo(2 + 2 + 1);
+        assertThat(sum.path("headlines").size()).isGreaterThanOrEqualTo(2 + 1 + 1); // adapters, logit-lens score, its validation
         for (JsonNode h : sum.path("headlines")) {
             assertThat(h.path("baseline_kind").asText()).as("baseline kind of %s", h.path("name")).isNotEmpty();
             if (!h.path("name").asText().startsWith("score/")) {
