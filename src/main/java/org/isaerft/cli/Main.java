@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ExplainCommand.class,
             DashboardCommand.class,
             SaeCommand.class,
+            ValidateCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
