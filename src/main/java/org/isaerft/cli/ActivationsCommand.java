@@ -60,20 +60,39 @@ public class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.safetensors", description = "Output file (written atomically).")
     protected Path out;
 
+    @Mixin
+    protected SaeActivationOptions saeOptions = new SaeActivationOptions();
+
     @Override
     public Integer call() {
         int[][] tokens = parseTokens(tokensJson);
         List<HookPoint> points = parseHooks(hookNames);
-        if (points.isEmpty() && !logits) {
+        if (points.isEmpty() && !logits && !saeOptions.present()) {
             throw new IllegalArgumentException("nothing to write: give --hooks and/or --logits");
         }
         Map<String, HostTensor> tensors;
         Map<String, String> meta;
         try (ModelOptions.Opened opened = modelOptions.open()) {
             LanguageModel model = opened.model();
-            checkAgainstModel(model, tokens, points);
-            tensors = capture(model, tokens, points, logits, Hooks.none());
-            meta = metadata(opened.spec(), tokens, points);
+            if (saeOptions.present()) {
+                try (org.isaerft.sae.Sae sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
+                    org.isaerft.sae.SaeSplice.check(sae, model);
+                    if (!points.contains(sae.hookPoint())) {
+                        points = new ArrayList<>(points);
+                        points.add(sae.hookPoint());
+                    }
+                    checkAgainstModel(model, tokens, points);
+                    Map<String, HostTensor> saeOut = new LinkedHashMap<>();
+                    tensors = capture(model, tokens, points, logits, SaeActivationOptions.observe(sae, saeOut));
+                    tensors.putAll(saeOut);
+                    meta = metadata(opened.spec(), tokens, points);
+                    meta.putAll(SaeActivationOptions.metadata(sae));
+                }
+            } else {
+                checkAgainstModel(model, tokens, points);
+                tensors = capture(model, tokens, points, logits, Hooks.none());
+                meta = metadata(opened.spec(), tokens, points);
+            }
         }
         SafeTensors.write(out, tensors, meta);
         var w = spec.commandLine().getOut();

@@ -8,7 +8,8 @@ import org.isaerft.data.Corpus;
 import org.isaerft.data.DocumentSplit;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.LanguageModel;
-import org.isaerft.model.ModelFamilies;
+import org.isaerft.hub.HubClient;
+import org.isaerft.hub.HubFile;
 import org.isaerft.sae.PretrainedSaes;
 import org.isaerft.sae.Sae;
 import org.isaerft.sae.SaeEvalResult;
@@ -22,8 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code isaerft sae …}: work with sparse autoencoders. */
-@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure).",
-        subcommands = {SaeCommand.Eval.class})
+@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure), list the pretrained catalogue, show one SAE.",
+        subcommands = {SaeCommand.Eval.class, SaeCommand.ListPretrained.class, SaeCommand.Info.class})
 public final class SaeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,9 +35,21 @@ public final class SaeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The fetcher for RELEASE/ID specs (the hub client once configured; null = local paths only). */
-    static SaeFetcher fetcher() {
-        return null;
+    /** The fetcher for RELEASE/ID specs: the hub client (mirror, then cache, then download; HF_* environment). */
+    static SaeFetcher fetcher(boolean quiet) {
+        HubClient hub = HubClient.builder().quiet(quiet).build();
+        return (repo, revision, path) -> hub.fetch(HubFile.model(repo, revision, path));
+    }
+
+    /**
+     * Resolves and loads an SAE spec: a local path, or RELEASE/ID of the catalogue ({@code catalogue}
+     * or configs/pretrained_saes.yaml) fetched through the hub client; {@code hook} may be null.
+     */
+    static Sae openSae(String spec, String hook, Path catalogue, NDManager parent, boolean quiet) {
+        Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
+        PretrainedSaes pretrained = java.nio.file.Files.exists(cat) ? PretrainedSaes.load(cat) : null;
+        SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
+        return new SaeResolver(pretrained, fetcher(quiet)).resolve(spec, o, parent);
     }
 
     /** Options shared by commands that open an SAE. */
@@ -54,11 +67,8 @@ public final class SaeCommand implements Callable<Integer> {
         @Option(names = "--pretrained", paramLabel = "FILE", description = "Pretrained SAE catalogue (default: configs/pretrained_saes.yaml).")
         Path catalogue;
 
-        public Sae open(NDManager parent) {
-            Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
-            PretrainedSaes pretrained = java.nio.file.Files.exists(cat) ? PretrainedSaes.load(cat) : null;
-            SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
-            return new SaeResolver(pretrained, fetcher()).resolve(sae, o, parent);
+        public Sae open(NDManager parent, boolean quiet) {
+            return openSae(sae, hook, catalogue, parent, quiet);
         }
     }
 
@@ -70,8 +80,8 @@ public final class SaeCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--model", required = true, paramLabel = "SPEC", description = "Model directory (config.json + weights, or llama2.c .bin + tok*.bin).")
-        Path model;
+        @CommandLine.Mixin
+        ModelOptions modelOptions;
 
         @CommandLine.Mixin
         SaeOptions saeOptions = new SaeOptions();
@@ -113,13 +123,13 @@ public final class SaeCommand implements Callable<Integer> {
                 case "held-out", "held_out" -> DocumentSplit.Part.HELD_OUT;
                 default -> throw new CommandLine.ParameterException(spec.commandLine(), "--split must be all, train or held-out, found '" + split + "'");
             };
-            try (NDManager root = NDManager.newBaseManager();
-                 LanguageModel lm = ModelFamilies.load(model, root);
-                 Sae sae = saeOptions.open(root)) {
+            try (ModelOptions.Opened opened = modelOptions.open();
+                 Sae sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
+                LanguageModel lm = opened.model();
                 int t = seq != null ? seq : Math.min(128, lm.config().contextLength());
                 Corpus c = Corpus.builder(corpus).tokenizer(lm.tokenizer()).seqLen(t).batchSize(batch)
                         .split(new DocumentSplit(heldOut, seed), part).build();
-                SaeEvalResult r = SaeEvaluator.evaluate(lm, sae, c.batches(), tokens, model.toString(), corpus.toString());
+                SaeEvalResult r = SaeEvaluator.evaluate(lm, sae, c.batches(), tokens, modelOptions.spec(), corpus.toString());
                 PrintWriter w = spec.commandLine().getOut();
                 if (json) {
                     w.println(Json.write(r));
@@ -133,6 +143,57 @@ public final class SaeCommand implements Callable<Integer> {
                 if (out != null) {
                     Json.writeFile(out, r);
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the pretrained SAE catalogue (RELEASE/ID specs for --sae).")
+    static final class ListPretrained implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--pretrained", paramLabel = "FILE", description = "Catalogue (default: configs/pretrained_saes.yaml).")
+        Path catalogue;
+
+        @Override
+        public Integer call() {
+            PretrainedSaes cat = PretrainedSaes.load(catalogue != null ? catalogue : PretrainedSaes.defaultFile());
+            PrintWriter w = spec.commandLine().getOut();
+            cat.releases().values().forEach(r -> {
+                w.println(r.name() + "  (" + r.format() + ", " + r.repoId() + "@" + r.revision() + (r.model() != null ? ", model " + r.model() : "") + ")");
+                r.saes().forEach(e -> w.println("  " + r.name() + "/" + e.id() + (e.extra().containsKey("hook") ? "  " + e.extra().get("hook") : "")));
+            });
+            w.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Load an SAE and print its configuration as JSON.")
+    static final class Info implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin
+        SaeOptions saeOptions = new SaeOptions();
+
+        @Option(names = "--quiet", description = "No download progress on stderr.")
+        boolean quiet;
+
+        @Override
+        public Integer call() {
+            try (NDManager root = NDManager.newBaseManager(); Sae sae = saeOptions.open(root, quiet)) {
+                java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+                out.put("schema_version", 1);
+                out.put("type", "sae_info");
+                @SuppressWarnings("unchecked")
+                java.util.Map<String, Object> cfg = Json.MAPPER.convertValue(sae.config(), java.util.LinkedHashMap.class);
+                cfg.put("hook_point", sae.hookPoint().name());
+                cfg.put("input_normalization", sae.config().inputNormalization().label());
+                out.put("config", cfg);
+                PrintWriter w = spec.commandLine().getOut();
+                w.println(Json.write(out));
+                w.flush();
             }
             return 0;
         }

@@ -67,7 +67,7 @@ public final class Corpus {
         return new TokenizedDocument(d.index(), d.source(), tokenizer.encode(d.text(), tokenizer.prependsBos()));
     }
 
-    /** Tokenised documents of the chosen part, streamed. Close the reader via {@link #windows()}' exhaustion or let it be GC'd. */
+    /** Tokenised documents of the chosen part, streamed; the underlying file is closed when the iterator is exhausted. */
     public Iterator<TokenizedDocument> documents() {
         CorpusReader reader = CorpusReader.open(path, textField);
         return new Iterator<>() {

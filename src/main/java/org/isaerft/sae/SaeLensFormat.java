@@ -40,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * {@code expected_average_only_in} (the scaling factor is folded into the weights, as
  * {@code SAE.from_pretrained} does: W_enc·s, W_dec/s, b_dec/s; without a known factor a warning is
  * logged and the SAE runs unscaled, as in SAELens); {@code constant_norm_rescale} and
- * {@code layer_norm} (per-token, see {@link InputNormalization}).
+ * {@code layer_norm} (per-token, see {@link InputNormalization}). SAELens ≤ 5's
+ * {@code finetuning_scaling_factor} ({@code scaling_factor} [d_sae] multiplying the latents before
+ * decoding) is folded into the rows of {@code W_dec}.
  */
-public final class SaeLensFormat implements SaeFormat {
+public final class SaeLensFormat extends FolderSaeFormat {
     public static final String NAME = "saelens";
     public static final String CFG = "cfg.json";
     public static final String WEIGHTS = "sae_weights.safetensors";
@@ -50,25 +52,8 @@ public final class SaeLensFormat implements SaeFormat {
     private static final Logger LOG = LoggerFactory.getLogger(SaeLensFormat.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String expectedFiles() {
-        return CFG + " + " + WEIGHTS;
-    }
-
-    @Override
-    public boolean recognises(Path path) {
-        return Files.isDirectory(path) && Files.exists(path.resolve(CFG)) && Files.exists(path.resolve(WEIGHTS));
-    }
-
-    @Override
-    public List<String> remoteFiles(String path) {
-        String p = path.isEmpty() || path.endsWith("/") ? path : path + "/";
-        return List.of(p + CFG, p + WEIGHTS);
+    public SaeLensFormat() {
+        super(NAME, CFG, WEIGHTS);
     }
 
     /** A field from the top level, else from {@code metadata}. */
@@ -217,6 +202,11 @@ public final class SaeLensFormat implements SaeFormat {
         }
         w.put("W_enc", wEnc);
         w.put("b_enc", Weights.f32(Weights.expect(file, "b_enc", st.get("b_enc"), dSae)));
+        JsonNode ft = field(cfg, "finetuning_scaling_factor");
+        if (ft != null && ft.asBoolean(false)) {
+            // SAELens ≤ 5: decode(c) = (c ⊙ scaling_factor) @ W_dec + b_dec; folded into W_dec's rows
+            wDec = Weights.scaleRows(wDec, Weights.expect(file, "scaling_factor", st.get("scaling_factor"), dSae));
+        }
         w.put("W_dec", wDec);
         w.put("b_dec", bDec);
         SaeConfig.Builder b = SaeConfig.builder();

@@ -2,10 +2,8 @@ package org.isaerft.sae;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -30,32 +28,15 @@ import org.isaerft.tensor.TensorFormatException;
  * {@code blocks.N.hook_mlp_out} / {@code blocks.N.hook_attn_out}. Any other folder name needs an
  * explicit hook point.
  */
-public final class SparsifyFormat implements SaeFormat {
+public final class SparsifyFormat extends FolderSaeFormat {
     public static final String NAME = "sparsify";
     public static final String CFG = "cfg.json";
     public static final String WEIGHTS = "sae.safetensors";
     private static final Pattern MODULE = Pattern.compile(
             "(?:base_model\\.model\\.)?(?:model\\.|transformer\\.|gpt_neox\\.)?(?:layers|h)\\.(\\d+)(?:\\.(mlp|self_attn|attn|attention))?");
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String expectedFiles() {
-        return CFG + " + " + WEIGHTS;
-    }
-
-    @Override
-    public boolean recognises(Path path) {
-        return Files.isDirectory(path) && Files.exists(path.resolve(CFG)) && Files.exists(path.resolve(WEIGHTS));
-    }
-
-    @Override
-    public List<String> remoteFiles(String path) {
-        String p = path.isEmpty() || path.endsWith("/") ? path : path + "/";
-        return List.of(p + CFG, p + WEIGHTS);
+    public SparsifyFormat() {
+        super(NAME, CFG, WEIGHTS);
     }
 
     /** The TransformerLens hook for a sparsify hookpoint folder name, if it is one this mapping knows. */

@@ -53,4 +53,18 @@ final class Weights {
         }
         return HostTensor.f32(t.shape(), a);
     }
+
+    /** [rows, cols] with row i multiplied by {@code factors[i]}. */
+    static HostTensor scaleRows(HostTensor m, HostTensor factors) {
+        long[] sh = m.shape();
+        float[] a = m.toFloatArray();
+        float[] f = factors.toFloatArray();
+        int cols = (int) sh[1];
+        for (int i = 0; i < sh[0]; i++) {
+            for (int j = 0; j < cols; j++) {
+                a[i * cols + j] *= f[i];
+            }
+        }
+        return HostTensor.f32(sh, a);
+    }
 }

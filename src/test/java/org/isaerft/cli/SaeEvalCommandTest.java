@@ -84,4 +84,18 @@ class SaeEvalCommandTest {
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(new ObjectMapper().readTree(ok.out()).get("l0").asDouble()).isEqualTo(8.0);
     }
+
+    @Test
+    void listShowsTheCatalogueAndInfoShowsAnSae() throws IOException {
+        Run list = run("sae", "list");
+        assertThat(list.code()).as(list.err()).isZero();
+        assertThat(list.out()).contains("gpt2-small-e2e-apollo/e2e_similar_l0_layer_10  blocks.10.hook_resid_pre")
+                .contains("gpt2-small-res_scefr-ajt/blocks.2.hook_resid_pre");
+        Run info = run("sae", "info", "--sae", Shared.path("fixtures/sae-tiny/sparsify").toString(), "--sae-hook", "blocks.1.hook_resid_pre");
+        assertThat(info.code()).as(info.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(info.out());
+        assertThat(j.get("config").get("activation").asText()).isEqualTo("topk");
+        assertThat(j.get("config").get("k").asInt()).isEqualTo(8);
+        assertThat(j.get("config").get("hook_point").asText()).isEqualTo("blocks.1.hook_resid_pre");
+    }
 }

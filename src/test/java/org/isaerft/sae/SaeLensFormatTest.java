@@ -195,6 +195,75 @@ class SaeLensFormatTest {
     }
 
     @Test
+    void applyBDecToInputFalseSkipsTheSubtraction() throws IOException {
+        ObjectNode cfg = nestedCfg("none");
+        cfg.put("apply_b_dec_to_input", false);
+        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), manager);
+             Sae noSub = SaeFormats.load(withCfg("nosub", cfg), SaeLoadOptions.defaults(), manager)) {
+            NDArray x = input();
+            // (x − b_dec) W + b  vs  x W + b: they differ by exactly b_dec @ W_enc
+            NDArray shift = plain.parameter("b_dec").matMul(plain.parameter("W_enc"));
+            assertThat(maxDiff(noSub.preActivations(x), plain.preActivations(x).add(shift))).isLessThan(1e-5f);
+            assertThat(shift.abs().max().getFloat()).isGreaterThan(1e-3f);
+        }
+    }
+
+    @Test
+    void oldLayoutTopKFromActivationFnKwargs() throws IOException {
+        ObjectNode cfg = (ObjectNode) JSON.readTree(fixture().resolve("cfg.json").toFile());
+        cfg.remove("architecture");
+        cfg.put("activation_fn_str", "topk");
+        cfg.putObject("activation_fn_kwargs").put("k", 5);
+        try (Sae sae = SaeFormats.load(withCfg("oldtopk", cfg), SaeLoadOptions.defaults(), manager)) {
+            assertThat(sae).isInstanceOf(TopKSae.class);
+            assertThat(((TopKSae) sae).k()).isEqualTo(5);
+            float[] c = sae.encode(input()).toFloatArray();
+            for (int t = 0; t < 32; t++) {
+                int nz = 0;
+                for (int j = 0; j < 256; j++) {
+                    nz += c[t * 256 + j] > 0 ? 1 : 0;
+                }
+                assertThat(nz).isEqualTo(5);
+            }
+        }
+    }
+
+    @Test
+    void finetuningScalingFactorMultipliesLatentsBeforeDecoding() throws IOException {
+        Path d = tmp.resolve("ft");
+        Files.createDirectories(d);
+        ObjectNode cfg = (ObjectNode) JSON.readTree(fixture().resolve("cfg.json").toFile());
+        cfg.put("finetuning_scaling_factor", true);
+        Files.writeString(d.resolve("cfg.json"), JSON.writeValueAsString(cfg));
+        SafeTensors.File good = SafeTensors.read(fixture().resolve("sae_weights.safetensors"));
+        Map<String, HostTensor> w = new LinkedHashMap<>(good.tensors());
+        float[] sf = new float[256];
+        for (int i = 0; i < sf.length; i++) {
+            sf[i] = 0.5f + i / 256f;
+        }
+        w.put("scaling_factor", HostTensor.f32(new long[] {256}, sf));
+        SafeTensors.write(d.resolve("sae_weights.safetensors"), w, Map.of());
+        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), manager);
+             Sae scaled = SaeFormats.load(d, SaeLoadOptions.defaults(), manager)) {
+            NDArray c = plain.encode(input());
+            NDArray expected = plain.decode(c.mul(manager.create(sf, new Shape(256))));
+            assertThat(maxDiff(scaled.decode(c), expected)).isLessThan(1e-5f);
+            assertThat(maxDiff(scaled.encode(input()), c)).isEqualTo(0f);
+        }
+        Files.write(d.resolve("sae_weights.safetensors"), Files.readAllBytes(fixture().resolve("sae_weights.safetensors")));
+        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), manager)).hasMessageContaining("'scaling_factor'");
+    }
+
+    @Test
+    void gatedArchitectureIsRefusedByName() throws IOException {
+        ObjectNode cfg = nestedCfg("none");
+        cfg.put("architecture", "gated");
+        Path d = withCfg("gated", cfg);
+        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), manager))
+                .hasMessageContaining("architecture 'gated' is not supported");
+    }
+
+    @Test
     void missingHookNameIsNamed() throws IOException {
         ObjectNode cfg = nestedCfg("none");
         ((ObjectNode) cfg.get("metadata")).remove("hook_name");

@@ -272,6 +272,21 @@ class SaeSpliceTest {
         assertThat(r.table()).contains("CE increase").contains("explained variance");
     }
 
+    @Test
+    void evaluationLeavesNoArraysBehind() throws IOException {
+        Path f = corpus(20, 40, 5);
+        Corpus corpus = Corpus.builder(f).tokenizer(model.tokenizer()).seqLen(16).batchSize(2).build();
+        SaeEvaluator.evaluate(model, apollo, corpus.batches(), 64, "m", "c");         // warm-up (decoder cache)
+        int modelArrays = model.manager().getManagedArrays().size();
+        int saeArrays = apollo.manager().getManagedArrays().size();
+        int rootArrays = root.getManagedArrays().size();
+        SaeEvalResult r = SaeEvaluator.evaluate(model, apollo, corpus.batches(), 640, "m", "c");
+        assertThat(r.tokens()).isEqualTo(640);
+        assertThat(model.manager().getManagedArrays()).hasSize(modelArrays);
+        assertThat(apollo.manager().getManagedArrays()).hasSize(saeArrays);
+        assertThat(root.getManagedArrays()).hasSize(rootArrays);
+    }
+
     static double lse(float[] a, int off) {
         double m = Double.NEGATIVE_INFINITY;
         for (int v = 0; v < 1000; v++) {

@@ -95,6 +95,20 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
                 return TokenText.render(bytes);
             }
         }
+        if (raw != null && !byteLevel) {
+            // sentencepiece-style vocabularies (Llama): "▁Once" is " Once" (decode() would strip the
+            // leading space), "<0x0A>" a byte-fallback piece
+            if (raw.length() == 6 && raw.startsWith("<0x") && raw.endsWith(">")) {
+                try {
+                    return TokenText.render(new byte[] {(byte) Integer.parseInt(raw.substring(3, 5), 16)});
+                } catch (NumberFormatException e) {
+                    return raw;
+                }
+            }
+            if (raw.indexOf('\u2581') >= 0) {
+                return raw.replace('\u2581', ' ');
+            }
+        }
         return tokenizer.decode(new long[] {id}, false);
     }
 

@@ -32,7 +32,10 @@ public final class Llama2cCheckpoint {
 
     private Llama2cCheckpoint() {}
 
-    /** The header fields, validated. */
+    /**
+     * The header fields, validated; {@code vocabSize} is the absolute value of the stored field and
+     * {@code sharedClassifier} its sign.
+     */
     public record Header(int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int vocabSize, int seqLen,
             boolean sharedClassifier) {
         public int headSize() {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.isaerft.model.Tokenizer;
+import org.isaerft.model.gpt2.HfTokenizer;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.tensor.TensorFormatException;
@@ -153,14 +154,16 @@ public final class LlamaLoader {
         LlamaConfig cfg = readHfConfig(configJson);
         LlamaWeights w = readHfWeights(dir, cfg);
         Tokenizer tok;
-        if (HfTokenizer.present(dir)) {
+        Path tokenizerJson = dir.resolve("tokenizer.json");
+        if (Files.isRegularFile(tokenizerJson)) {
             JsonNode c;
             try {
                 c = new ObjectMapper().readTree(configJson.toFile());
             } catch (IOException e) {
                 throw new IllegalArgumentException(configJson + ": cannot read config.json: " + e.getMessage(), e);
             }
-            tok = HfTokenizer.load(dir.resolve("tokenizer.json"), tokenId(c.path("bos_token_id")), tokenId(c.path("eos_token_id")));
+            tok = new HfTokenizer(tokenizerJson, cfg.vocabSize(), tokenId(c.path("bos_token_id")).orElse(-1),
+                    tokenId(c.path("eos_token_id")).orElse(-1), true);
         } else {
             tok = findLlama2cTokenizer(dir, cfg.vocabSize());
         }

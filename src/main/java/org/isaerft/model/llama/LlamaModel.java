@@ -8,7 +8,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.isaerft.model.Generation;
 import org.isaerft.model.GenerationConfig;
@@ -41,6 +44,7 @@ public final class LlamaModel implements LanguageModel {
     private final NDArray causalMask;  // [ctx, ctx], 0 on and below the diagonal, -inf above
     private final NDArray attnScale;   // [] 1/sqrt(E)
     private final List<HookPoint> hookPoints;
+    private final Map<String, NDArray> weights;
 
     /** One block's weights, stored as (in, out) views so that {@code y = x.matMul(w)}. */
     private record Block(NDArray attnNorm, NDArray wq, NDArray wk, NDArray wv, NDArray wo, NDArray ffnNorm, NDArray w1,
@@ -80,23 +84,27 @@ public final class LlamaModel implements LanguageModel {
         int q = cfg.nHeads() * cfg.dHead();
         int kv = cfg.nKvHeads() * cfg.dHead();
         int f = cfg.dMlp();
-        this.embed = owned(weights.embed(), cfg.vocabSize(), d);
-        this.unembedT = (weights.lmHead() == null ? embed : owned(weights.lmHead(), cfg.vocabSize(), d)).transpose();
-        this.finalNorm = owned(weights.finalNorm(), d);
+        Map<String, NDArray> named = new LinkedHashMap<>();
+        this.embed = owned(named, "model.embed_tokens.weight", weights.embed(), cfg.vocabSize(), d);
         this.blocks = new Block[cfg.nLayers()];
         for (int l = 0; l < blocks.length; l++) {
             LlamaWeights.Layer w = weights.layers().get(l);
+            String p = "model.layers." + l + ".";
             blocks[l] = new Block(
-                    owned(w.attnNorm(), d),
-                    owned(w.wq(), q, d).transpose(),
-                    owned(w.wk(), kv, d).transpose(),
-                    owned(w.wv(), kv, d).transpose(),
-                    owned(w.wo(), d, q).transpose(),
-                    owned(w.ffnNorm(), d),
-                    owned(w.w1(), f, d).transpose(),
-                    owned(w.w3(), f, d).transpose(),
-                    owned(w.w2(), d, f).transpose());
+                    owned(named, p + "input_layernorm.weight", w.attnNorm(), d),
+                    owned(named, p + "self_attn.q_proj.weight", w.wq(), q, d).transpose(),
+                    owned(named, p + "self_attn.k_proj.weight", w.wk(), kv, d).transpose(),
+                    owned(named, p + "self_attn.v_proj.weight", w.wv(), kv, d).transpose(),
+                    owned(named, p + "self_attn.o_proj.weight", w.wo(), d, q).transpose(),
+                    owned(named, p + "post_attention_layernorm.weight", w.ffnNorm(), d),
+                    owned(named, p + "mlp.gate_proj.weight", w.w1(), f, d).transpose(),
+                    owned(named, p + "mlp.up_proj.weight", w.w3(), f, d).transpose(),
+                    owned(named, p + "mlp.down_proj.weight", w.w2(), d, f).transpose());
         }
+        this.finalNorm = owned(named, "model.norm.weight", weights.finalNorm(), d);
+        NDArray head = weights.lmHead() == null ? embed : owned(named, "lm_head.weight", weights.lmHead(), cfg.vocabSize(), d);
+        this.unembedT = head.transpose();
+        this.weights = Collections.unmodifiableMap(named);
         int ctx = cfg.contextLength();
         int half = cfg.dHead() / 2;
         float[] cos = new float[ctx * half];
@@ -137,6 +145,23 @@ public final class LlamaModel implements LanguageModel {
         NDArray copy = view.duplicate();
         view.close();
         return copy;
+    }
+
+    private NDArray owned(Map<String, NDArray> named, String name, float[] data, long... shape) {
+        NDArray a = owned(data, shape);
+        a.setName(name);
+        named.put(name, a);
+        return a;
+    }
+
+    /**
+     * The frozen weights by Hugging Face LlamaForCausalLM name ({@code model.embed_tokens.weight},
+     * {@code model.layers.0.self_attn.q_proj.weight} [out, in], …, {@code model.norm.weight};
+     * {@code lm_head.weight} only when untied, else the unembedding is the embedding). q/k rows
+     * are in this model's {@link #ropeStyle()} order. Owned by the model: read, never close or modify.
+     */
+    public Map<String, NDArray> weights() {
+        return weights;
     }
 
     public LlamaConfig llamaConfig() {
@@ -192,9 +217,9 @@ public final class LlamaModel implements LanguageModel {
         int g = h / k;
         int e = cfg.dHead();
         NDArray ids = tokens.toType(DataType.INT64, true);                              // [B, T]  engine-owned copy
-        NDArray cos = ropeCos.get(past + ":" + (past + t));                             // [T, E/2]
-        NDArray sin = ropeSin.get(past + ":" + (past + t));                             // [T, E/2]
-        NDArray mask = causalMask.get(past + ":" + (past + t) + ", 0:" + (past + t));   // [T, past+T]
+        NDArray cos = perCall(ids, ropeCos.get(past + ":" + (past + t)));               // [T, E/2]
+        NDArray sin = perCall(ids, ropeSin.get(past + ":" + (past + t)));               // [T, E/2]
+        NDArray mask = perCall(ids, causalMask.get(past + ":" + (past + t) + ", 0:" + (past + t))); // [T, past+T]
 
         NDArray x = ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).head(); // [B, T, D]
         x = at(hooks, HookPoint.embed(), x);                                            // [B, T, D]
@@ -217,13 +242,13 @@ public final class LlamaModel implements LanguageModel {
                 cache.v[l] = v;
             }
             long s = kk.getShape().get(2);                                              // S: keys attended to
-            NDArray qg = q.reshape(b, k, g, t, e);                                      // [B, K, G, T, E]  head = kv*G + g
-            NDArray scores = qg.matMul(kk.expandDims(2).transpose(0, 1, 2, 4, 3))       // [B, K, G, T, S]
-                    .mul(attnScale)                                                     // [B, K, G, T, S]
-                    .add(mask)                                                          // [B, K, G, T, S]
-                    .reshape(b, h, t, s);                                               // [B, H, T, S]
+            NDArray qg = q.reshape(b, k, (long) g * t, e);                              // [B, K, G*T, E]  head = kv*G + g
+            NDArray scores = qg.matMul(kk.transpose(0, 1, 3, 2))                        // [B, K, G*T, S]
+                    .reshape(b, h, t, s)                                                // [B, H, T, S]
+                    .mul(attnScale)                                                     // [B, H, T, S]
+                    .add(mask);                                                         // [B, H, T, S]
             NDArray pattern = at(hooks, new HookPoint(l, HookPoint.ATTN_PATTERN), scores.softmax(-1)); // [B, H, T, S]
-            NDArray z = pattern.reshape(b, k, g, t, s).matMul(v.expandDims(2))         // [B, K, G, T, E]
+            NDArray z = pattern.reshape(b, k, (long) g * t, s).matMul(v)                // [B, K, G*T, E]
                     .reshape(b, h, t, e)                                                // [B, H, T, E]
                     .transpose(0, 2, 1, 3)                                              // [B, T, H, E]
                     .reshape(b, t, (long) h * e);                                       // [B, T, H*E]
@@ -243,10 +268,17 @@ public final class LlamaModel implements LanguageModel {
         return xf.matMul(unembedT);                                                     // [B, T, V]
     }
 
+<<<<<<< HEAD
     /** Final RMSNorm then unembedding: residual [..., D] → logits [..., V] (the logit lens of a residual direction). */
     @Override
     public NDArray unembed(NDArray residual) {
         return rmsNorm(residual, finalNorm).matMul(unembedT);                          // [..., V]
+=======
+    /** Moves a slice of a model table to the call's manager, so that it never accumulates in the weights' one. */
+    private static NDArray perCall(NDArray callArray, NDArray slice) {
+        slice.attach(callArray.getManager());
+        return slice;
+>>>>>>> main
     }
 
     /** Runs the hooks at {@code point}; ends the pass if it is the stop point. */
@@ -362,8 +394,16 @@ public final class LlamaModel implements LanguageModel {
         return Arrays.copyOf(out, n);
     }
 
+    /** Frees the weights, and the tokenizer when it holds native resources (the model owns both). */
     @Override
     public void close() {
         manager.close();
+        if (tokenizer instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the tokenizer: " + e.getMessage(), e);
+            }
+        }
     }
 }

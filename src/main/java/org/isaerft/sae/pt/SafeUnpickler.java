@@ -62,7 +62,7 @@ public final class SafeUnpickler {
         }
     }
 
-    /** A "called" global that still needs BUILD/SETITEMS (OrderedDict instance). */
+    /** The {@code torch.*Storage} classes a persistent id may name. */
     private static final Set<String> STORAGE_TYPES = Set.of(
             "FloatStorage", "DoubleStorage", "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage",
             "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage");
@@ -172,7 +172,7 @@ public final class SafeUnpickler {
                     case 's' -> { // SETITEM
                         Object v = pop(pos);
                         Object k = pop(pos);
-                        asMap(peek(pos), pos).put(key(k), v);
+                        asMap(peek(pos), pos).put(k, v);
                     }
                     case 'u' -> { // SETITEMS
                         List<Object> items = popMark(pos);
@@ -401,12 +401,8 @@ public final class SafeUnpickler {
             throw corrupt(pos, "odd number of items for a dict");
         }
         for (int i = 0; i < items.size(); i += 2) {
-            m.put(key(items.get(i)), items.get(i + 1));
+            m.put(items.get(i), items.get(i + 1));
         }
-    }
-
-    private static Object key(Object k) {
-        return k;
     }
 
     @SuppressWarnings("unchecked")
