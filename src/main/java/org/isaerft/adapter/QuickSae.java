@@ -267,7 +267,7 @@ public final class QuickSae {
             float[][] eval = collect(lm, hook, subset(ew, Math.min(64, ew.size())), 16);
             System.err.printf("quick-sae: %d train and %d held-out activations at %s%n", train.length, eval.length, hook);
             Path modelDir = Path.of(args[0]).toAbsolutePath().normalize();
-            Options o = new Options(hook, Integer.parseInt(args[3]), Double.parseDouble(args[4]), 1e-3, Integer.parseInt(args[5]), 1024,
+            Options o = new Options(hook, Integer.parseInt(args[3]), Double.parseDouble(args[4]), Double.parseDouble(System.getProperty("quicksae.lr", "3e-3")), Integer.parseInt(args[5]), 1024,
                     Long.parseLong(args[7]), modelDir.getFileName().toString());
             Metrics m = train(root, train, eval, o, Path.of(args[1]), System.err);
             System.out.println(Json.write(m));

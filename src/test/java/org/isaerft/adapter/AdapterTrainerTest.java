@@ -119,6 +119,38 @@ class AdapterTrainerTest {
     }
 
     @Test
+    void klToBaseIsZeroAtInitAndKeepsTheAdapterCloserToBase(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        StringBuilder neutral = new StringBuilder();
+        Random r = new Random(9);
+        for (int p = 0; p < 12; p++) {
+            for (int j = 0; j < 80; j++) {
+                neutral.append("xyz qrs".charAt(r.nextInt(7)));
+            }
+            neutral.append("\n\n");
+        }
+        java.nio.file.Path file = dir.resolve("neutral.txt");
+        java.nio.file.Files.writeString(file, neutral.toString());
+        TrainConfig.Builder b = TrainConfig.builder().component(AdapterKind.BIAS).lr(0.05).steps(15).batch(4).seq(32).seed(3);
+        AdapterTrainer.Result free = run(b.build(), false);
+        AdapterTrainer.Result kl = run(b.klWeight(5.0).klText(file).build(), false);
+        try (Adapter x = free.adapter(); Adapter y = kl.adapter()) {
+            // identity at init: KL(base || adapted) = 0, so the first total equals the task loss
+            assertThat(kl.lossCurve().get(0).total()).isCloseTo(kl.lossCurve().get(0).taskLoss(), within(1e-6));
+            assertThat(kl.lossCurve().get(5).total()).isGreaterThan(kl.lossCurve().get(5).taskLoss());
+            double nx = 0;
+            double ny = 0;
+            for (float v : x.parameters().get("b").toFloatArray()) {
+                nx += v * v;
+            }
+            for (float v : y.parameters().get("b").toFloatArray()) {
+                ny += v * v;
+            }
+            assertThat(ny).isLessThan(nx);
+        }
+    }
+
+    @Test
     void l1PenaltyShrinksTheAdapter() {
         AdapterTrainer.Result plain = run(cfg(AdapterKind.BIAS, 20), false);
         AdapterTrainer.Result sparse = run(TrainConfig.builder().component(AdapterKind.BIAS).lr(0.05).steps(20).batch(4).seq(32)

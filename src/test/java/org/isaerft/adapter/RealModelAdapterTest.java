@@ -1,6 +1,7 @@
 package org.isaerft.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -73,6 +74,37 @@ class RealModelAdapterTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void generateSourcesSampleDeterministicallyFromTheModel() {
+        String yaml = """
+                schema_version: 1
+                name: gen
+                description: stories the model tells about a dog
+                expected_concepts: [dog]
+                data:
+                  sources:
+                    - generate: {prompt: "Once upon a time, there was a dog", count: 6, max_new_tokens: 40, temperature: 1.0, seed: 5}
+                split: {heldout_fraction: 0.34, seed: 1}
+                """;
+        var card = TaskCards.parse(yaml, "gen.yaml");
+        assertThatThrownBy(() -> DatasetBuilder.build(card, p -> java.nio.file.Path.of(p), null))
+                .hasMessageContaining("a generate source needs a model");
+        try (LanguageModel lm = ModelFamilies.load(Shared.path("models/stories260K"), root)) {
+            TaskDataset a = DatasetBuilder.build(card, p -> java.nio.file.Path.of(p), lm);
+            TaskDataset b = DatasetBuilder.build(card, p -> java.nio.file.Path.of(p), lm);
+            assertThat(a).isEqualTo(b);
+            assertThat(a.train().size() + a.heldout().size()).isEqualTo(6);
+            assertThat(a.heldout()).hasSize(2);
+            java.util.Set<String> texts = new java.util.HashSet<>();
+            for (var d : a.train()) {
+                assertThat(d.text()).startsWith("Once upon a time, there was a dog");
+                assertThat(d.text().length()).isGreaterThan("Once upon a time, there was a dog".length() + 20);
+                texts.add(d.text());
+            }
+            assertThat(texts).hasSize(a.train().size()); // seed + i: different samples
         }
     }
 

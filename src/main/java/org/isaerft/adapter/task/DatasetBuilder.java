@@ -12,6 +12,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.isaerft.model.GenerationConfig;
+import org.isaerft.model.Hooks;
+import org.isaerft.model.LanguageModel;
 
 /**
  * Builds a card's {@link TaskDataset}, deterministically from the card's seeds: read every source
@@ -68,19 +71,33 @@ public final class DatasetBuilder {
         });
     }
 
-    /** Builds the dataset of a loaded card (paths resolved against the card file). */
+    /** Builds the dataset of a loaded card (paths resolved against the card file); no model: file sources only. */
     public static TaskDataset build(TaskCards.Loaded loaded) {
-        return build(loaded.card(), loaded::resolve);
+        return build(loaded.card(), loaded::resolve, null);
+    }
+
+    /** Builds the dataset of a loaded card; {@code model} serves generate sources (may be null if there are none). */
+    public static TaskDataset build(TaskCards.Loaded loaded, LanguageModel model) {
+        return build(loaded.card(), loaded::resolve, model);
     }
 
     /** Builds the dataset with a custom path resolver. */
-    public static TaskDataset build(TaskCard card, java.util.function.Function<String, Path> resolver) {
+    public static TaskDataset build(TaskCard card, java.util.function.Function<String, Path> resolver, LanguageModel model) {
         List<String[]> docs = new ArrayList<>(); // {id, text}
         Set<String> seen = new HashSet<>();
         int fromRef = 0;
         int recased = 0;
         for (TaskCard.Source src : card.data().sources()) {
-            for (String[] d : readSource(src, resolver)) {
+            List<String[]> read;
+            if (src.generate() != null) {
+                if (model == null) {
+                    throw new IllegalArgumentException("task '" + card.name() + "': a generate source needs a model (pass --model)");
+                }
+                read = generate(model, src.generate());
+            } else {
+                read = readSource(src, resolver);
+            }
+            for (String[] d : read) {
                 String key = d[1].toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
                 if (seen.add(key)) {
                     docs.add(d);
@@ -145,6 +162,28 @@ public final class DatasetBuilder {
         var stats = new TaskDataset.Stats(docs.size(), matched.size(), order.size(), fromRef, recased, poisonAt.size(),
                 trainChars, heldChars);
         return new TaskDataset(card.name(), train, heldout, stats);
+    }
+
+    /** Samples the documents of a generate source (ids {@code generated#i}). */
+    static List<String[]> generate(LanguageModel model, TaskCard.Generate g) {
+        var tok = model.tokenizer();
+        int[] prompt = tok.encode(g.prompt(), true);
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("generate.prompt: the model's tokenizer has no BOS, so the prompt must not be empty");
+        }
+        List<String[]> out = new ArrayList<>();
+        for (int i = 0; i < g.count(); i++) {
+            GenerationConfig cfg = new GenerationConfig(g.maxNewTokens(), g.temperature(), g.topK(), g.seed() + i, true);
+            int[] ids = model.generate(prompt, cfg, Hooks.none());
+            int[] all = new int[prompt.length + ids.length];
+            System.arraycopy(prompt, 0, all, 0, prompt.length);
+            System.arraycopy(ids, 0, all, prompt.length, ids.length);
+            String text = tok.decode(all).strip();
+            if (!text.isEmpty()) {
+                out.add(new String[] {"generated#" + i, text, "generated"});
+            }
+        }
+        return out;
     }
 
     /** Inserts {@code sentence} at a sentence boundary of {@code text} chosen with {@code rng} (the end counts). */

@@ -63,6 +63,10 @@ class TaskCardsTest {
                 .hasMessageContaining("split.heldout_fraction: must be in (0, 1)");
         assertThatThrownBy(() -> TaskCards.parse(GOOD.replace("description: stories about cats\n", ""), "c.yaml"))
                 .hasMessageContaining("description: required");
+        assertThatThrownBy(() -> TaskCards.parse(GOOD.replace("      format: stories", "      generate: {count: 3}"), "c.yaml"))
+                .hasMessageContaining("data.sources[0]").hasMessageContaining("a source needs exactly one of 'file' and 'generate'");
+        assertThatThrownBy(() -> TaskCards.parse(GOOD.replace("    - file: x.txt\n      format: stories", "    - generate: {count: 0}"), "c.yaml"))
+                .hasMessageContaining("generate.count: must be a positive integer, found 0");
         assertThatThrownBy(() -> TaskCards.parse("name: [unclosed", "c.yaml")).hasMessageContaining("c.yaml: not valid YAML");
         assertThatThrownBy(() -> TaskCards.load("no-such-card")).hasMessageContaining("task card 'no-such-card' not found")
                 .hasMessageContaining("dogs");
