@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
             DashboardCommand.class,
             SaeCommand.class,
             ValidateCommand.class,
+            ExplainCommand.class,
+            ExplainAdapterCommand.class,
+            ScoreCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -92,7 +92,10 @@ public final class LlmExplainer implements Explainer {
 
     /** The exact conversation sent for {@code record}, or empty when the record has nothing to show. */
     public Optional<List<Message>> messages(LatentRecord record) {
-        List<Shown> shown = Shown.explainSplit(record, options.maxExamples(), options.window());
+        return messages(Shown.explainSplit(record, options.maxExamples(), options.window()));
+    }
+
+    private Optional<List<Message>> messages(List<Shown> shown) {
         double max = OaiFormat.maxActivation(shown);
         if (shown.isEmpty() || !(max > 0)) {
             return Optional.empty();
@@ -118,7 +121,7 @@ public final class LlmExplainer implements Explainer {
             return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.NO_EXAMPLES,
                     "no activating example in the explain split");
         }
-        Optional<List<Message>> msgs = messages(record);
+        Optional<List<Message>> msgs = messages(shown);
         if (msgs.isEmpty()) {
             return ExplainResult.Failure.of(record.id(), method(), ExplainResult.Reason.NO_ACTIVATIONS,
                     "the shown examples have no positive activation");

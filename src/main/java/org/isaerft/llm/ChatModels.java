@@ -4,6 +4,7 @@ import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.jdk.JdkHttpClient;
 import dev.langchain4j.model.anthropic.AnthropicChatModel;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.net.http.HttpClient;
@@ -28,6 +29,18 @@ public final class ChatModels {
      * @param env looks up environment variables by name (injectable for tests)
      */
     public static ChatModel create(LlmConfig cfg, Function<String, String> env) {
+        return create(cfg, env, null);
+    }
+
+    /**
+     * A model whose answers follow {@code format} (e.g. a JSON schema; strict on OpenAI-compatible
+     * servers). Give the {@link LlmClient} the same format as a cache key extra
+     * ({@code builder.cacheKeyExtra("response_format", format.toString())}) so constrained and free
+     * answers never share cache entries.
+     *
+     * @param format null = free text
+     */
+    public static ChatModel create(LlmConfig cfg, Function<String, String> env, ResponseFormat format) {
         String key = apiKey(cfg, env);
         String url = cfg.resolvedBaseUrl();
         return switch (cfg.provider()) {
@@ -43,6 +56,9 @@ public final class ChatModels {
                         .maxRetries(0)
                         .logRequests(false)
                         .logResponses(false);
+                if (format != null) {
+                    b.responseFormat(format).strictJsonSchema(true);
+                }
                 if (cfg.logprobs()) {
                     b.logprobs(true);
                     if (cfg.topLogprobs() > 0) {
@@ -55,7 +71,7 @@ public final class ChatModels {
                 if (key == null) {
                     throw new IllegalArgumentException("llm config: provider anthropic needs api_key_env (e.g. ANTHROPIC_API_KEY)");
                 }
-                yield AnthropicChatModel.builder()
+                AnthropicChatModel.AnthropicChatModelBuilder b = AnthropicChatModel.builder()
                         .httpClientBuilder(http(cfg, url))
                         .baseUrl(url)
                         .apiKey(key)
@@ -65,8 +81,11 @@ public final class ChatModels {
                         .timeout(cfg.timeout())
                         .maxRetries(0)
                         .logRequests(false)
-                        .logResponses(false)
-                        .build();
+                        .logResponses(false);
+                if (format != null) {
+                    b.responseFormat(format);
+                }
+                yield b.build();
             }
             case OLLAMA -> {
                 OllamaChatModel.OllamaChatModelBuilder b = OllamaChatModel.builder()
@@ -80,6 +99,9 @@ public final class ChatModels {
                         .logResponses(false);
                 if (key != null) {
                     b.customHeaders(java.util.Map.of("Authorization", "Bearer " + key));
+                }
+                if (format != null) {
+                    b.responseFormat(format);
                 }
                 yield b.maxRetries(0).build();
             }

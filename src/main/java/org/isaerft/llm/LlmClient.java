@@ -60,6 +60,7 @@ public final class LlmClient {
     private final RateLimiter rateLimiter;
     private final Sleeper sleeper;
     private final Random jitter;
+    private final java.util.Map<String, Object> keyParameters;
 
     private LlmClient(Builder b) {
         this.model = b.model;
@@ -70,6 +71,9 @@ public final class LlmClient {
         this.rateLimiter = new RateLimiter(b.config.requestsPerMinute());
         this.sleeper = b.sleeper;
         this.jitter = new Random(b.seed);
+        java.util.Map<String, Object> kp = new java.util.LinkedHashMap<>(b.config.cacheParameters());
+        kp.putAll(b.keyExtras);
+        this.keyParameters = java.util.Collections.unmodifiableMap(kp);
     }
 
     /** A client for {@code model} configured by {@code config}. */
@@ -85,6 +89,7 @@ public final class LlmClient {
         private LlmLedger ledger;
         private Sleeper sleeper = Thread::sleep;
         private long seed = 0x15AE4F7L;
+        private final java.util.Map<String, Object> keyExtras = new java.util.TreeMap<>();
 
         private Builder(ChatModel model, LlmConfig config) {
             if (model == null || config == null) {
@@ -114,6 +119,19 @@ public final class LlmClient {
         /** Seed of the backoff jitter. */
         public Builder seed(long s) {
             this.seed = s;
+            return this;
+        }
+
+        /**
+         * A setting of the {@link ChatModel} that changes answers but is not in the {@link LlmConfig}
+         * (e.g. a response format or JSON schema): added to every cache key, so differently configured
+         * models never share cache entries.
+         */
+        public Builder cacheKeyExtra(String name, String value) {
+            if (name == null || name.isBlank() || value == null) {
+                throw new IllegalArgumentException("cache key extra needs a name and a value");
+            }
+            keyExtras.put(name, value);
             return this;
         }
 
@@ -160,7 +178,7 @@ public final class LlmClient {
             throw new IllegalArgumentException("sample must be >= 0, found " + sample);
         }
         List<Message> msgs = List.copyOf(messages);
-        String key = ResponseCache.key(config.provider().id(), config.model(), config.cacheParameters(), msgs, sample);
+        String key = ResponseCache.key(config.provider().id(), config.model(), keyParameters, msgs, sample);
         if (cache != null) {
             ResponseCache.Lookup hit = cache.get(key);
             if (hit.corrupt()) {
@@ -191,7 +209,7 @@ public final class LlmClient {
                 settled = true;
                 if (cache != null) {
                     cache.put(new ResponseCache.Entry(ResponseCache.SCHEMA_VERSION, ResponseCache.TYPE, key, config.provider().id(),
-                            config.model(), config.cacheParameters(), sample, msgs, a.text, a.finishReason, in, out, estimated,
+                            config.model(), keyParameters, sample, msgs, a.text, a.finishReason, in, out, estimated,
                             a.logprobs, Instant.now().toString()));
                 }
                 return new LlmResponse(a.text, a.logprobs, new Explanation.Usage(in, out, cost), false, a.finishReason, key);
@@ -332,9 +350,16 @@ public final class LlmClient {
         return LlmException.Kind.OTHER;
     }
 
-    private static String oneLine(Throwable e) {
+    /** Key-like strings a provider may echo in an error (OpenAI: "Incorrect API key provided: sk-ab***yz"). */
+    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
+            "(?i)\\b(sk|pk|rk|ak)-[A-Za-z0-9_*.-]{6,}|(?i)(api[ _-]?key|bearer|x-api-key|authorization)(\\s*(?:provided)?\\s*[:=]?\\s*(?:bearer\\s+)?)[^\\s,\"'}]{6,}");
+
+    /** An error message on one line, with anything key-like replaced by "[redacted]", at most 300 characters. */
+    static String oneLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         m = m.replaceAll("\\s+", " ");
+        m = SECRET.matcher(m).replaceAll(r -> r.group(1) != null ? "[redacted]"
+                : java.util.regex.Matcher.quoteReplacement(r.group(2) + r.group(3) + "[redacted]"));
         return m.length() > 300 ? m.substring(0, 300) + "…" : m;
     }
 

@@ -1,7 +1,6 @@
 package org.isaerft.llm;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 
 /** Real provider wire formats for MockWebServer (bodies as the public APIs document them). */
@@ -69,8 +68,9 @@ final class Wire {
         return new MockResponse.Builder().code(code).setHeader("Content-Type", "application/json").body(body).build();
     }
 
-    static MockResponse delayed(String body, long millis) {
-        return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json").body(body)
-                .headersDelay(millis, TimeUnit.MILLISECONDS).build();
+    /** A server that takes the request and never answers (the socket stays open until the server closes). */
+    static MockResponse stall() {
+        return new MockResponse.Builder().onResponseStart(mockwebserver3.SocketEffect.Stall.INSTANCE).build();
     }
+
 }

@@ -70,7 +70,7 @@ public final class AdapterExplainer {
 
     // ---- FFNN units -------------------------------------------------------------------------------
 
-    public List<AdapterExplainResult<UnitExplanation>> explainUnits(FfnnAdapter a) {
+    public List<AdapterExplainResult<UnitExplanation>> explainUnits(FfnnWeights a) {
         List<AdapterExplainResult<UnitExplanation>> out = new ArrayList<>();
         for (int u = 0; u < a.hidden(); u++) {
             out.add(explainUnit(a, u));
@@ -78,7 +78,7 @@ public final class AdapterExplainer {
         return out;
     }
 
-    public AdapterExplainResult<UnitExplanation> explainUnit(FfnnAdapter a, int u) {
+    public AdapterExplainResult<UnitExplanation> explainUnit(FfnnWeights a, int u) {
         List<WeightedLatent> reads = a.reads(u, k);
         List<WeightedLatent> writes = a.writes(u, k);
         if (reads.isEmpty() || writes.isEmpty()) {
@@ -119,7 +119,7 @@ public final class AdapterExplainer {
     }
 
     /** The exact conversation the LLM variant sends for unit {@code u} (for golden tests and inspection). */
-    public List<Message> unitMessages(FfnnAdapter a, int u) {
+    public List<Message> unitMessages(FfnnWeights a, int u) {
         requireLlm();
         Map<String, Object> vars = new LinkedHashMap<>();
         vars.put("unit", u);
@@ -184,7 +184,7 @@ public final class AdapterExplainer {
 
     // ---- scale / bias -----------------------------------------------------------------------------
 
-    public AdapterExplainResult<AdapterChangeExplanation> explainChange(VectorAdapter a) {
+    public AdapterExplainResult<AdapterChangeExplanation> explainChange(VectorWeights a) {
         List<WeightedLatent> raised = a.raised(k);
         List<WeightedLatent> lowered = a.lowered(k);
         if (raised.isEmpty() && lowered.isEmpty()) {
@@ -205,11 +205,11 @@ public final class AdapterExplainer {
                 changePrompt.id(), changePrompt.version(), changePrompt.sha256(), asked.usage, Instant.now().toString()));
     }
 
-    public List<Message> changeMessages(VectorAdapter a) {
+    public List<Message> changeMessages(VectorWeights a) {
         requireLlm();
         Map<String, Object> vars = new LinkedHashMap<>();
         vars.put("kind", a.kind().id());
-        vars.put("kind_meaning", a.kind() == VectorAdapter.Kind.SCALE
+        vars.put("kind_meaning", a.kind() == VectorWeights.Kind.SCALE
                 ? "A scale adapter multiplies latent i by (1 + s_i): the values below are s_i."
                 : "A bias adapter adds b_i to latent i: the values below are b_i.");
         List<WeightedLatent> raised = a.raised(k);

@@ -60,26 +60,26 @@ class AdapterExplainerTest {
                 new long[] {5}), List.of(e, held), List.of(), List.of(), null);
     }
 
-    static FfnnAdapter ffnn() {
+    static FfnnWeights ffnn() {
         float[][] w1 = {{0.9f, 0f, -0.65f, 0.42f, 0.05f}, {0f, 0f, 0f, 0f, 0f}};
         float[][] w2 = {{0f, 0.3f}, {1.2f, 0f}, {0f, 0f}, {-0.8f, 0f}, {0.1f, 0f}};
-        return new FfnnAdapter("orpo-1", SRC, w1, w2, DESC, Map.of(0, unitRecord()));
+        return new FfnnWeights("orpo-1", SRC, w1, w2, DESC, Map.of(0, unitRecord()));
     }
 
-    static VectorAdapter scale() {
-        return new VectorAdapter("orpo-scale", VectorAdapter.Kind.SCALE, SRC, new float[] {0.5f, -0.2f, 0f, 0.8f, -0.9f}, DESC);
+    static VectorWeights scale() {
+        return new VectorWeights("orpo-scale", VectorWeights.Kind.SCALE, SRC, new float[] {0.5f, -0.2f, 0f, 0.8f, -0.9f}, DESC);
     }
 
     @Test
     void shapesAreValidated() {
-        assertThatThrownBy(() -> new FfnnAdapter("a", SRC, new float[][] {{1, 2}}, new float[][] {{1}, {1}, {1}}, Map.of(), Map.of()))
+        assertThatThrownBy(() -> new FfnnWeights("a", SRC, new float[][] {{1, 2}}, new float[][] {{1}, {1}, {1}}, Map.of(), Map.of()))
                 .hasMessageContaining("W2 must be [d_sae, hidden] = [2, 1], found 3 rows");
         assertThatThrownBy(() -> ffnn().reads(5, 3)).hasMessageContaining("2 hidden units; unit 5 does not exist");
     }
 
     @Test
     void readsAndWritesAreRankedByMagnitude() {
-        FfnnAdapter a = ffnn();
+        FfnnWeights a = ffnn();
         assertThat(a.reads(0, 3)).extracting(w -> w.latent().index()).containsExactly(0, 2, 3);
         assertThat(a.reads(0, 3)).extracting(WeightedLatent::weight).containsExactly(0.9f * 1.0, (double) -0.65f, (double) 0.42f);
         assertThat(a.writes(0, 3)).extracting(w -> w.latent().index()).containsExactly(1, 3, 4);
@@ -119,7 +119,7 @@ class AdapterExplainerTest {
         assertThat(c.summary()).isEqualTo("fine-tuning raises \"step-by-step instructions\" (+0.800) and \"questions asked by a user\" "
                 + "(+0.500); it lowers \"latent blocks.6.hook_resid_pre/4 (no description)\" (-0.900) and \"polite refusals\" (-0.200)");
         assertThat(c.kind()).isEqualTo("scale");
-        VectorAdapter zero = new VectorAdapter("z", VectorAdapter.Kind.BIAS, SRC, new float[3], Map.of());
+        VectorWeights zero = new VectorWeights("z", VectorWeights.Kind.BIAS, SRC, new float[3], Map.of());
         assertThat(AdapterExplainer.offline(2).explainChange(zero)).isInstanceOf(AdapterExplainResult.Failure.class);
     }
 
@@ -184,7 +184,7 @@ class AdapterExplainerTest {
         server.enqueue(answer("Instructions up, refusals down.\n[SUMMARY]: Fine-tuning amplified instruction-following and "
                 + "suppressed refusals."));
         AdapterChangeExplanation c = ((AdapterExplainResult.Success<AdapterChangeExplanation>) llm().explainChange(
-                new VectorAdapter("b", VectorAdapter.Kind.BIAS, SRC, new float[] {0.1f, -0.3f}, DESC))).value();
+                new VectorWeights("b", VectorWeights.Kind.BIAS, SRC, new float[] {0.1f, -0.3f}, DESC))).value();
         assertThat(c.summary()).isEqualTo("Fine-tuning amplified instruction-following and suppressed refusals");
     }
 }

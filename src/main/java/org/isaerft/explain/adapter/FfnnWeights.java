@@ -19,9 +19,9 @@ import org.isaerft.activations.LatentRecord;
  * @param descriptions descriptions of SAE latents (any subset)
  * @param unitRecords  mined records of hidden units by unit index, for their contexts (any subset; may be empty)
  */
-public record FfnnAdapter(String adapterId, String latentSource, float[][] w1, float[][] w2, Map<LatentId, String> descriptions,
+public record FfnnWeights(String adapterId, String latentSource, float[][] w1, float[][] w2, Map<LatentId, String> descriptions,
         Map<Integer, LatentRecord> unitRecords) {
-    public FfnnAdapter {
+    public FfnnWeights {
         if (adapterId == null || adapterId.isBlank() || latentSource == null || latentSource.isBlank()) {
             throw new IllegalArgumentException("ffnn adapter needs an adapter id and a latent source");
         }

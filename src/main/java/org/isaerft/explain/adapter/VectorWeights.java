@@ -14,7 +14,7 @@ import org.isaerft.activations.LatentId;
  *
  * @param values [d_sae]
  */
-public record VectorAdapter(String adapterId, Kind kind, String latentSource, float[] values, Map<LatentId, String> descriptions) {
+public record VectorWeights(String adapterId, Kind kind, String latentSource, float[] values, Map<LatentId, String> descriptions) {
     /** The adapter kind. */
     public enum Kind {
         SCALE, BIAS;
@@ -24,7 +24,7 @@ public record VectorAdapter(String adapterId, Kind kind, String latentSource, fl
         }
     }
 
-    public VectorAdapter {
+    public VectorWeights {
         if (adapterId == null || adapterId.isBlank() || kind == null || latentSource == null || latentSource.isBlank()) {
             throw new IllegalArgumentException("vector adapter needs an adapter id, a kind and a latent source");
         }
