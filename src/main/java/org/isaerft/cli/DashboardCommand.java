@@ -21,9 +21,18 @@ public final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the HTML files.")
     Path out;
 
+    @Option(names = "--explanations", paramLabel = "FILE.jsonl", description = "Explanations to show (repeatable; explanations.jsonl beside the records is always read).")
+    java.util.List<Path> explanations = new java.util.ArrayList<>();
+
+    @Option(names = "--scores", paramLabel = "FILE.jsonl", description = "Scores to show (repeatable; scores.jsonl beside the records is always read).")
+    java.util.List<Path> scores = new java.util.ArrayList<>();
+
+    @Option(names = "--changes", paramLabel = "FILE.json", description = "Adapter change summary (change_summary.json beside the records is always read).")
+    Path changes;
+
     @Override
     public Integer call() {
-        Dashboard.Result r = Dashboard.build(records, out);
+        Dashboard.Result r = Dashboard.build(records, out, explanations, scores, changes);
         var w = spec.commandLine().getOut();
         w.println("wrote " + out.resolve("index.html") + " and " + r.latentPages() + " latent pages (" + r.explanations()
                 + " explanations, " + r.scores() + " scores, " + r.changes() + " adapter changes)");

@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
             ExplainCommand.class,
             ExplainAdapterCommand.class,
             ScoreCommand.class,
+            DashboardCommand.class,
+            MineCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

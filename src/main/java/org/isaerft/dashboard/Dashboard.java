@@ -47,13 +47,34 @@ public final class Dashboard {
     /** What was written. */
     public record Result(int latentPages, int explanations, int scores, int changes) {}
 
-    /** Reads records (and optional explanations/scores/changes) from {@code recordsDir} and writes the dashboard to {@code outDir}. */
+    /** Reads records (and optional explanations/scores/changes beside them) from {@code recordsDir} and writes the dashboard to {@code outDir}. */
     public static Result build(Path recordsDir, Path outDir) {
+        return build(recordsDir, outDir, List.of(), List.of(), null);
+    }
+
+    /**
+     * Like {@link #build(Path, Path)} with explicit extra inputs: explanation and score JSONL files
+     * (e.g. from {@code explanations/<method>/} and {@code scores/<scorer>/<method>/}) and a change
+     * summary; the files beside the records are read as well when present.
+     */
+    public static Result build(Path recordsDir, Path outDir, List<Path> explanationFiles, List<Path> scoreFiles, Path changesFile) {
         List<LatentRecord> records = readRecords(recordsDir);
         MiningIndex index = Files.isRegularFile(recordsDir.resolve(MiningIndex.FILE)) ? MiningOutput.readIndex(recordsDir) : null;
         Map<LatentId, List<Explanation>> expl = readExplanations(recordsDir.resolve(EXPLANATIONS_FILE));
+        for (Path p : explanationFiles) {
+            requireFile(p, "explanations");
+            readExplanations(p).forEach((k, v) -> expl.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+        }
         Map<LatentId, List<ScoreView>> scores = readScores(recordsDir.resolve(SCORES_FILE));
+        for (Path p : scoreFiles) {
+            requireFile(p, "scores");
+            readScores(p).forEach((k, v) -> scores.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+        }
         Map<LatentId, Double> changes = readChanges(recordsDir.resolve(CHANGES_FILE));
+        if (changesFile != null) {
+            requireFile(changesFile, "change summary");
+            changes.putAll(readChanges(changesFile));
+        }
         for (LatentRecord r : records) {
             String page = LatentPage.render(r, expl.getOrDefault(r.id(), List.of()), scores.getOrDefault(r.id(), List.of()),
                     changes.get(r.id()));
@@ -63,6 +84,12 @@ public final class Dashboard {
         int ne = expl.values().stream().mapToInt(List::size).sum();
         int ns = scores.values().stream().mapToInt(List::size).sum();
         return new Result(records.size(), ne, ns, changes.size());
+    }
+
+    private static void requireFile(Path p, String what) {
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException(what + " file " + p + " does not exist");
+        }
     }
 
     static String pageName(LatentId id) {
@@ -114,8 +141,9 @@ public final class Dashboard {
             }
             LatentId id = LatentId.parse(n.get("latent").asText());
             Double v = n.hasNonNull("value") ? n.get("value").asDouble() : null;
-            String reason = n.path("undefined").isObject() ? n.path("undefined").path("reason").asText(null)
-                    : n.path("undefined").asText(null);
+            JsonNode u = n.path("undefined");
+            String reason = u.isObject() ? u.path("reason").asText("") + (u.hasNonNull("message") ? ": " + u.get("message").asText() : "")
+                    : u.asText(null);
             out.computeIfAbsent(id, k -> new ArrayList<>())
                     .add(new ScoreView(id, n.get("scorer").asText(), n.path("baseline").asText("none"), v, reason));
         });

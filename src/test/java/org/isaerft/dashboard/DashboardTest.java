@@ -144,7 +144,7 @@ class DashboardTest {
                 "{\"latent\":\"" + l0 + "\",\"scorer\":\"detection\",\"baseline\":\"none\",\"value\":0.75}\n"
                         + "{\"latent\":\"" + l0 + "\",\"scorer\":\"detection\",\"baseline\":\"shuffled\",\"value\":0.5}\n"
                         + "{\"latent\":\"" + l2 + "\",\"scorer\":\"detection\",\"baseline\":\"none\",\"value\":null,"
-                        + "\"undefined\":{\"reason\":\"single class\"}}\n");
+                        + "\"undefined\":{\"reason\":\"SINGLE_CLASS\",\"message\":\"single class\"}}\n");
         Files.writeString(recs.resolve(Dashboard.CHANGES_FILE), Json.write(Map.of("latents",
                 List.of(Map.of("latent", l2.toString(), "activation_change", -0.25, "parameter_change", 3.0)))));
         Path out = tmp.resolve("dash");
@@ -169,8 +169,33 @@ class DashboardTest {
         assertThat(p0.select("div.expl").text()).contains("<script>alert(1)</script>");
         assertThat(p0.select("table.scores tr")).hasSize(3);
         Document p2 = Jsoup.parse(out.resolve("latents").resolve(l2.fileSafe() + ".html").toFile(), "UTF-8");
-        assertThat(p2.select("table.scores").text()).contains("undefined: single class");
+        assertThat(p2.select("table.scores").text()).contains("undefined: SINGLE_CLASS: single class");
         assertThat(p2.select("table.stats").text()).contains("adapter change");
+    }
+
+    @Test
+    void realScoreRecordsFromAnotherDirectory(@TempDir Path tmp) throws Exception {
+        Path recs = tmp.resolve("latents");
+        mineInto(recs);
+        LatentId l1 = new LatentId("blocks.1.hook_resid_pre", 1);
+        Explanation e = Explanation.of(l1, "numbers", "llm:mock/m:default", null, null, null, List.of(), null);
+        org.isaerft.score.Score sc = new org.isaerft.score.Score(org.isaerft.score.Score.SCHEMA_VERSION, org.isaerft.score.Score.TYPE, l1,
+                org.isaerft.score.Score.ExplanationRef.of(e), "fuzzing", "none", 0.625, null, Map.of("auroc", 0.625), List.of(), null,
+                null);
+        Path scoresFile = tmp.resolve("scores/fuzzing/m/scores.jsonl");
+        Files.createDirectories(scoresFile.getParent());
+        Files.writeString(scoresFile, Json.line(sc) + "\n");
+        Path explFile = tmp.resolve("explanations/m/explanations.jsonl");
+        Files.createDirectories(explFile.getParent());
+        Files.writeString(explFile, Json.line(e) + "\n");
+        Dashboard.Result res = Dashboard.build(recs, tmp.resolve("dash"), List.of(explFile), List.of(scoresFile), null);
+        assertThat(res.scores()).isEqualTo(1);
+        Document index = Jsoup.parse(tmp.resolve("dash/index.html").toFile(), "UTF-8");
+        List<String> heads = index.select("thead th").eachText();
+        assertThat(index.select("tbody tr").get(1).child(heads.indexOf("score: fuzzing")).attr("data-v")).isEqualTo("0.625");
+        assertThat(index.select("tbody tr").get(1).text()).contains("numbers");
+        assertThatThrownBy(() -> Dashboard.build(recs, tmp.resolve("d2"), List.of(tmp.resolve("none.jsonl")), List.of(), null))
+                .hasMessageContaining("none.jsonl does not exist");
     }
 
     @Test

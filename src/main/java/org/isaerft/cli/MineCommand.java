@@ -1,0 +1,285 @@
+package org.isaerft.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.isaerft.activations.LatentFunction;
+import org.isaerft.activations.LogitLens;
+import org.isaerft.activations.Miner;
+import org.isaerft.activations.MiningConfig;
+import org.isaerft.activations.MiningIndex;
+import org.isaerft.activations.MiningOutput;
+import org.isaerft.activations.Sequences;
+import org.isaerft.activations.TokenSequence;
+import org.isaerft.data.Corpus;
+import org.isaerft.data.TokenizedDocument;
+import org.isaerft.model.LanguageModel;
+import org.isaerft.sae.Sae;
+import org.isaerft.tensor.HostTensor;
+import org.isaerft.tensor.SafeTensors;
+import org.isaerft.util.AtomicFiles;
+import org.isaerft.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code isaerft mine}: streams a corpus through model + SAE and writes one latent record per latent
+ * (top examples, decile examples, random non-activating windows, stats, logit lens), index.json and
+ * the mergeable state; {@code isaerft mine --merge DIR1 DIR2 ... --out DIR} merges shard directories.
+ */
+@Command(name = "mine", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Mine top-activating, decile and random examples of every SAE latent (and virtual latents) over a corpus.",
+            "Writes <out>/<latent>.json (LatentRecord), <out>/index.json and <out>/state/ (for --merge). Progress on stderr.",
+            "Shards: run with --shard I/N on several machines, then `mine --merge DIR... --out DIR` (exactly the unsharded result)."})
+public final class MineCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "SPEC", description = "Model directory or alias (see `generate --help`).")
+    String model;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu", description = "Device (default: ${DEFAULT-VALUE}).")
+    ModelOptions.DeviceKind device = ModelOptions.DeviceKind.cpu;
+
+    @Mixin
+    SaeActivationOptions sae;
+
+    @Option(names = "--corpus", paramLabel = "PATH",
+            description = "Corpus: text files (documents split on blank lines), JSONL with a text field, or pre-tokenised ids.")
+    Path corpus;
+
+    @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME", description = "JSONL text field (default: ${DEFAULT-VALUE}).")
+    String textField = "text";
+
+    @Option(names = "--tokens", paramLabel = "N", description = "Tokens to mine (the first N of the corpus, before sharding).")
+    Long tokens;
+
+    @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
+    int batch = 8;
+
+    @Option(names = "--seq", defaultValue = "128", paramLabel = "T",
+            description = "Tokens per sequence; documents are cut, never packed (default: ${DEFAULT-VALUE}, capped at the context).")
+    int seq = 128;
+
+    @Option(names = "--k", defaultValue = "20", paramLabel = "K", description = "Top examples per latent (default: ${DEFAULT-VALUE}).")
+    int k = 20;
+
+    @Option(names = "--window", defaultValue = "32", paramLabel = "W", description = "Tokens per example window (default: ${DEFAULT-VALUE}).")
+    int window = 32;
+
+    @Option(names = "--per-decile", defaultValue = "4", paramLabel = "D", description = "Examples per activation decile (default: ${DEFAULT-VALUE}).")
+    int perDecile = 4;
+
+    @Option(names = "--random", defaultValue = "20", paramLabel = "R", description = "Random non-activating windows (default: ${DEFAULT-VALUE}).")
+    int random = 20;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of sampling and of the explain/score split.")
+    long seed;
+
+    @Option(names = "--score-fraction", defaultValue = "0.5", paramLabel = "F",
+            description = "Fraction of sequences held out for scoring (default: ${DEFAULT-VALUE}).")
+    double scoreFraction = 0.5;
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "Mine only sequences i, i+N, i+2N, … of the stream (0-based I).")
+    String shard;
+
+    @Option(names = "--source", paramLabel = "NAME", description = "Source part of latent ids (default: the SAE's hook point).")
+    String source;
+
+    @Option(names = "--directions", paramLabel = "FILE.safetensors",
+            description = "Virtual latents: tensors named latent.<name> [n, d_sae] (projections of the latent vector) or "
+                    + "input.<name> [n, d_in] (projections of the SAE reconstruction); ids directions/<name>/<i>.")
+    Path directions;
+
+    @Option(names = "--lens-top", defaultValue = "10", paramLabel = "N", description = "Logit-lens tokens each way (default: ${DEFAULT-VALUE}).")
+    int lensTop = 10;
+
+    @Option(names = "--merge", arity = "2..*", paramLabel = "DIR", description = "Merge these mined shard directories into --out.")
+    List<Path> merge;
+
+    @Option(names = "--bench", paramLabel = "FILE.json",
+            description = "Also time the bare forward pass on every batch and record throughput and peak RSS in FILE "
+                    + "(keys suffixed by --bench-label; other keys kept).")
+    Path bench;
+
+    @Option(names = "--bench-label", defaultValue = "run", paramLabel = "LABEL", description = "Label of this run in --bench (e.g. 100k, 1m).")
+    String benchLabel = "run";
+
+    @Option(names = "--quiet", description = "No progress on stderr.")
+    boolean quiet;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        PrintWriter w = spec.commandLine().getOut();
+        if (merge != null) {
+            if (model != null || sae.present() || corpus != null || tokens != null) {
+                throw new IllegalArgumentException("--merge reads everything from the shard directories: do not give --model, --sae, "
+                        + "--corpus or --tokens");
+            }
+            MiningIndex idx = MiningOutput.merge(merge, out);
+            w.println("merged " + merge.size() + " shards: " + idx.tokens() + " tokens, " + idx.latents().size() + " latents ("
+                    + idx.dead().size() + " dead) → " + out);
+            w.flush();
+            return 0;
+        }
+        if (model == null || !sae.present() || corpus == null || tokens == null) {
+            throw new IllegalArgumentException("mine needs --model, --sae, --corpus and --tokens (or --merge DIR... --out DIR)");
+        }
+        MiningConfig cfg = new MiningConfig(k, window, perDecile, random, seed, scoreFraction);
+        ModelOptions mo = new ModelOptions();
+        mo.model = model;
+        mo.device = device;
+        try (ModelOptions.Opened opened = mo.open(); Sae s = sae.open(opened.manager(), quiet)) {
+            LanguageModel lm = opened.model();
+            int seqLen = Math.min(seq, lm.config().contextLength());
+            List<LatentFunction> functions = directions == null ? List.of() : loadDirections(directions, s, opened.manager());
+            Miner.Builder mb = Miner.builder(lm, s).config(cfg).batchSize(batch).seqLen(seqLen).measureForward(bench != null);
+            if (source != null) {
+                mb.source(source);
+            }
+            functions.forEach(mb::add);
+            mb.progress(progress(tokens));
+            Miner miner = mb.build();
+
+            Corpus c = Corpus.builder(corpus).tokenizer(lm.tokenizer()).seqLen(seqLen).batchSize(batch).textField(textField).build();
+            Iterator<TokenSequence> seqs = Sequences.limitTokens(
+                    Sequences.chunk(c.documents(), TokenizedDocument::index, TokenizedDocument::tokens, seqLen,
+                            lm.tokenizer().prependsBos() ? lm.tokenizer().bosId() : java.util.OptionalInt.empty()), tokens);
+            String corpusDesc = corpus.toString();
+            if (shard != null) {
+                int[] in = parseShard(shard);
+                seqs = Sequences.shard(seqs, in[0], in[1]);
+                corpusDesc += " (shard " + shard + ")";
+            }
+            Miner.Result res = miner.mine(seqs);
+            if (!quiet) {
+                System.err.println();
+            }
+            List<LogitLens[]> lenses = miner.logitLenses(lensTop);
+            List<MiningOutput.SourceState> states = new ArrayList<>();
+            for (int i = 0; i < res.accumulators().size(); i++) {
+                states.add(new MiningOutput.SourceState(res.accumulators().get(i), lenses.get(i)));
+            }
+            Map<Integer, String> strings = MiningOutput.tokenStrings(res.accumulators(), lm.tokenizer()::tokenString);
+            MiningIndex idx = MiningOutput.write(out, states, strings,
+                    new MiningOutput.Provenance(model, sae.sae, corpusDesc, List.of(), res.tokensPerSecond()));
+            w.printf(Locale.ROOT, "mined %d tokens (%d sequences) in %.1f s: %.0f tokens/s; %d latents, %d dead → %s%n", res.tokens(),
+                    res.sequences(), res.seconds() - res.forwardSeconds(), res.tokensPerSecond(), idx.latents().size(), idx.dead().size(),
+                    out);
+            if (bench != null) {
+                writeBench(res);
+                w.printf(Locale.ROOT, "bench: mining %.0f tokens/s, bare forward %.0f tokens/s (ratio %.2f) → %s%n", res.tokensPerSecond(),
+                        res.forwardTokensPerSecond(), res.tokensPerSecond() / res.forwardTokensPerSecond(), bench);
+            }
+            w.flush();
+        }
+        return 0;
+    }
+
+    private Miner.Progress progress(long total) {
+        if (quiet) {
+            return null;
+        }
+        long[] last = {0};
+        return (done, nSeq, seconds) -> {
+            long now = System.nanoTime();
+            if (now - last[0] > 1_000_000_000L || done >= total) {
+                last[0] = now;
+                System.err.printf(Locale.ROOT, "\rmined %,d / %,d tokens (%d sequences), %.0f tokens/s   ", done, total, nSeq,
+                        seconds > 0 ? done / seconds : 0.0);
+                System.err.flush();
+            }
+        };
+    }
+
+    static int[] parseShard(String s) {
+        String[] p = s.split("/");
+        try {
+            if (p.length == 2) {
+                int i = Integer.parseInt(p[0].trim());
+                int n = Integer.parseInt(p[1].trim());
+                if (n >= 1 && i >= 0 && i < n) {
+                    return new int[] {i, n};
+                }
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new IllegalArgumentException("--shard must be I/N with 0 <= I < N (e.g. 0/4), found '" + s + "'");
+    }
+
+    /** Virtual latents from a safetensors file: latent.NAME [n, d_sae] or input.NAME [n, d_in]. */
+    static List<LatentFunction> loadDirections(Path file, Sae sae, NDManager manager) {
+        SafeTensors.File f = SafeTensors.read(file);
+        List<LatentFunction> out = new ArrayList<>();
+        for (Map.Entry<String, HostTensor> e : f.tensors().entrySet()) {
+            String name = e.getKey();
+            HostTensor t = e.getValue();
+            NDArray dirs = t.toNDArray(manager);
+            if (name.startsWith("latent.")) {
+                out.add(LatentFunction.latentProjection("directions/" + name.substring(7), dirs, sae));
+            } else if (name.startsWith("input.")) {
+                out.add(LatentFunction.inputProjection("directions/" + name.substring(6), dirs, sae));
+            } else {
+                throw new IllegalArgumentException(file + ": tensor '" + name + "' must be named latent.<name> [n, " + sae.dSae()
+                        + "] or input.<name> [n, " + sae.dIn() + "]");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + " holds no direction tensors");
+        }
+        return out;
+    }
+
+    /** Adds this run's numbers to the bench file (other labels' keys are kept). */
+    private void writeBench(Miner.Result res) {
+        ObjectNode root;
+        try {
+            root = Files.exists(bench) ? (ObjectNode) Json.MAPPER.readTree(bench.toFile()) : Json.MAPPER.createObjectNode();
+        } catch (java.io.IOException | ClassCastException e) {
+            throw new IllegalArgumentException("--bench " + bench + " exists but is not a JSON object: " + e.getMessage(), e);
+        }
+        root.put("schema_version", 1);
+        root.put("type", "bench_mining");
+        String l = "_" + benchLabel;
+        root.put("tokens" + l, res.tokens());
+        root.put("mining_tokens_per_s" + l, res.tokensPerSecond());
+        root.put("forward_tokens_per_s" + l, res.forwardTokensPerSecond());
+        root.put("ratio" + l, res.tokensPerSecond() / res.forwardTokensPerSecond());
+        root.put("peak_rss_mb" + l, peakRssMb());
+        root.put("mining_tokens_per_s", res.tokensPerSecond());
+        root.put("forward_tokens_per_s", res.forwardTokensPerSecond());
+        root.put("command" + l, "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        root.put("threads" + l, System.getProperty("ai.djl.pytorch.num_threads", "default"));
+        root.put("max_heap_mb" + l, Runtime.getRuntime().maxMemory() >> 20);
+        AtomicFiles.writeString(bench, Json.write(root) + "\n");
+    }
+
+    /** Peak resident set size of this process (VmHWM), in MB; -1 where /proc is not available. */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
