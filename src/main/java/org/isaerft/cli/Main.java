@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             ScoreCommand.class,
             DashboardCommand.class,
             MineCommand.class,
+            CorpusCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -1,0 +1,118 @@
+package org.isaerft.sae.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Each loss against a computation on the host in double precision. */
+class SaeLossesTest {
+    static NDManager manager;
+
+    @BeforeAll
+    static void start() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    static float[] random(int n, long seed, double scale) {
+        Random r = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (r.nextGaussian() * scale);
+        }
+        return v;
+    }
+
+    @Test
+    void klOfIdenticalDistributionsIsZeroAndShiftInvariant() {
+        float[] a = random(2 * 3 * 7, 1, 3);
+        NDArray x = manager.create(a, new Shape(2, 3, 7));
+        assertThat(SaeLosses.kl(x, x).getFloat()).isCloseTo(0f, within(1e-7f));
+        // softmax is invariant to adding a constant per token: still zero KL
+        assertThat(SaeLosses.kl(x, x.add(5f)).getFloat()).isCloseTo(0f, within(2e-6f));
+    }
+
+    @Test
+    void klMatchesAHostComputationFromLogits() {
+        int b = 2, t = 3, v = 7;
+        float[] a = random(b * t * v, 2, 2);
+        float[] c = random(b * t * v, 3, 2);
+        double sum = 0;
+        for (int tok = 0; tok < b * t; tok++) {
+            double[] lpA = logSoftmax(a, tok * v, v);
+            double[] lpC = logSoftmax(c, tok * v, v);
+            for (int i = 0; i < v; i++) {
+                sum += Math.exp(lpA[i]) * (lpA[i] - lpC[i]);
+            }
+        }
+        double expected = sum / (b * t);
+        NDArray orig = manager.create(a, new Shape(b, t, v));
+        NDArray spliced = manager.create(c, new Shape(b, t, v));
+        assertThat(SaeLosses.kl(orig, spliced).getFloat()).isCloseTo((float) expected, within(1e-5f));
+        assertThat(expected).isGreaterThan(0.1); // a real divergence, not a degenerate case
+        // KL is not symmetric: the direction matters
+        assertThat(SaeLosses.kl(spliced, orig).getFloat()).isNotCloseTo((float) expected, within(1e-3f));
+    }
+
+    @Test
+    void klOfTwoPointDistributionsHasTheClosedForm() {
+        // p = (1/2, 1/2), q = (e/(1+e), 1/(1+e)) from logits (1, 0): KL = log(1/2) - 0.5*log(q0) - 0.5*log(q1)
+        NDArray p = manager.create(new float[] {0f, 0f}, new Shape(1, 1, 2));
+        NDArray q = manager.create(new float[] {1f, 0f}, new Shape(1, 1, 2));
+        double q0 = Math.E / (1 + Math.E);
+        double q1 = 1 / (1 + Math.E);
+        double expected = Math.log(0.5) - 0.5 * Math.log(q0) - 0.5 * Math.log(q1);
+        assertThat(SaeLosses.kl(p, q).getFloat()).isCloseTo((float) expected, within(1e-6f));
+    }
+
+    @Test
+    void mseAndSparsityMatchHostValues() {
+        float[] a = random(4 * 5, 4, 1);
+        float[] b = random(4 * 5, 5, 1);
+        double se = 0;
+        for (int i = 0; i < a.length; i++) {
+            se += (a[i] - b[i]) * (double) (a[i] - b[i]);
+        }
+        assertThat(SaeLosses.mse(manager.create(a, new Shape(4, 5)), manager.create(b, new Shape(4, 5))).getFloat())
+                .isCloseTo((float) (se / a.length), within(1e-6f));
+
+        // latents [2, 3, 4] (6 tokens, 4 latents), d_in 16
+        float[] c = {0, 1, 2, 0, 3, 0, 0, 0, 0.5f, 0.5f, 0, 1, 0, 0, 0, 0, 2, 2, 2, 2, 1, 0, 0, 0};
+        double l1 = 0;
+        for (float x : c) {
+            l1 += Math.abs(x);
+        }
+        double expected = l1 / 6 / 16;
+        NDArray inv = manager.full(new Shape(), 1f / 16, DataType.FLOAT32);
+        assertThat(SaeLosses.sparsity(manager.create(c, new Shape(2, 3, 4)), inv).getFloat()).isCloseTo((float) expected, within(1e-7f));
+    }
+
+    static double[] logSoftmax(float[] x, int off, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.exp(x[off + i] - max);
+        }
+        double lse = max + Math.log(s);
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = x[off + i] - lse;
+        }
+        return out;
+    }
+}
