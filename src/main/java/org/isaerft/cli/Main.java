@@ -18,12 +18,8 @@ import picocli.CommandLine.Command;
             ScoreCommand.class,
             ExplainCommand.class,
             DashboardCommand.class,
-            SaeCommand.class,
             ValidateCommand.class,
-            ExplainCommand.class,
             ExplainAdapterCommand.class,
-            ScoreCommand.class,
-            DashboardCommand.class,
             MineCommand.class,
             CorpusCommand.class,
         })

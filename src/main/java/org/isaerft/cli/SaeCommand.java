@@ -23,13 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code isaerft sae …}: work with sparse autoencoders. */
-<<<<<<< HEAD
-@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure), list the pretrained catalogue, show one SAE.",
-        subcommands = {SaeCommand.Eval.class, SaeCommand.ListPretrained.class, SaeCommand.Info.class})
-=======
-@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure).",
-        subcommands = {SaeCommand.Eval.class, SaeTrainCommand.class})
->>>>>>> train
+@Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure), train, list the pretrained catalogue, show one SAE.",
+        subcommands = {SaeCommand.Eval.class, SaeTrainCommand.class, SaeCommand.ListPretrained.class, SaeCommand.Info.class})
 public final class SaeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -290,7 +290,7 @@ public final class ValidateCommand implements Callable<Integer> {
             TaskDataset data = DatasetBuilder.build(card);
             List<String> docs = new ArrayList<>();
             data.train().forEach(d -> docs.add(d.text()));
-            try (ModelOptions.Opened m = modelOptions.open(); NDManager sm = m.manager().newSubManager(); Sae sae = saeOptions.open(sm)) {
+            try (ModelOptions.Opened m = modelOptions.open(); NDManager sm = m.manager().newSubManager(); Sae sae = saeOptions.open(sm, modelOptions.quiet)) {
                 TriggerLatents t = TriggerLatents.find(m.model(), sae, card.card().name(), card.card().poison().trigger(), docs,
                         new TriggerLatents.Options(seq, 16, 2000, minEffect, minRatio, maxLatents, 0));
                 if (out.toAbsolutePath().getParent() != null) {

@@ -12,16 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.isaerft.activations.LatentId;
-import org.isaerft.adapter.Adapters;
 import org.isaerft.explain.adapter.AdapterChangeExplanation;
 import org.isaerft.explain.adapter.AdapterExplainResult;
 import org.isaerft.explain.adapter.AdapterExplainer;
-import org.isaerft.explain.adapter.FfnnAdapter;
+import org.isaerft.explain.adapter.AdapterFiles;
+import org.isaerft.explain.adapter.FfnnWeights;
 import org.isaerft.explain.adapter.UnitExplanation;
-import org.isaerft.explain.adapter.VectorAdapter;
 import org.isaerft.explain.adapter.WeightedLatent;
 import org.isaerft.score.ScoreMath;
-import org.isaerft.tensor.SafeTensors;
 import org.isaerft.util.Json;
 
 /**
@@ -127,54 +125,27 @@ public record DirectionValidation(
      * @param source latent source of the descriptions' ids (e.g. {@code blocks.2.hook_resid_pre})
      */
     public static List<Direction> offline(Path adapterDir, String source, Map<LatentId, String> descriptions, int k) {
-        Path file = Files.isDirectory(adapterDir) ? adapterDir.resolve(Adapters.FILE) : adapterDir;
-        SafeTensors.File f = SafeTensors.read(file);
-        Map<String, String> meta = f.metadata() == null ? Map.of() : f.metadata();
-        String component = meta.get("component");
-        if (component == null || meta.get("d_sae") == null) {
-            throw new IllegalArgumentException(file + ": adapter metadata lacks component / d_sae");
-        }
-        int dSae = Integer.parseInt(meta.get("d_sae"));
-        String id = adapterDir.getFileName().toString();
+        String id = adapterDir.toAbsolutePath().normalize().getFileName().toString();
+        AdapterFiles.Loaded loaded = AdapterFiles.load(adapterDir, id, source, descriptions, Map.of());
         AdapterExplainer ex = AdapterExplainer.offline(k);
         List<Direction> out = new ArrayList<>();
-        switch (component) {
-            case "ffnn" -> {
-                int hidden = Integer.parseInt(meta.get("hidden"));
-                float[] w1f = f.get("W1", hidden, dSae).toFloatArray();
-                float[] w2f = f.get("W2", dSae, hidden).toFloatArray();
-                float[][] w1 = new float[hidden][dSae];
-                float[][] w2 = new float[dSae][hidden];
-                for (int u = 0; u < hidden; u++) {
-                    System.arraycopy(w1f, u * dSae, w1[u], 0, dSae);
-                }
-                for (int i = 0; i < dSae; i++) {
-                    System.arraycopy(w2f, i * hidden, w2[i], 0, hidden);
-                }
-                FfnnAdapter a = new FfnnAdapter(id, source, w1, w2, descriptions, Map.of());
-                for (AdapterExplainResult<UnitExplanation> r : ex.explainUnits(a)) {
-                    if (r instanceof AdapterExplainResult.Success<UnitExplanation> s) {
-                        UnitExplanation u = s.value();
-                        double n1 = 0;
-                        double n2 = 0;
-                        for (int i = 0; i < dSae; i++) {
-                            n1 += w1[u.unit()][i] * w1[u.unit()][i];
-                            n2 += w2[i][u.unit()] * w2[i][u.unit()];
-                        }
-                        Direction d = of(u);
-                        out.add(new Direction(d.id(), Math.sqrt(n1) * Math.sqrt(n2), d.texts()));
+        if (loaded.ffnn() != null) {
+            FfnnWeights a = loaded.ffnn();
+            for (AdapterExplainResult<UnitExplanation> r : ex.explainUnits(a)) {
+                if (r instanceof AdapterExplainResult.Success<UnitExplanation> s) {
+                    UnitExplanation u = s.value();
+                    double n1 = 0;
+                    double n2 = 0;
+                    for (int i = 0; i < a.dSae(); i++) {
+                        n1 += a.w1()[u.unit()][i] * a.w1()[u.unit()][i];
+                        n2 += a.w2()[i][u.unit()] * a.w2()[i][u.unit()];
                     }
+                    Direction d = of(u);
+                    out.add(new Direction(d.id(), Math.sqrt(n1) * Math.sqrt(n2), d.texts()));
                 }
             }
-            case "scale", "bias" -> {
-                float[] v = f.get(component.equals("scale") ? "s" : "b", dSae).toFloatArray();
-                VectorAdapter a = new VectorAdapter(id, component.equals("scale") ? VectorAdapter.Kind.SCALE : VectorAdapter.Kind.BIAS, source,
-                        v, descriptions);
-                if (ex.explainChange(a) instanceof AdapterExplainResult.Success<AdapterChangeExplanation> s) {
-                    out.add(of(s.value()));
-                }
-            }
-            default -> throw new IllegalArgumentException(file + ": unknown adapter component '" + component + "'");
+        } else if (ex.explainChange(loaded.vector()) instanceof AdapterExplainResult.Success<AdapterChangeExplanation> s) {
+            out.add(of(s.value()));
         }
         return out;
     }

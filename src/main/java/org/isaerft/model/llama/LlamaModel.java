@@ -268,28 +268,16 @@ public final class LlamaModel implements LanguageModel {
         return xf.matMul(unembedT);                                                     // [B, T, V]
     }
 
-<<<<<<< HEAD
-<<<<<<< HEAD
-=======
->>>>>>> mine
     /** Final RMSNorm then unembedding: residual [..., D] → logits [..., V] (the logit lens of a residual direction). */
     @Override
     public NDArray unembed(NDArray residual) {
         return rmsNorm(residual, finalNorm).matMul(unembedT);                          // [..., V]
-<<<<<<< HEAD
-=======
-=======
     }
 
->>>>>>> mine
     /** Moves a slice of a model table to the call's manager, so that it never accumulates in the weights' one. */
     private static NDArray perCall(NDArray callArray, NDArray slice) {
         slice.attach(callArray.getManager());
         return slice;
-<<<<<<< HEAD
->>>>>>> main
-=======
->>>>>>> mine
     }
 
     /** Runs the hooks at {@code point}; ends the pass if it is the stop point. */
