@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             CorpusCommand.class,
             MineCommand.class,
             ExplainAdapterCommand.class,
+            ValidateCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -350,9 +350,16 @@ public final class LlmClient {
         return LlmException.Kind.OTHER;
     }
 
-    private static String oneLine(Throwable e) {
+    /** Key-like strings a provider may echo in an error (OpenAI: "Incorrect API key provided: sk-ab***yz"). */
+    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
+            "(?i)\\b(sk|pk|rk|ak)-[A-Za-z0-9_*.-]{6,}|(?i)(api[ _-]?key|bearer|x-api-key|authorization)(\\s*(?:provided)?\\s*[:=]?\\s*(?:bearer\\s+)?)[^\\s,\"'}]{6,}");
+
+    /** An error message on one line, with anything key-like replaced by "[redacted]", at most 300 characters. */
+    static String oneLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         m = m.replaceAll("\\s+", " ");
+        m = SECRET.matcher(m).replaceAll(r -> r.group(1) != null ? "[redacted]"
+                : java.util.regex.Matcher.quoteReplacement(r.group(2) + r.group(3) + "[redacted]"));
         return m.length() > 300 ? m.substring(0, 300) + "…" : m;
     }
 

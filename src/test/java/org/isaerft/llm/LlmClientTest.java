@@ -307,6 +307,20 @@ class LlmClientTest {
     }
 
     @Test
+    void keysEchoedInProviderErrorsAreRedacted() {
+        server.enqueue(Wire.json(401, Wire.openAiError("invalid_request_error",
+                "Incorrect API key provided: sk-test-9f8e****LEAK. You can find your API key at https://platform.openai.com")));
+        LlmClient client = client(cfg().build(), null);
+        assertThatThrownBy(() -> client.complete(MSGS)).isInstanceOfSatisfying(LlmException.class, e -> {
+            assertThat(e.kind()).isEqualTo(LlmException.Kind.CLIENT_ERROR);
+            assertThat(e.getMessage()).contains("Incorrect API key provided: [redacted]").doesNotContain("9f8e")
+                    .doesNotContain("LEAK");
+        });
+        assertThat(LlmClient.oneLine(new RuntimeException("header Authorization: Bearer abcdef123456 rejected")))
+                .isEqualTo("header Authorization: Bearer [redacted] rejected");
+    }
+
+    @Test
     void missingKeyVariableIsAClearError() {
         LlmConfig c = cfg().apiKeyEnv("NOT_SET_ANYWHERE").build();
         assertThatThrownBy(() -> ChatModels.create(c, ENV::get)).isInstanceOf(IllegalArgumentException.class)
