@@ -300,6 +300,22 @@ class PipelineTest {
         assertThat(loose.regressions()).isZero();
     }
 
+    @Test
+    void benchSuiteWidensToEveryCardAndTabulatesEveryValidation() throws IOException {
+        RunConfig wide = Suite.widen(cfg);
+        assertThat(wide.adapters().tasks()).containsExactlyInAnyOrderElementsOf(org.isaerft.adapter.task.TaskCards.builtinNames())
+                .contains("dogs", "control", "dogs-poisoned");
+        assertThat(wide.adapters().components()).isEqualTo(cfg.adapters().components());
+        List<Map<String, Object>> rows = Suite.table(base);
+        JsonNode val = Json.MAPPER.readTree(base.resolve("validate/validation.json").toFile());
+        assertThat(rows).hasSize(val.path("results").size()).hasSize(2 * 1 * 2);
+        Map<String, Object> ll = rows.stream().filter(r -> r.get("method").equals("logit-lens") && r.get("task").equals("dogs"))
+                .findFirst().orElseThrow();
+        assertThat(ll.get("embedding_score")).isNotNull();
+        String md = Suite.markdown(wide, rows);
+        assertThat(md.lines().filter(l -> l.startsWith("| dogs ") || l.startsWith("| control "))).hasSize(4);
+    }
+
     static Map<String, String> filesAndContents(Path dir) throws IOException {
         Map<String, String> m = new HashMap<>();
         if (!Files.isDirectory(dir)) {
