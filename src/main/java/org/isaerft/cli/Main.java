@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             GenerateCommand.class,
             ActivationsCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
