@@ -1,6 +1,7 @@
 package org.isaerft.model.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -42,9 +43,12 @@ public final class LlamaModel implements LanguageModel {
     private final NDArray attnScale;   // [] 1/sqrt(E)
     private final List<HookPoint> hookPoints;
 
-    /** One block's weights, stored as (in, out) views so that {@code y = x.matMul(w)}. */
-    private record Block(NDArray attnNorm, NDArray wq, NDArray wk, NDArray wv, NDArray wo, NDArray ffnNorm, NDArray w1,
-            NDArray w3, NDArray w2) {}
+    /**
+     * One block's weights, stored (in, out) so that {@code y = x.matMul(w)}; the query, key and
+     * value projections are concatenated into one [D, H·E + 2·K·E] matrix, and the MLP's gate
+     * (w1) and up (w3) projections into one [D, 2F] matrix, so each takes one matmul.
+     */
+    private record Block(NDArray attnNorm, NDArray wqkv, NDArray wo, NDArray ffnNorm, NDArray w13, NDArray w2) {}
 
     /** Past keys and values of each layer for incremental decoding: [1, K, T_past, E] each. */
     private static final class KvCache {
@@ -88,14 +92,11 @@ public final class LlamaModel implements LanguageModel {
             LlamaWeights.Layer w = weights.layers().get(l);
             blocks[l] = new Block(
                     owned(w.attnNorm(), d),
-                    owned(w.wq(), q, d).transpose(),
-                    owned(w.wk(), kv, d).transpose(),
-                    owned(w.wv(), kv, d).transpose(),
-                    owned(w.wo(), d, q).transpose(),
+                    ownedInOut(d, concatRows(w.wq(), w.wk(), w.wv()), q + 2 * kv),   // [D, H·E + 2·K·E]
+                    ownedInOut(q, w.wo(), d),                                      // [H·E, D]
                     owned(w.ffnNorm(), d),
-                    owned(w.w1(), f, d).transpose(),
-                    owned(w.w3(), f, d).transpose(),
-                    owned(w.w2(), d, f).transpose());
+                    ownedInOut(d, concatRows(w.w1(), w.w3()), 2 * f),               // [D, 2F]
+                    ownedInOut(f, w.w2(), d));                                     // [F, D]
         }
         int ctx = cfg.contextLength();
         int half = cfg.dHead() / 2;
@@ -129,6 +130,29 @@ public final class LlamaModel implements LanguageModel {
         }
         points.add(HookPoint.lnFinal());
         this.hookPoints = List.copyOf(points);
+    }
+
+    /** Row-major (out, in) matrices with the same in-dimension stacked along out. */
+    private static float[] concatRows(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
+    /** A row-major (out, in) host matrix as a contiguous engine-owned (in, out) array. */
+    private NDArray ownedInOut(int in, float[] outIn, int out) {
+        NDArray oi = owned(outIn, out, in);                                      // [out, in]
+        NDArray io = oi.transpose().duplicate();                                 // [in, out] contiguous
+        oi.close();
+        return io;
     }
 
     /** An engine-owned copy of host data (never a view of a JVM buffer). */
@@ -205,10 +229,11 @@ public final class LlamaModel implements LanguageModel {
 
             // attention
             NDArray n1 = at(hooks, new HookPoint(l, HookPoint.LN1), rmsNorm(x, w.attnNorm())); // [B, T, D]
-            NDArray q = n1.matMul(w.wq()).reshape(b, t, h, e).transpose(0, 2, 1, 3);   // [B, H, T, E]
-            NDArray kk = n1.matMul(w.wk()).reshape(b, t, k, e).transpose(0, 2, 1, 3);  // [B, K, T, E]
-            NDArray v = n1.matMul(w.wv()).reshape(b, t, k, e).transpose(0, 2, 1, 3);   // [B, K, T, E]
-            q = rope(q, cos, sin);                                                      // [B, H, T, E]
+            NDList qkv = n1.matMul(w.wqkv()).split(new long[] {(long) h * e, (long) (h + k) * e}, 2); // [B, T, H·E], 2 × [B, T, K·E]
+            NDArray q = qkv.get(0).reshape(b, t, h, e).transpose(0, 2, 1, 3);          // [B, H, T, E]
+            NDArray kk = qkv.get(1).reshape(b, t, k, e).transpose(0, 2, 1, 3);         // [B, K, T, E]
+            NDArray v = qkv.get(2).reshape(b, t, k, e).transpose(0, 2, 1, 3);          // [B, K, T, E]
+            q = rope(q, cos, sin).mul(attnScale);                                       // [B, H, T, E]  scaled here, not the T×S scores
             kk = rope(kk, cos, sin);                                                    // [B, K, T, E]
             if (cache != null) {
                 kk = cache.k[l] == null ? kk : cache.k[l].concat(kk, 2);                // [B, K, S, E]  S = past+T
@@ -219,8 +244,7 @@ public final class LlamaModel implements LanguageModel {
             long s = kk.getShape().get(2);                                              // S: keys attended to
             NDArray qg = q.reshape(b, k, g, t, e);                                      // [B, K, G, T, E]  head = kv*G + g
             NDArray scores = qg.matMul(kk.expandDims(2).transpose(0, 1, 2, 4, 3))       // [B, K, G, T, S]
-                    .mul(attnScale)                                                     // [B, K, G, T, S]
-                    .add(mask)                                                          // [B, K, G, T, S]
+                    .addi(mask)                                                         // [B, K, G, T, S]  in place
                     .reshape(b, h, t, s);                                               // [B, H, T, S]
             NDArray pattern = at(hooks, new HookPoint(l, HookPoint.ATTN_PATTERN), scores.softmax(-1)); // [B, H, T, S]
             NDArray z = pattern.reshape(b, k, g, t, s).matMul(v.expandDims(2))         // [B, K, G, T, E]
@@ -232,8 +256,9 @@ public final class LlamaModel implements LanguageModel {
 
             // SwiGLU MLP
             NDArray n2 = at(hooks, new HookPoint(l, HookPoint.LN2), rmsNorm(x, w.ffnNorm())); // [B, T, D]
-            NDArray gate = at(hooks, new HookPoint(l, HookPoint.MLP_PRE), n2.matMul(w.w1())); // [B, T, F]
-            NDArray up = n2.matMul(w.w3());                                             // [B, T, F]
+            NDList gateUp = n2.matMul(w.w13()).split(2, 2);                             // 2 × [B, T, F]
+            NDArray gate = at(hooks, new HookPoint(l, HookPoint.MLP_PRE), gateUp.get(0)); // [B, T, F]
+            NDArray up = gateUp.get(1);                                                 // [B, T, F]
             NDArray act = at(hooks, new HookPoint(l, HookPoint.MLP_POST), silu(gate).mul(up)); // [B, T, F]
             NDArray mlpOut = at(hooks, new HookPoint(l, HookPoint.MLP_OUT), act.matMul(w.w2())); // [B, T, D]
             x = at(hooks, new HookPoint(l, HookPoint.RESID_POST), x.add(mlpOut));       // [B, T, D]
