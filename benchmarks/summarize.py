@@ -65,6 +65,12 @@ def forward(args):
             "reference_runs_tokens_per_s": [r["tokens_per_s"] for r in ref],
             "isaerft_command": ours[0]["command"],
         }
+        base = [r for r in rs if r["implementation"] == "isaerft_baseline"]
+        if base:
+            base_tps = statistics.median(r["tokens_per_s"] for r in base)
+            entry["baseline_tokens_per_s"] = base_tps
+            entry["baseline_runs_tokens_per_s"] = [r["tokens_per_s"] for r in base]
+            entry["speedup_over_baseline"] = ours_tps / base_tps
         if name == check["model"]:
             entry["max_abs_logit_diff"] = check["max_abs_logit_diff"]
             entry["logit_check_shape"] = check["tokens_shape"]

@@ -7,6 +7,8 @@
 #
 # Environment: BENCH_ROUNDS (default 3), BENCH_THREADS (2), BENCH_WARMUP (2), BENCH_ITERS (5),
 # STORIES_BATCH/STORIES_SEQ (8/256), GPT2_BATCH/GPT2_SEQ (4/128), BENCH_OUT (results/bench).
+# BENCH_BASELINE_JAR=path/to/isaerft.jar (an older build with `bench forward`, its lib/ beside it)
+# adds that build to the alternation; its median is recorded as baseline_tokens_per_s (before/after).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -27,8 +29,14 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 command="scripts/bench.sh forward (BENCH_ROUNDS=$ROUNDS BENCH_THREADS=$THREADS BENCH_WARMUP=$WARMUP BENCH_ITERS=$ITERS"
+command+="${BENCH_BASELINE_JAR:+ BENCH_BASELINE_JAR=$BENCH_BASELINE_JAR}"
 command+=" STORIES_BATCH=${STORIES_BATCH:-8} STORIES_SEQ=${STORIES_SEQ:-256} GPT2_BATCH=${GPT2_BATCH:-4} GPT2_SEQ=${GPT2_SEQ:-128})"
 export ISAERFT_THREADS="$THREADS"
+baseline_bench() {
+  java -Xmx8g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Disaerft.home="$here" -jar "$BENCH_BASELINE_JAR" bench forward --quiet "$@" \
+    2>"$tmp/base.err" | sed 's/"implementation":"isaerft"/"implementation":"isaerft_baseline"/' || { cat "$tmp/base.err" >&2; exit 1; }
+}
 java_bench() { scripts/isaerft bench forward --quiet "$@" 2>"$tmp/java.err" || { cat "$tmp/java.err" >&2; exit 1; }; }
 
 # 1. Cross-check: the same tokens through both implementations of stories260K.
@@ -45,6 +53,10 @@ for round in $(seq 1 "$ROUNDS"); do
     read -r b t <<< "${shape[$model]}"
     echo "bench: round $round/$ROUNDS $model [$b, $t] isaerft ..." >&2
     java_bench --model "$model" --batch "$b" --seq "$t" --warmup "$WARMUP" --iters "$ITERS" --threads "$THREADS" >> "$tmp/runs.jsonl"
+    if [ -n "${BENCH_BASELINE_JAR:-}" ]; then
+      echo "bench: round $round/$ROUNDS $model [$b, $t] isaerft baseline ($BENCH_BASELINE_JAR) ..." >&2
+      baseline_bench --model "$model" --batch "$b" --seq "$t" --warmup "$WARMUP" --iters "$ITERS" --threads "$THREADS" >> "$tmp/runs.jsonl"
+    fi
     echo "bench: round $round/$ROUNDS $model [$b, $t] reference ..." >&2
     "$PY" benchmarks/reference_forward.py --model "$model" --checkpoint "$ckpt" --batch "$b" --seq "$t" \
       --warmup "$WARMUP" --iters "$ITERS" --threads "$THREADS" >> "$tmp/runs.jsonl"
