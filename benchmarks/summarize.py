@@ -71,6 +71,7 @@ def forward(args):
             entry["baseline_tokens_per_s"] = base_tps
             entry["baseline_runs_tokens_per_s"] = [r["tokens_per_s"] for r in base]
             entry["speedup_over_baseline"] = ours_tps / base_tps
+            entry["baseline"] = "an older isaerft build (BENCH_BASELINE_JAR in the command), run alternately with the others"
         if name == check["model"]:
             entry["max_abs_logit_diff"] = check["max_abs_logit_diff"]
             entry["logit_check_shape"] = check["tokens_shape"]
@@ -86,6 +87,8 @@ def forward(args):
         "machine": platform.processor() or platform.machine(),
         "git_commit": git_commit(),
         "command": args.command,
+        "notes": "isaerft runs on DJL's libtorch, whose GEMMs are the MKL linked into it; the reference uses Debian's "
+                 "torch with OpenBLAS. Both use the same thread count and run alternately in this one run.",
     }
     write_atomic(args.out, result)
 
