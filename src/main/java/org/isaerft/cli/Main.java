@@ -22,11 +22,10 @@ import picocli.CommandLine.Command;
             DashboardCommand.class,
             RunCommand.class,
             ReportCommand.class,
-            CorpusCommand.class,
             MineCommand.class,
             AdapterCommand.class,
-            ExplainAdapterCommand.class,
             ValidateCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
