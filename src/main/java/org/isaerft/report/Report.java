@@ -83,20 +83,36 @@ public final class Report {
         }
         JsonNode cmp = read(run.resolve("validate/comparison.json"));
         if (cmp != null) {
-            for (JsonNode r : cmp.path("rows")) {
-                if (r.path("mean_auroc").isNumber()) {
-                    out.add(new Headline("validation/auroc/" + r.path("sae_type").asText() + "/" + r.path("method").asText(),
-                            r.path("mean_auroc").asDouble(), num(r.path("mean_shuffled")), "shuffled descriptions",
-                            num(r.path("ci95").path("low")), num(r.path("ci95").path("high")), true));
+            for (Map.Entry<String, Map<String, JsonNode>> e : comparisonCells(cmp).entrySet()) {
+                JsonNode r = e.getValue().get("");
+                JsonNode sh = e.getValue().get("shuffled");
+                if (r != null && r.path("auroc").isNumber()) {
+                    out.add(new Headline("validation/auroc/" + e.getKey(), r.path("auroc").asDouble(),
+                            sh == null ? null : num(sh.path("auroc")), "shuffled descriptions", num(r.path("auroc_ci").path("low")),
+                            num(r.path("auroc_ci").path("high")), true));
                 }
             }
-            for (JsonNode d : cmp.path("sae_type_differences")) {
-                if (d.path("mean_auroc_difference").isNumber()) {
-                    out.add(new Headline("validation/auroc_difference/" + d.path("comparison").asText().replace(" ", ""),
-                            d.path("mean_auroc_difference").asDouble(), 0.0, "no difference", num(d.path("ci95").path("low")),
-                            num(d.path("ci95").path("high")), true));
+            for (JsonNode d : cmp.path("paired")) {
+                if (d.path("metric").asText().equals("auroc") && d.path("mean_difference").isNumber()) {
+                    out.add(new Headline("validation/auroc_difference/" + d.path("sae_b").asText() + "-" + d.path("sae_a").asText() + "/"
+                            + d.path("method").asText() + "/" + d.path("component").asText(), d.path("mean_difference").asDouble(), 0.0,
+                            "no difference", num(d.path("ci").path("low")), num(d.path("ci").path("high")), true));
                 }
             }
+        }
+        return out;
+    }
+
+    /**
+     * The rows of a {@code comparison.json} by cell ({@code sae_type/task/component/method}), then by
+     * control ("" for the method itself, "shuffled", "random-latents").
+     */
+    static Map<String, Map<String, JsonNode>> comparisonCells(JsonNode cmp) {
+        Map<String, Map<String, JsonNode>> out = new LinkedHashMap<>();
+        for (JsonNode r : cmp.path("rows")) {
+            String key = r.path("sae_type").asText() + "/" + r.path("task").asText() + "/" + r.path("component").asText() + "/"
+                    + r.path("method").asText();
+            out.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(r.path("control").isTextual() ? r.path("control").asText() : "", r);
         }
         return out;
     }
@@ -164,20 +180,31 @@ public final class Report {
         JsonNode cmp = read(run.resolve("validate/comparison.json"));
         if (cmp != null) {
             md.append("\n## Validation: interpretation methods × SAE types\n\n")
-                    .append("| SAE type | method | n | mean AUROC | 95% CI | shuffled | random latents | Spearman | precision@k | p<0.05 |\n")
-                    .append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
-            for (JsonNode r : cmp.path("rows")) {
-                md.append("| ").append(r.path("sae_type").asText()).append(" | ").append(r.path("method").asText()).append(" | ")
-                        .append(r.path("n").asInt()).append(" | ").append(fmt(r.path("mean_auroc"))).append(" | ").append(ci(r.path("ci95")))
-                        .append(" | ").append(fmt(r.path("mean_shuffled"))).append(" | ").append(fmt(r.path("mean_random"))).append(" | ")
-                        .append(fmt(r.path("mean_spearman"))).append(" | ").append(fmt(r.path("mean_precision_at_k"))).append(" | ")
-                        .append(r.path("significant").asInt()).append(" |\n");
+                    .append("AUROC of relevance for the top-k changed latents vs the rest (stratified bootstrap 95% CI, one-sided ")
+                    .append("permutation p), with the shuffled-description and random-latent controls.\n\n")
+                    .append("| SAE type | task | component | method | n | AUROC | 95% CI | perm. p | shuffled | random latents | Spearman | ")
+                    .append("precision@k | flagged |\n|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+            for (Map.Entry<String, Map<String, JsonNode>> e : comparisonCells(cmp).entrySet()) {
+                JsonNode r = e.getValue().get("");
+                if (r == null) {
+                    continue;
+                }
+                JsonNode sh = e.getValue().get("shuffled");
+                JsonNode rnd = e.getValue().get("random-latents");
+                md.append("| ").append(r.path("sae_type").asText()).append(" | ").append(r.path("task").asText()).append(" | ")
+                        .append(r.path("component").asText()).append(" | ").append(r.path("method").asText()).append(" | ")
+                        .append(r.path("n_latents").asInt()).append(" | ").append(fmt(r.path("auroc"))).append(" | ")
+                        .append(ci(r.path("auroc_ci"))).append(" | ").append(fmt(r.path("p_auroc"))).append(" | ")
+                        .append(sh == null ? "–" : fmt(sh.path("auroc"))).append(" | ").append(rnd == null ? "–" : fmt(rnd.path("auroc")))
+                        .append(" | ").append(fmt(r.path("spearman"))).append(" | ").append(fmt(r.path("precision_at_k"))).append(" | ")
+                        .append(r.path("n_flagged").asInt()).append("/").append(r.path("audit_k").asInt()).append(" |\n");
             }
-            for (JsonNode d : cmp.path("sae_type_differences")) {
-                md.append("\n").append(d.path("comparison").asText()).append(": mean AUROC difference ")
-                        .append(fmt(d.path("mean_auroc_difference"))).append(" ").append(ci(d.path("ci95"))).append(" over ")
-                        .append(d.path("pairs").asInt()).append(" paired task × component × method cells (")
-                        .append(d.path("wins").asInt()).append(" wins)\n");
+            for (JsonNode d : cmp.path("paired")) {
+                md.append("\n").append(d.path("sae_b").asText()).append(" − ").append(d.path("sae_a").asText()).append(" (")
+                        .append(d.path("metric").asText()).append(", ").append(d.path("method").asText()).append(", ")
+                        .append(d.path("component").asText()).append("): mean difference ").append(fmt(d.path("mean_difference")))
+                        .append(" ").append(ci(d.path("ci"))).append(" over ").append(d.path("tasks").size())
+                        .append(" task cards, p (two-sided) ").append(fmt(d.path("p_two_sided"))).append("\n");
             }
         }
         JsonNode audit = read(run.resolve("validate/audit.json"));
@@ -318,14 +345,20 @@ public final class Report {
             if (cmp != null && cmp.path("rows").size() > 0) {
                 List<String> vc = new ArrayList<>();
                 Map<String, List<Double>> s = new LinkedHashMap<>();
-                s.put("mean AUROC", new ArrayList<>());
+                s.put("AUROC", new ArrayList<>());
                 s.put("shuffled descriptions", new ArrayList<>());
                 s.put("random latents", new ArrayList<>());
-                for (JsonNode r : cmp.path("rows")) {
-                    vc.add(r.path("sae_type").asText() + "/" + r.path("method").asText());
-                    s.get("mean AUROC").add(num(r.path("mean_auroc")));
-                    s.get("shuffled descriptions").add(num(r.path("mean_shuffled")));
-                    s.get("random latents").add(num(r.path("mean_random")));
+                for (Map.Entry<String, Map<String, JsonNode>> e : comparisonCells(cmp).entrySet()) {
+                    JsonNode r = e.getValue().get("");
+                    if (r == null) {
+                        continue;
+                    }
+                    JsonNode sh = e.getValue().get("shuffled");
+                    JsonNode rnd = e.getValue().get("random-latents");
+                    vc.add(e.getKey());
+                    s.get("AUROC").add(num(r.path("auroc")));
+                    s.get("shuffled descriptions").add(sh == null ? null : num(sh.path("auroc")));
+                    s.get("random latents").add(rnd == null ? null : num(rnd.path("auroc")));
                 }
                 chart("Validation: relevance AUROC of the most-changed latents", "AUROC", vc, s);
             }
@@ -386,34 +419,55 @@ public final class Report {
                     + "<th>AUROC</th><th>95% CI</th><th>perm. p</th><th>Spearman</th><th>precision@k</th><th>shuffled</th>"
                     + "<th>random latents</th></tr>");
             for (JsonNode r : v.path("results")) {
+                JsonNode val = r.path("validation");
+                JsonNode st = val.path("stats");
+                JsonNode rnd = val.path("controls").path("random_latents");
                 b.append("<tr><td>").append(esc(r.path("sae").asText())).append("</td><td>").append(esc(r.path("task").asText()))
                         .append("</td><td>").append(esc(r.path("component").asText())).append("</td><td>").append(esc(r.path("method").asText()))
-                        .append("</td><td class=num>").append(r.path("n_latents").asInt()).append("</td><td class=num>").append(r.path("k").asInt())
-                        .append("</td><td class=num>").append(fmt(r.path("auroc"))).append("</td><td>").append(ci(r.path("auroc_ci95")))
-                        .append("</td><td class=num>").append(fmt(r.path("permutation_p"))).append("</td><td class=num>")
-                        .append(fmt(r.path("spearman"))).append("</td><td class=num>").append(fmt(r.path("precision_at_k")))
-                        .append("</td><td class=num>").append(fmt(r.path("shuffled_description_auroc"))).append("</td><td class=num>")
-                        .append(fmt(r.path("random_latent_auroc"))).append("</td></tr>");
+                        .append("</td><td class=num>").append(r.path("n_described").asInt()).append("</td><td class=num>")
+                        .append(val.path("k").isNumber() ? val.path("k").asText() : "–");
+                if (r.path("skipped").isTextual()) {
+                    b.append("</td><td colspan=7>skipped: ").append(esc(r.path("skipped").asText())).append("</td></tr>");
+                    continue;
+                }
+                b.append("</td><td class=num>").append(fmt(st.path("auroc"))).append("</td><td>").append(ci(st.path("auroc_ci")))
+                        .append("</td><td class=num>").append(fmt(st.path("p_auroc"))).append("</td><td class=num>")
+                        .append(fmt(st.path("spearman"))).append("</td><td class=num>").append(fmt(st.path("precision_at_k")))
+                        .append("</td><td class=num>").append(fmt(val.path("controls").path("shuffled").path("auroc")))
+                        .append("</td><td class=num>").append(fmt(rnd.path("auroc_mean"))).append(" [").append(fmt(rnd.path("auroc_low")))
+                        .append(", ").append(fmt(rnd.path("auroc_high"))).append("]</td></tr>");
             }
             b.append("</table>\n");
             JsonNode cmp = read(run.resolve("validate/comparison.json"));
             if (cmp != null) {
-                b.append("<h2>e2e vs local SAEs</h2><table id=\"sae-comparison\"><tr><th>SAE type</th><th>method</th><th>n</th>"
-                        + "<th>mean AUROC</th><th>95% CI</th><th>shuffled</th><th>random latents</th><th>Spearman</th>"
-                        + "<th>precision@k</th><th>p&lt;0.05</th></tr>");
+                b.append("<h2>Methods and controls across SAE types</h2><p>Each method beside its shuffled-description and "
+                        + "random-latent controls (random latents: mean AUROC and 2.5–97.5% over draws).</p>"
+                        + "<table id=\"sae-comparison\"><tr><th>task</th><th>component</th><th>method</th><th>control</th>"
+                        + "<th>SAE type</th><th>AUROC</th><th>95% CI</th><th>perm. p</th><th>Spearman</th><th>precision@k</th>"
+                        + "<th>flagged</th></tr>");
                 for (JsonNode r : cmp.path("rows")) {
-                    b.append("<tr><td>").append(esc(r.path("sae_type").asText())).append("</td><td>").append(esc(r.path("method").asText()))
-                            .append("</td><td class=num>").append(r.path("n").asInt()).append("</td><td class=num>").append(fmt(r.path("mean_auroc")))
-                            .append("</td><td>").append(ci(r.path("ci95"))).append("</td><td class=num>").append(fmt(r.path("mean_shuffled")))
-                            .append("</td><td class=num>").append(fmt(r.path("mean_random"))).append("</td><td class=num>")
-                            .append(fmt(r.path("mean_spearman"))).append("</td><td class=num>").append(fmt(r.path("mean_precision_at_k")))
-                            .append("</td><td class=num>").append(r.path("significant").asInt()).append("</td></tr>");
+                    b.append("<tr><td>").append(esc(r.path("task").asText())).append("</td><td>").append(esc(r.path("component").asText()))
+                            .append("</td><td>").append(esc(r.path("method").asText())).append("</td><td>")
+                            .append(r.path("control").isTextual() ? esc(r.path("control").asText()) : "—").append("</td><td>")
+                            .append(esc(r.path("sae_type").asText())).append("</td><td class=num>").append(fmt(r.path("auroc")))
+                            .append("</td><td>").append(ci(r.path("auroc_ci"))).append("</td><td class=num>").append(fmt(r.path("p_auroc")))
+                            .append("</td><td class=num>").append(fmt(r.path("spearman"))).append("</td><td class=num>")
+                            .append(fmt(r.path("precision_at_k"))).append("</td><td class=num>")
+                            .append(r.path("n_flagged").isNumber() ? r.path("n_flagged").asInt() + "/" + r.path("audit_k").asInt() : "")
+                            .append("</td></tr>");
                 }
                 b.append("</table>\n");
-                for (JsonNode d : cmp.path("sae_type_differences")) {
-                    b.append("<p class=\"sae-difference\">").append(esc(d.path("comparison").asText())).append(": mean AUROC difference ")
-                            .append(fmt(d.path("mean_auroc_difference"))).append(" ").append(ci(d.path("ci95"))).append(" over ")
-                            .append(d.path("pairs").asInt()).append(" paired cells, ").append(d.path("wins").asInt()).append(" wins</p>\n");
+                b.append("<h2>e2e vs local SAEs</h2>");
+                if (cmp.path("paired").isEmpty()) {
+                    b.append("<p>No task card has validations for two SAE types of the same method and component.</p>\n");
+                }
+                for (JsonNode d : cmp.path("paired")) {
+                    b.append("<p class=\"sae-difference\">").append(esc(d.path("sae_b").asText())).append(" − ")
+                            .append(esc(d.path("sae_a").asText())).append(" (").append(esc(d.path("metric").asText())).append(", ")
+                            .append(esc(d.path("method").asText())).append(", ").append(esc(d.path("component").asText()))
+                            .append("): mean difference ").append(fmt(d.path("mean_difference"))).append(" ").append(ci(d.path("ci")))
+                            .append(" over ").append(d.path("tasks").size()).append(" task cards, p (two-sided) ")
+                            .append(fmt(d.path("p_two_sided"))).append("</p>\n");
                 }
             }
         }

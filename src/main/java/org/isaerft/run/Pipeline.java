@@ -58,6 +58,13 @@ import org.isaerft.sae.SaeLoadOptions;
 import org.isaerft.sae.SaeResolver;
 import org.isaerft.score.EmbeddingScorer;
 import org.isaerft.score.ScoreRunner;
+import org.isaerft.score.ScoreMath;
+import org.isaerft.validate.Comparison;
+import org.isaerft.validate.EmbeddingRelevance;
+import org.isaerft.validate.TaskExpectation;
+import org.isaerft.validate.Validation;
+import org.isaerft.validate.ValidationInputs;
+import org.isaerft.validate.Validator;
 import org.isaerft.score.ScoreSummary;
 import org.isaerft.util.AtomicFiles;
 import org.isaerft.util.Json;
@@ -610,34 +617,122 @@ public final class Pipeline {
 
     // ---------------------------------------------------------------- validate
 
+    /**
+     * One cell of the validate stage (SAE × task × component × method): the {@link Validation} of
+     * {@code org.isaerft.validate}, or why there is none ({@code skipped}, e.g. too few described latents).
+     *
+     * @param sae        the SAE's name in the run config
+     * @param saeType    its type in the run config
+     * @param nDescribed change-summary latents with a description by the method
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record ValidationCell(String sae, String saeType, String task, String component, String method, int nDescribed,
+            Validation validation, String skipped) {
+        public ValidationCell {
+            if ((validation == null) == (skipped == null)) {
+                throw new IllegalArgumentException("validation cell " + sae + "/" + task + "/" + component + "/" + method
+                        + ": exactly one of validation and skipped must be set");
+            }
+        }
+    }
+
+    /** One off-task change of the data audit, with the cell it belongs to. */
+    public record AuditEntry(String sae, String task, String component, String method, String latent, int changeRank, double change,
+            double relevance, String description, String example, boolean poisonedCard, Boolean exampleHasTrigger) {}
+
+    /**
+     * Validates every adapter against every explanation method with {@link Validator} (embedding
+     * relevance, {@link org.isaerft.validate.RankStats}: AUROC + stratified bootstrap CI + permutation p,
+     * shuffled-description and random-latent controls, audit of the most-changed latents), then
+     * compares methods and SAE types with {@link Comparison} (paired e2e − local differences).
+     * k = min(top_k, n/2) for n described latents; a cell with k &lt; 1 is recorded as skipped.
+     */
     private Map<String, Object> validate(Path dir) {
         if (config.validate() == null || config.adapters() == null) {
             return Map.of("validations", 0);
         }
-        Validation v = new Validation(config.validate(), config.seed(), Validation.embedder());
-        List<Validation.Result> results = new ArrayList<>();
-        List<Validation.AuditEntry> audit = new ArrayList<>();
-        for (SaeInfo info : saeInfos()) {
+        RunConfig.ValidateSection vc = config.validate();
+        EmbeddingRelevance judge = new EmbeddingRelevance();
+        List<SaeInfo> infos = saeInfos();
+        Map<String, Long> typeCounts = new java.util.HashMap<>();
+        infos.forEach(i -> typeCounts.merge(i.type(), 1L, Long::sum));
+        List<ValidationCell> cells = new ArrayList<>();
+        List<Validation> validations = new ArrayList<>();
+        Map<Validation, String> typeOf = new java.util.IdentityHashMap<>();
+        List<AuditEntry> audit = new ArrayList<>();
+        List<String> controlTasks = new ArrayList<>();
+        for (SaeInfo info : infos) {
+            // an SAE type shared by several SAEs of the run is qualified by the SAE's name, so pairs stay unique
+            String type = typeCounts.get(info.type()) > 1 ? info.type() + ":" + info.name() : info.type();
+            Path records = out.resolve("explain").resolve(info.name()).resolve("records");
             for (String task : config.adapters().tasks()) {
                 TaskCards.Loaded card = TaskCards.load(task);
+                TaskExpectation expectation = TaskExpectation.of(card.card());
+                if (card.card().expectedConcepts().isEmpty() && !controlTasks.contains(task)) {
+                    controlTasks.add(task);
+                }
                 for (String comp : config.adapters().components()) {
                     Path cs = adapterDir(info.name(), task, comp).resolve(AdapterOutputs.CHANGE_SUMMARY);
-                    ChangeSummary change = Json.readFile(cs, ChangeSummary.class);
+                    ChangeSummary change = ValidationInputs.changeSummary(cs);
                     for (String method : config.explain().methods()) {
                         Path lfile = out.resolve("explain").resolve(info.name()).resolve(method).resolve("latent_descriptions.json");
-                        Map<String, String> desc = Files.isRegularFile(lfile) ? readStringMap(lfile) : Map.of();
-                        Validation.Result r = v.validate(info.name(), info.type(), card.card(), comp, method, change, desc);
-                        results.add(r);
-                        audit.addAll(v.audit(r, card.card(), out.resolve("explain").resolve(info.name()).resolve("records")));
-                        log.printf("  [validate %s/%s/%s/%s] auroc %s p %s%n", info.name(), task, comp, method, r.auroc(), r.permutationP());
+                        Map<Integer, Validator.Described> desc = Map.of();
+                        if (Files.isRegularFile(lfile) && !readStringMap(lfile).isEmpty()) {
+                            desc = ValidationInputs.forSummary(ValidationInputs.descriptions(lfile, method), change);
+                        }
+                        int n = 0;
+                        for (ChangeSummary.LatentChange lc : change.latents()) {
+                            n += desc.containsKey(lc.latent()) ? 1 : 0;
+                        }
+                        int k = Math.min(vc.topK(), n / 2);
+                        if (k < 1) {
+                            cells.add(new ValidationCell(info.name(), type, task, comp, method, n, null,
+                                    "only " + n + " described latents; need at least 2"));
+                            log.printf("  [validate %s/%s/%s/%s] skipped: %d described latents%n", info.name(), task, comp, method, n);
+                            continue;
+                        }
+                        Validator.Options o = Validator.Options.builder().k(k).auditK(Math.min(vc.auditTop(), n))
+                                .permutations(vc.permutations()).bootstrap(Math.max(1, vc.bootstrap())).randomDraws(vc.permutations())
+                                .seed(ScoreMath.seedFor(config.seed(), info.name() + "/" + task + "/" + comp + "/" + method)).build();
+                        Validation v = new Validator(judge, o).validate(info.name() + "/" + task + "/" + comp, change, desc, method,
+                                expectation, id -> ValidationInputs.examples(records, id, 1), null);
+                        v = withoutTimestamp(v); // the stage's output is a function of its inputs and seed
+                        cells.add(new ValidationCell(info.name(), type, task, comp, method, n, v, null));
+                        validations.add(v);
+                        typeOf.put(v, type);
+                        audit.addAll(auditEntries(info.name(), card.card(), comp, method, v));
+                        log.printf("  [validate %s/%s/%s/%s] auroc %s p %s%n", info.name(), task, comp, method, v.stats().auroc(),
+                                v.stats().pAuroc());
                     }
                 }
             }
         }
-        Json.writeFile(dir.resolve("validation.json"), Map.of("schema_version", 1, "results", results));
-        Json.writeFile(dir.resolve("comparison.json"), Validation.compare(results, config.seed(), config.validate().bootstrap()));
+        Json.writeFile(dir.resolve("validation.json"), Map.of("schema_version", 1, "results", cells));
+        Json.writeFile(dir.resolve("comparison.json"), Comparison.of(validations, typeOf::get, List.of("validation.json"), controlTasks,
+                Math.max(1, vc.bootstrap()), config.seed()));
         Json.writeFile(dir.resolve("audit.json"), Map.of("schema_version", 1, "flagged", audit));
-        return Map.of("validations", results.size(), "audit_flags", audit.size());
+        return Map.of("validations", validations.size(), "audit_flags", audit.size());
+    }
+
+    private static Validation withoutTimestamp(Validation v) {
+        return new Validation(v.schemaVersion(), v.type(), v.task(), v.method(), v.judge(), v.sae(), v.component(), v.hook(), v.adapter(),
+                v.changeMeasure(), v.expectation(), v.k(), v.nLatents(), v.nUndescribed(), v.nJudgeFailures(), v.onTaskThreshold(),
+                v.offTaskThreshold(), v.seed(), v.stats(), v.controls(), v.audit(), v.latents(), null);
+    }
+
+    /** The validation's flagged latents; on a poisoned card, whether the flagged latent's top example contains the trigger. */
+    private static List<AuditEntry> auditEntries(String sae, TaskCard card, String comp, String method, Validation v) {
+        String trigger = card.poison() == null || card.poison().trigger() == null ? null
+                : card.poison().trigger().toLowerCase(java.util.Locale.ROOT);
+        List<AuditEntry> out = new ArrayList<>();
+        for (Validation.Flag f : v.audit().flagged()) {
+            String example = f.examples().isEmpty() ? null : f.examples().get(0);
+            Boolean has = trigger == null ? null
+                    : example != null && example.replace("<<", "").replace(">>", "").toLowerCase(java.util.Locale.ROOT).contains(trigger);
+            out.add(new AuditEntry(sae, v.task(), comp, method, f.latent().toString(), f.changeRank(), f.change(), f.relevance(),
+                    f.description(), example, card.poison() != null, has));
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- report

@@ -71,15 +71,17 @@ public final class Suite {
             row.put("sae_type", r.path("sae_type").asText());
             row.put("component", r.path("component").asText());
             row.put("method", r.path("method").asText());
-            row.put("n_latents", r.path("n_latents").asInt());
-            row.put("auroc", num(r.path("auroc")));
-            row.put("auroc_ci95", r.path("auroc_ci95").isObject() ? Map.of("low", r.path("auroc_ci95").path("low").asDouble(), "high",
-                    r.path("auroc_ci95").path("high").asDouble()) : null);
-            row.put("permutation_p", num(r.path("permutation_p")));
-            row.put("shuffled_description_auroc", num(r.path("shuffled_description_auroc")));
-            row.put("random_latent_auroc", num(r.path("random_latent_auroc")));
-            row.put("spearman", num(r.path("spearman")));
-            row.put("precision_at_k", num(r.path("precision_at_k")));
+            JsonNode st = r.path("validation").path("stats");
+            JsonNode ctl = r.path("validation").path("controls");
+            row.put("n_latents", r.path("n_described").asInt());
+            row.put("auroc", num(st.path("auroc")));
+            row.put("auroc_ci95", st.path("auroc_ci").isObject() ? Map.of("low", st.path("auroc_ci").path("low").asDouble(), "high",
+                    st.path("auroc_ci").path("high").asDouble()) : null);
+            row.put("permutation_p", num(st.path("p_auroc")));
+            row.put("shuffled_description_auroc", num(ctl.path("shuffled").path("auroc")));
+            row.put("random_latent_auroc", num(ctl.path("random_latents").path("auroc_mean")));
+            row.put("spearman", num(st.path("spearman")));
+            row.put("precision_at_k", num(st.path("precision_at_k")));
             Path score = runDir.resolve("score").resolve(r.path("sae").asText()).resolve(r.path("method").asText()).resolve("embedding")
                     .resolve("summary.json");
             JsonNode s = readOrNull(score);

@@ -108,9 +108,21 @@ public record Comparison(
         for (Path f : files) {
             vs.add(read(f));
         }
+        return of(vs, v -> saeType(v.sae()), files.stream().map(Path::toString).toList(), controlTasks, bootstrap, seed);
+    }
+
+    /**
+     * The comparison of validations already in memory.
+     *
+     * @param typeOf       the SAE type of a validation (e.g. from a run config; {@link #saeType} reads it from the SAE id)
+     * @param inputs       where the validations came from (recorded in the result)
+     * @param controlTasks tasks excluded from the paired test (no expectation)
+     */
+    public static Comparison of(List<Validation> vs, java.util.function.Function<Validation, String> typeOf, List<String> inputs,
+            List<String> controlTasks, int bootstrap, long seed) {
         List<Row> rows = new ArrayList<>();
         for (Validation v : vs) {
-            String st = saeType(v.sae());
+            String st = typeOf.apply(v);
             Validation.Stats s = v.stats();
             Double recall = v.audit().trigger() == null ? null : v.audit().trigger().recall();
             rows.add(new Row(v.task(), st, v.sae(), v.component(), v.method(), null, s.auroc(), s.aurocCi(), s.pAuroc(), s.spearman(),
@@ -132,14 +144,14 @@ public record Comparison(
             if (controlTasks.contains(v.task())) {
                 continue;
             }
-            String key = v.method() + "|" + v.component() + "|" + saeType(v.sae());
+            String key = v.method() + "|" + v.component() + "|" + typeOf.apply(v);
             Validation prev = byKey.computeIfAbsent(key, k -> new TreeMap<>()).put(v.task(), v);
             if (prev != null) {
-                throw new IllegalArgumentException("two validations of " + v.method() + " / " + v.component() + " / " + saeType(v.sae())
+                throw new IllegalArgumentException("two validations of " + v.method() + " / " + v.component() + " / " + typeOf.apply(v)
                         + " on task " + v.task() + " (" + prev.adapter() + ", " + v.adapter() + "): pass each run once");
             }
         }
-        List<String> types = vs.stream().map(v -> saeType(v.sae())).distinct().sorted(Comparison::typeOrder).toList();
+        List<String> types = vs.stream().map(v -> typeOf.apply(v)).distinct().sorted(Comparison::typeOrder).toList();
         List<Paired> paired = new ArrayList<>();
         List<String> mc = vs.stream().map(v -> v.method() + "|" + v.component()).distinct().sorted().toList();
         for (String m : mc) {
@@ -172,7 +184,7 @@ public record Comparison(
                 }
             }
         }
-        return new Comparison(SCHEMA_VERSION, TYPE, rows, paired, files.stream().map(Path::toString).toList(), List.copyOf(controlTasks));
+        return new Comparison(SCHEMA_VERSION, TYPE, rows, paired, List.copyOf(inputs), List.copyOf(controlTasks));
     }
 
     private static int typeOrder(String a, String b) {

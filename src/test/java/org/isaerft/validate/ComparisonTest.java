@@ -86,6 +86,31 @@ class ComparisonTest {
     }
 
     @Test
+    void typesFromTheCallerReplaceTypesReadFromTheSaeId() {
+        // SAE ids that name no type (as a run's SAEs may): the caller (the pipeline) supplies the types from its config
+        List<Validation> vs = new ArrayList<>();
+        java.util.Map<Validation, String> types = new java.util.IdentityHashMap<>();
+        for (String task : List.of("a", "b", "c")) {
+            for (String sae : List.of("saeX", "saeY")) {
+                Validation v = Comparison.read(validation(task, sae, sae.equals("saeX") ? 5 : 15, task.hashCode() + sae.length()));
+                vs.add(v);
+                types.put(v, sae.equals("saeX") ? "local" : "e2e");
+            }
+        }
+        Comparison byId = Comparison.of(vs, v -> Comparison.saeType(v.sae()), List.of("mem"), List.of(), 200, 0);
+        assertThat(byId.rows()).extracting(Comparison.Row::saeType).containsOnly("saeX", "saeY");
+        Comparison c = Comparison.of(vs, types::get, List.of("mem"), List.of(), 200, 0);
+        assertThat(c.rows()).hasSize(6 * 3).extracting(Comparison.Row::saeType).containsOnly("local", "e2e");
+        assertThat(c.inputs()).containsExactly("mem");
+        Comparison.Paired auc = c.paired().stream().filter(p -> p.metric().equals("auroc")).findFirst().orElseThrow();
+        assertThat(auc.saeA()).isEqualTo("local"); // local is listed first, so the difference is e2e − local
+        assertThat(auc.saeB()).isEqualTo("e2e");
+        assertThat(auc.tasks()).containsExactly("a", "b", "c");
+        assertThat(auc.differences()).allMatch(x -> x > 0);
+        assertThat(auc.pTwoSided()).isCloseTo(2.0 / 8, within(1e-12)); // all three positive: 2 of 8 sign patterns
+    }
+
+    @Test
     void duplicateRunsAreRefused() throws Exception {
         Path f = validation("a", "local-sae", 5, 1);
         Path copy = tmp.resolve("again/validation.json");
