@@ -3,8 +3,8 @@
 # (dogs, sad, beach, control, dogs-poisoned) × component × SAE on stories260K at blocks.2.hook_resid_pre.
 #
 # Usage: scripts/adapter-evidence.sh [SAE_DIR ...]
-#   SAE_DIRs default to the shipped trained SAEs: results/sae/stories260K/{local,e2e,e2e-downstream}
-#   (see results/sae/README.md; any --sae spec works). Each SAE's runs land in OUT/<sae dir name>/runs/
+#   SAE_DIRs default to the shipped trained SAEs results/sae/stories260K/local and .../e2e (the committed
+#   set; pass results/sae/stories260K/e2e-downstream too for the third; see results/sae/README.md). Each SAE's runs land in OUT/<sae dir name>/runs/
 #   and all entries in OUT/summary.json (one entry per card × component × SAE, with `sae`/`sae_spec`).
 # Environment:
 #   OUT          output folder (default results/adapters)
@@ -14,7 +14,8 @@
 #                the others are deleted to keep the repo lean (metadata.json and change_summary.json are kept).
 #   WORK         folder of the per-(SAE, component) suite outputs (default OUT/.work, deleted at the end);
 #                a (SAE, component) whose WORK/<sae>/<component>/summary.json exists is not re-run.
-# CPU, single-threaded by default (ISAERFT_THREADS) — fastest on a shared machine; ~1.5 min per run.
+# CPU, single-threaded by default (ISAERFT_THREADS) — fastest on a shared machine; ~2 min per run on a
+# loaded 2-core machine (30 runs for the default two SAEs).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -24,7 +25,7 @@ work="${WORK:-$out/.work}"
 components="${COMPONENTS:-ffnn,scale,bias}"
 keep_ffnn="${KEEP_FFNN_WEIGHTS:-dogs}"
 if [ "$#" -gt 0 ]; then saes=("$@"); else
-  saes=(results/sae/stories260K/local results/sae/stories260K/e2e results/sae/stories260K/e2e-downstream)
+  saes=(results/sae/stories260K/local results/sae/stories260K/e2e)
 fi
 command -v jq >/dev/null || { echo "adapter-evidence: jq is required" >&2; exit 1; }
 
