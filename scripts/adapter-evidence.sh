@@ -2,13 +2,14 @@
 # Reproduces results/adapters/: one ISaeRFT adapter per built-in task card
 # (dogs, sad, beach, control, dogs-poisoned) × component × SAE on stories260K at blocks.2.hook_resid_pre.
 #
-# Usage: scripts/adapter-evidence.sh [SAE_DIR ...]
+# Usage: scripts/adapter-evidence.sh [SAE_DIR[:COMPONENTS] ...]
+#   e.g. scripts/adapter-evidence.sh results/sae/stories260K/local results/sae/stories260K/e2e-downstream:ffnn,scale
 #   SAE_DIRs default to the shipped trained SAEs results/sae/stories260K/local and .../e2e (the committed
 #   set; pass results/sae/stories260K/e2e-downstream too for the third; see results/sae/README.md). Each SAE's runs land in OUT/<sae dir name>/runs/
 #   and all entries in OUT/summary.json (one entry per card × component × SAE, with `sae`/`sae_spec`).
 # Environment:
 #   OUT          output folder (default results/adapters)
-#   COMPONENTS   comma list, run in this order (default ffnn,scale,bias)
+#   COMPONENTS   comma list, run in this order (default ffnn,scale,bias); SAE_DIR:COMPONENTS overrides it per SAE
 #   LR_SCALE / LR_BIAS / LR_FFNN   Adam learning rates (default 0.05 / 0.02 / 0.003); STEPS (default 150)
 #   KEEP_FFNN_WEIGHTS  cards whose ffnn adapter.safetensors (~260 KB each) is kept (default dogs);
 #                the others are deleted to keep the repo lean (metadata.json and change_summary.json are kept).
@@ -37,10 +38,11 @@ lr_of() {
 }
 
 # 1. Train: one `isaerft adapter suite` per SAE × component (all five cards).
-for sae in "${saes[@]}"; do
+for spec in "${saes[@]}"; do
+  sae="${spec%%:*}"; comps="$components"; [ "$spec" = "$sae" ] || comps="${spec#*:}"
   [ -f "$sae/cfg.json" ] || { echo "adapter-evidence: $sae/cfg.json not found (expected a SAELens SAE folder)" >&2; exit 1; }
   name="$(basename "$sae")"
-  for c in ${components//,/ }; do
+  for c in ${comps//,/ }; do
     if [ -f "$work/$name/$c/summary.json" ]; then continue; fi
     echo "adapter-evidence: $name × $c" >&2
     scripts/isaerft adapter suite --model stories260K --sae "$sae" \
@@ -66,11 +68,12 @@ sys.stdout.write(json.dumps(r(json.load(open(sys.argv[1]))), separators=(",", ":
   fi
 }
 parts=()
-for sae in "${saes[@]}"; do
+for spec in "${saes[@]}"; do
+  sae="${spec%%:*}"; comps="$components"; [ "$spec" = "$sae" ] || comps="${spec#*:}"
   name="$(basename "$sae")"
   rm -rf "${out:?}/$name"
   mkdir -p "$out/$name/runs"
-  for c in ${components//,/ }; do
+  for c in ${comps//,/ }; do
     for run in "$work/$name/$c"/runs/*; do
       dest="$out/$name/runs/$(basename "$run")"
       cp -r "$run" "$dest"
@@ -82,8 +85,8 @@ for sae in "${saes[@]}"; do
     parts+=("$work/$name/$c/entries.json")
   done
 done
-first="$work/$(basename "${saes[0]}")/${components%%,*}/summary.json"
-jq -s --slurpfile head "$first" --arg comps "$components" --arg lrs "$(for c in ${components//,/ }; do printf '%s:%s,' "$c" "$(lr_of "$c")"; done)" '
+first="${parts[0]%/entries.json}/summary.json"
+jq -s --slurpfile head "$first" --arg lrs "$(for c in scale bias ffnn; do printf '%s:%s,' "$c" "$(lr_of "$c")"; done)" '
   (add) as $all
   | def top: [.top_changed_latents[].latent];
     ($all | map(. as $e | .control_top_overlap =
