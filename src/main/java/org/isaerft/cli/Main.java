@@ -20,8 +20,12 @@ import picocli.CommandLine.Command;
             ExplainAdapterCommand.class,
             ScoreCommand.class,
             DashboardCommand.class,
+            RunCommand.class,
+            ReportCommand.class,
             MineCommand.class,
             AdapterCommand.class,
+            ValidateCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
@@ -35,6 +39,13 @@ public final class Main implements Callable<Integer> {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // `bench suite`: added under the bench command when there is one, else under a bench group of its own
+        CommandLine bench = cl.getSubcommands().get("bench");
+        if (bench == null) {
+            bench = new CommandLine(new BenchGroup());
+            cl.addSubcommand("bench", bench);
+        }
+        bench.addSubcommand("suite", new BenchSuiteCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + ex.getMessage());
@@ -48,6 +59,19 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
+    }
+
+    /** The {@code bench} group when no other benchmark command defines it. */
+    @CommandLine.Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.")
+    static final class BenchGroup implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(System.out);
+            return 0;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

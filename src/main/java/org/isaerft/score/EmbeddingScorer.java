@@ -107,13 +107,19 @@ public final class EmbeddingScorer implements Scorer {
         return Score.defined(record.id(), ref, NAME, auc.getAsDouble(), metrics, details, null, null);
     }
 
+    /** The (cached) embedding of {@code text}; shared with the validation step's relevance judge. */
+    public float[] embedding(String text) {
+        return embed(text);
+    }
+
     private float[] embed(String text) {
         // an empty text has no embedding; a single space embeds as "nothing"
         String key = text.isBlank() ? " " : text;
         return cache.computeIfAbsent(key, t -> embeddingModel().embed(t).content().vector());
     }
 
-    static double cosine(float[] a, float[] b) {
+    /** Cosine similarity of two embeddings of the same size. */
+    public static double cosine(float[] a, float[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("embedding sizes differ: " + a.length + " vs " + b.length);
         }

@@ -69,26 +69,27 @@ public final class Gpt2Model implements LanguageModel {
 
     // Constants as engine-owned scalars (never mul(Number): see notes/java-stack.md pitfall 1).
     private final NDArray attnScale;  // 1/sqrt(d_head)
-    private final NDArray lnEps;      // layer_norm_epsilon
-    private final NDArray one;        // 1
-    private final NDArray half;       // 0.5
-    private final NDArray geluCubic;  // 0.044715
-    private final NDArray geluScale;  // sqrt(2/pi)
+    private final NDArray geluScale;  // 2·sqrt(2/pi)
+    private final NDArray geluCubic;  // 2·sqrt(2/pi)·0.044715
 
-    /** One transformer block's weights (HF names in the comments). */
+    /**
+     * One transformer block's weights (HF names in the comments). The four Conv1D weights are
+     * held as [out, in] transposed views of the stored [in, out] tensors, the layout of the
+     * engine's linear (y = x·Wᵀ + b in one GEMM).
+     */
     private record Block(
-            NDArray ln1W,      // h.L.ln_1.weight        [C]
-            NDArray ln1B,      // h.L.ln_1.bias          [C]
-            NDArray qkvW,      // h.L.attn.c_attn.weight [C, 3C]
-            NDArray qkvB,      // h.L.attn.c_attn.bias   [3C]
-            NDArray attnOutW,  // h.L.attn.c_proj.weight [C, C]
-            NDArray attnOutB,  // h.L.attn.c_proj.bias   [C]
-            NDArray ln2W,      // h.L.ln_2.weight        [C]
-            NDArray ln2B,      // h.L.ln_2.bias          [C]
-            NDArray fcW,       // h.L.mlp.c_fc.weight    [C, M]
-            NDArray fcB,       // h.L.mlp.c_fc.bias      [M]
-            NDArray mlpOutW,   // h.L.mlp.c_proj.weight  [M, C]
-            NDArray mlpOutB) { // h.L.mlp.c_proj.bias    [C]
+            NDArray ln1W,      // h.L.ln_1.weight          [C]
+            NDArray ln1B,      // h.L.ln_1.bias            [C]
+            NDArray qkvWt,     // h.L.attn.c_attn.weight ᵀ [3C, C]
+            NDArray qkvB,      // h.L.attn.c_attn.bias     [3C]
+            NDArray attnOutWt, // h.L.attn.c_proj.weight ᵀ [C, C]
+            NDArray attnOutB,  // h.L.attn.c_proj.bias     [C]
+            NDArray ln2W,      // h.L.ln_2.weight          [C]
+            NDArray ln2B,      // h.L.ln_2.bias            [C]
+            NDArray fcWt,      // h.L.mlp.c_fc.weight ᵀ    [M, C]
+            NDArray fcB,       // h.L.mlp.c_fc.bias        [M]
+            NDArray mlpOutWt,  // h.L.mlp.c_proj.weight ᵀ  [C, M]
+            NDArray mlpOutB) { // h.L.mlp.c_proj.bias      [C]
     }
 
     private Gpt2Model(String source, Gpt2Config cfg, Tokenizer tokenizer, NDManager parent, DataType dtype,
@@ -112,11 +113,11 @@ public final class Gpt2Model implements LanguageModel {
             for (int l = 0; l < cfg.nLayer(); l++) {
                 String p = "h." + l + ".";
                 blocks[l] = new Block(w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"),
-                        w.get(p + "attn.c_attn.weight"), w.get(p + "attn.c_attn.bias"),
-                        w.get(p + "attn.c_proj.weight"), w.get(p + "attn.c_proj.bias"),
+                        keep(w.get(p + "attn.c_attn.weight").transpose()), w.get(p + "attn.c_attn.bias"),
+                        keep(w.get(p + "attn.c_proj.weight").transpose()), w.get(p + "attn.c_proj.bias"),
                         w.get(p + "ln_2.weight"), w.get(p + "ln_2.bias"),
-                        w.get(p + "mlp.c_fc.weight"), w.get(p + "mlp.c_fc.bias"),
-                        w.get(p + "mlp.c_proj.weight"), w.get(p + "mlp.c_proj.bias"));
+                        keep(w.get(p + "mlp.c_fc.weight").transpose()), w.get(p + "mlp.c_fc.bias"),
+                        keep(w.get(p + "mlp.c_proj.weight").transpose()), w.get(p + "mlp.c_proj.bias"));
             }
             lnFinalW = w.get("ln_f.weight");
             lnFinalB = w.get("ln_f.bias");
@@ -131,11 +132,8 @@ public final class Gpt2Model implements LanguageModel {
             }
             causalMask = upload(HostTensor.f32(new long[] {p, p}, mask), dtype);
             attnScale = scalar(1.0 / Math.sqrt(cfg.dHead()), dtype);
-            lnEps = scalar(cfg.layerNormEpsilon(), dtype);
-            one = scalar(1.0, dtype);
-            half = scalar(0.5, dtype);
-            geluCubic = scalar(0.044715, dtype);
-            geluScale = scalar(Math.sqrt(2.0 / Math.PI), dtype);
+            geluScale = scalar(2 * Math.sqrt(2.0 / Math.PI), dtype);
+            geluCubic = scalar(2 * Math.sqrt(2.0 / Math.PI) * 0.044715, dtype);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -338,27 +336,27 @@ public final class Gpt2Model implements LanguageModel {
 
                 // Attention
                 NDArray ln1 = at(hooks, new HookPoint(l, HookPoint.LN1), layerNorm(x, blk.ln1W, blk.ln1B)); // [B, T, C]
-                NDArray qkv = ln1.matMul(blk.qkvW).add(blk.qkvB);                 // [B, T, 3C]
+                NDArray qkv = affine(ln1, blk.qkvWt, blk.qkvB);                    // [B, T, 3C]
                 NDList parts = qkv.split(3, 2);                                   // 3 × [B, T, C]
-                NDArray q = parts.get(0).reshape(b, t, h, dh).transpose(0, 2, 1, 3); // [B, H, T, Dh]
+                NDArray q = parts.get(0).reshape(b, t, h, dh).transpose(0, 2, 1, 3) // [B, H, T, Dh]
+                        .mul(attnScale);                                          // [B, H, T, Dh]  scaled here, T·Dh not T·T values
                 NDArray k = parts.get(1).reshape(b, t, h, dh).transpose(0, 2, 1, 3); // [B, H, T, Dh]
                 NDArray v = parts.get(2).reshape(b, t, h, dh).transpose(0, 2, 1, 3); // [B, H, T, Dh]
                 NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))               // [B, H, Tq, Tk]
-                        .mul(attnScale)
-                        .add(mask);                                               // [B, H, Tq, Tk], -inf above the diagonal
+                        .addi(mask);                                              // [B, H, Tq, Tk], -inf above the diagonal (in place)
                 NDArray pattern = at(hooks, new HookPoint(l, HookPoint.ATTN_PATTERN), scores.softmax(3)); // [B, H, Tq, Tk]
                 NDArray z = pattern.matMul(v);                                    // [B, H, T, Dh]
                 NDArray merged = z.transpose(0, 2, 1, 3).reshape(b, t, c);        // [B, T, C]
                 NDArray attnOut = at(hooks, new HookPoint(l, HookPoint.ATTN_OUT),
-                        merged.matMul(blk.attnOutW).add(blk.attnOutB));           // [B, T, C]
+                        affine(merged, blk.attnOutWt, blk.attnOutB));              // [B, T, C]
                 x = at(hooks, HookPoint.residMid(l), x.add(attnOut));              // [B, T, C]
 
                 // MLP
                 NDArray ln2 = at(hooks, new HookPoint(l, HookPoint.LN2), layerNorm(x, blk.ln2W, blk.ln2B)); // [B, T, C]
-                NDArray pre = at(hooks, new HookPoint(l, HookPoint.MLP_PRE), ln2.matMul(blk.fcW).add(blk.fcB)); // [B, T, M]
+                NDArray pre = at(hooks, new HookPoint(l, HookPoint.MLP_PRE), affine(ln2, blk.fcWt, blk.fcB)); // [B, T, M]
                 NDArray post = at(hooks, new HookPoint(l, HookPoint.MLP_POST), geluNew(pre)); // [B, T, M]
                 NDArray mlpOut = at(hooks, new HookPoint(l, HookPoint.MLP_OUT),
-                        post.matMul(blk.mlpOutW).add(blk.mlpOutB));               // [B, T, C]
+                        affine(post, blk.mlpOutWt, blk.mlpOutB));                  // [B, T, C]
                 x = at(hooks, HookPoint.residPost(l), x.add(mlpOut));              // [B, T, C]
             }
 
@@ -375,20 +373,31 @@ public final class Gpt2Model implements LanguageModel {
         return layerNorm(residual, lnFinalW, lnFinalB).matMul(unembed);          // [..., V]
     }
 
-    /** LayerNorm over the last axis: biased variance, eps inside the square root, then the affine part. */
-    private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
-        int[] last = {x.getShape().dimension() - 1};
-        NDArray mean = x.mean(last, true);                                        // [B, T, 1]
-        NDArray centred = x.sub(mean);                                            // [B, T, C]
-        NDArray var = centred.mul(centred).mean(last, true);                      // [B, T, 1]
-        return centred.div(var.add(lnEps).sqrt()).mul(weight).add(bias);         // [B, T, C]
+    /**
+     * x·Wᵀ + b with {@code wt} = Wᵀ [out, in] (a view of a Conv1D weight [in, out]): the engine's
+     * linear, one GEMM with the bias added inside it. [..., in] → [..., out].
+     */
+    private static NDArray affine(NDArray x, NDArray wt, NDArray b) {
+        return x.getNDArrayInternal().linear(x, wt, b).head();                  // [..., out]
     }
 
-    /** GPT-2's gelu_new: 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))). */
+    /**
+     * LayerNorm over the last axis (biased variance, eps inside the square root, then the affine
+     * part) as the engine's fused kernel: one op instead of seven.
+     */
+    private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+        Shape last = new Shape(cfg.nEmbd());
+        return x.getNDArrayInternal().layerNorm(x, last, weight, bias, (float) cfg.layerNormEpsilon()).head(); // [B, T, C]
+    }
+
+    /**
+     * GPT-2's gelu_new, 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))), computed with the identity
+     * 0.5·(1 + tanh(u)) = sigmoid(2u) as x·sigmoid(x·(2·sqrt(2/π) + 2·sqrt(2/π)·0.044715·x²)):
+     * five ops on [B, T, M] instead of eight.
+     */
     private NDArray geluNew(NDArray x) {
-        NDArray cube = x.mul(x).mul(x);                                           // [B, T, M]
-        NDArray inner = x.add(cube.mul(geluCubic)).mul(geluScale);                // [B, T, M]
-        return x.mul(half).mul(inner.tanh().add(one));                            // [B, T, M]
+        NDArray u = x.square().mul(geluCubic).add(geluScale).mul(x);             // [B, T, M]  2u
+        return x.mul(u.getNDArrayInternal().sigmoid());                           // [B, T, M]
     }
 
     /** Runs the hooks at {@code point}; stops the pass right after the stop point. */

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Summarises alternating benchmark runs (JSON lines from `isaerft bench ...` and the reference
+scripts) into one result file: per model the median of each implementation and their ratio."""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+
+SCHEMA_VERSION = 1
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def write_atomic(path, obj):
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def forward(args):
+    runs = [json.loads(line) for line in open(args.runs) if line.strip()]
+    check = json.load(open(args.check))
+    models = {}
+    for r in runs:
+        models.setdefault(r["model"], []).append(r)
+    out_models = {}
+    for name, rs in models.items():
+        ours = [r for r in rs if r["implementation"] == "isaerft"]
+        ref = [r for r in rs if r["implementation"] == "reference"]
+        if not ours or not ref:
+            raise SystemExit(f"{args.runs}: model {name} lacks isaerft or reference runs")
+        shapes = {(r["batch"], r["seq"]) for r in rs}
+        if len(shapes) != 1:
+            raise SystemExit(f"{args.runs}: model {name} was run with different shapes {sorted(shapes)}")
+        threads = {r["threads"] for r in rs}
+        if len(threads) != 1:
+            raise SystemExit(f"{args.runs}: model {name} was run with different thread counts {sorted(threads)}")
+        ours_tps = statistics.median(r["tokens_per_s"] for r in ours)
+        ref_tps = statistics.median(r["tokens_per_s"] for r in ref)
+        b, t = shapes.pop()
+        entry = {
+            "isaerft_tokens_per_s": ours_tps,
+            "reference_tokens_per_s": ref_tps,
+            "ratio": ours_tps / ref_tps,
+            "reference": ref[0]["reference"],
+            "isaerft_engine": ours[0]["engine"],
+            "batch_shape": [b, t],
+            "threads": threads.pop(),
+            "rounds": len(ours),
+            "warmup": ours[0]["warmup"],
+            "iters": ours[0]["iters"],
+            "isaerft_runs_tokens_per_s": [r["tokens_per_s"] for r in ours],
+            "reference_runs_tokens_per_s": [r["tokens_per_s"] for r in ref],
+            "isaerft_command": ours[0]["command"],
+        }
+        base = [r for r in rs if r["implementation"] == "isaerft_baseline"]
+        if base:
+            base_tps = statistics.median(r["tokens_per_s"] for r in base)
+            entry["baseline_tokens_per_s"] = base_tps
+            entry["baseline_runs_tokens_per_s"] = [r["tokens_per_s"] for r in base]
+            entry["speedup_over_baseline"] = ours_tps / base_tps
+            entry["baseline"] = "an older isaerft build (BENCH_BASELINE_JAR in the command), run alternately with the others"
+        if name == check["model"]:
+            entry["max_abs_logit_diff"] = check["max_abs_logit_diff"]
+            entry["logit_check_shape"] = check["tokens_shape"]
+        out_models[name] = entry
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "benchmark": "forward",
+        "metric": "tokens/s (batch*seq*iters / wall seconds of the timed forwards, after warm-up; median over rounds)",
+        "models": out_models,
+        "load_average_at_start": [float(x) for x in args.load_average.split()],
+        "load_average_at_end": [float(x) for x in open("/proc/loadavg").read().split()[:3]],
+        "cpu_count": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(),
+        "git_commit": git_commit(),
+        "command": args.command,
+        "notes": "isaerft runs on DJL's libtorch, whose GEMMs are the MKL linked into it; the reference uses Debian's "
+                 "torch with OpenBLAS. Both use the same thread count and run alternately in this one run.",
+    }
+    write_atomic(args.out, result)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("benchmark", choices=["forward"])
+    p.add_argument("--runs", required=True)
+    p.add_argument("--check", required=True)
+    p.add_argument("--load-average", required=True)
+    p.add_argument("--command", required=True)
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+    {"forward": forward}[args.benchmark](args)
+
+
+if __name__ == "__main__":
+    main()

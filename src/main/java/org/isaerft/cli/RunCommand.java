@@ -1,0 +1,51 @@
+package org.isaerft.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.isaerft.config.RunConfig;
+import org.isaerft.run.Paths;
+import org.isaerft.run.Pipeline;
+import org.isaerft.run.Stage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code isaerft run [CONFIG] [--out DIR] [--force STAGE]... [--tokens N]}: the whole pipeline, resumable. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a configured pipeline: SAEs (load or train) -> adapters -> mine -> explain -> score -> validate -> report.",
+                "Resumable: finished stages and latents are skipped, a killed run continues, --force STAGE redoes a stage "
+                        + "(and everything downstream of it). Progress on stderr; writes DIR/run_config.json, DIR/report.html, "
+                        + "DIR/report.md, DIR/summary.json."})
+public final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "Run config YAML (default: configs/demo.yaml).")
+    String config;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: results/<run_id>).")
+    Path out;
+
+    @Option(names = "--force", paramLabel = "STAGE",
+            description = "Redo this stage (saes, adapters, mine, explain, score, validate, report); repeatable.")
+    List<String> force = new ArrayList<>();
+
+    @Option(names = "--tokens", paramLabel = "N", description = "Override the config's corpus token budget.")
+    Long tokens;
+
+    @Override
+    public Integer call() {
+        Path file = Paths.resolve(config != null ? config : "configs/demo.yaml");
+        RunConfig cfg = RunConfig.read(file);
+        if (tokens != null) {
+            cfg = cfg.withTokens(tokens);
+        }
+        Path dir = out != null ? out : Paths.resolve("results/" + cfg.runId());
+        Pipeline.Builder b = Pipeline.builder(cfg, dir).configFile(file);
+        for (String f : force) {
+            b.force(Stage.parse(f));
+        }
+        Pipeline.Outcome o = b.build().run();
+        System.out.println("run " + cfg.runId() + ": " + o.stages() + "\nreport: " + dir.resolve("report.html"));
+        return 0;
+    }
+}

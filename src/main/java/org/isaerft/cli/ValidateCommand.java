@@ -1,0 +1,308 @@
+package org.isaerft.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.isaerft.activations.LatentId;
+import org.isaerft.adapter.ChangeSummary;
+import org.isaerft.adapter.task.DatasetBuilder;
+import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.adapter.task.TaskDataset;
+import org.isaerft.llm.ChatModels;
+import org.isaerft.llm.LlmClient;
+import org.isaerft.llm.LlmConfig;
+import org.isaerft.llm.Prompts;
+import org.isaerft.sae.Sae;
+import org.isaerft.util.AtomicFiles;
+import org.isaerft.util.Json;
+import org.isaerft.validate.Comparison;
+import org.isaerft.validate.DirectionValidation;
+import org.isaerft.validate.EmbeddingRelevance;
+import org.isaerft.validate.LlmRelevanceJudge;
+import org.isaerft.validate.RelevanceJudge;
+import org.isaerft.validate.TaskExpectation;
+import org.isaerft.validate.TriggerLatents;
+import org.isaerft.validate.Validation;
+import org.isaerft.validate.ValidationInputs;
+import org.isaerft.validate.Validator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code isaerft validate}: interpretation methods vs an adapter's changes; {@code compare}; {@code trigger}. */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = {"Validate an interpretation method against an adapter: judge each latent description's relevance to the task",
+            "card (embedding similarity or an LLM judge), then AUROC of relevance for the top-k changed latents vs the rest,",
+            "Spearman(|change|, relevance), precision@k, a permutation p-value and bootstrap CIs, with shuffled-description and",
+            "random-latent controls; audit the most-changed latents for off-task changes. Writes OUT/validation.json",
+            "(and OUT/directions.json with --directions)."},
+        subcommands = {ValidateCommand.Compare.class, ValidateCommand.Trigger.class})
+public final class ValidateCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "trained adapter directory (change_summary.json, adapter.safetensors)")
+    Path adapter;
+
+    @Option(names = "--explanations", paramLabel = "FILE", description = "explanations.jsonl or latent_descriptions.json of the adapter's SAE")
+    Path explanations;
+
+    @Option(names = "--method", paramLabel = "NAME", description = "method name (default: from explanations.jsonl, or the folder name)")
+    String method;
+
+    @Option(names = "--task", paramLabel = "CARD", description = "task card: built-in name (dogs, sad, …) or a YAML path")
+    String task;
+
+    @Option(names = "--judge", defaultValue = "embedding", paramLabel = "embedding|llm", description = "relevance judge (default ${DEFAULT-VALUE})")
+    String judge;
+
+    @Option(names = "--llm-config", paramLabel = "FILE", description = "LLM config YAML for --judge llm")
+    Path llmConfig;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "LLM response cache (default: OUT/llm_cache)")
+    Path cache;
+
+    @Option(names = "--prompts", paramLabel = "DIR", description = "prompts directory (default: the project's prompts/)")
+    Path prompts;
+
+    @Option(names = "--records", paramLabel = "DIR", description = "mined LatentRecords, for example snippets of flagged latents")
+    Path records;
+
+    @Option(names = "--trigger-latents", paramLabel = "FILE", description = "trigger_latents.json from `validate trigger` (poisoned cards)")
+    Path triggerLatents;
+
+    @Option(names = "--directions", paramLabel = "FILE|offline",
+            description = "adapter-direction explanations (JSONL of adapter_unit_explanation / adapter_change_explanation), "
+                    + "or 'offline' to explain the adapter's directions from its weights and the descriptions")
+    String directions;
+
+    @Option(names = "--k", defaultValue = "20", description = "top-k most changed latents (default ${DEFAULT-VALUE})")
+    int k;
+
+    @Option(names = "--audit-k", defaultValue = "20", description = "most-changed latents audited for off-task changes (default ${DEFAULT-VALUE})")
+    int auditK;
+
+    @Option(names = "--permutations", defaultValue = "1000", description = "permutations of the p-values (default ${DEFAULT-VALUE})")
+    int permutations;
+
+    @Option(names = "--bootstrap", defaultValue = "1000", description = "bootstrap resamples (default ${DEFAULT-VALUE})")
+    int bootstrap;
+
+    @Option(names = "--change-measure", defaultValue = "mean_abs_delta", description = "mean_abs_delta | param_change (default ${DEFAULT-VALUE})")
+    String changeMeasure;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of permutations, bootstrap and controls (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "output directory")
+    Path out;
+
+    @Option(names = "--json", description = "print validation.json's statistics as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        for (Object[] req : new Object[][] {{"--adapter", adapter}, {"--explanations", explanations}, {"--task", task}, {"--out", out}}) {
+            if (req[1] == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '" + req[0] + "'");
+            }
+        }
+        TaskCards.Loaded card = TaskCards.load(task);
+        TaskExpectation expectation = TaskExpectation.of(card.card());
+        ChangeSummary cs = ValidationInputs.changeSummary(adapter);
+        if (!cs.task().equals(card.card().name())) {
+            spec.commandLine().getErr().println("warning: the adapter was trained on task '" + cs.task() + "', validating against '"
+                    + card.card().name() + "'");
+        }
+        ValidationInputs.Descriptions desc = ValidationInputs.descriptions(explanations, method);
+        Map<Integer, Validator.Described> forSummary = ValidationInputs.forSummary(desc, cs);
+        Files.createDirectories(out);
+        LlmClient client = null;
+        RelevanceJudge j = switch (judge.toLowerCase(Locale.ROOT)) {
+            case "embedding" -> new EmbeddingRelevance();
+            case "llm" -> {
+                if (llmConfig == null) {
+                    throw new IllegalArgumentException("--judge llm needs --llm-config FILE (e.g. configs/llm/*.yaml)");
+                }
+                LlmConfig cfg = LlmConfig.load(llmConfig);
+                client = LlmClient.builder(ChatModels.create(cfg), cfg).cacheDir(cache != null ? cache : out.resolve("llm_cache")).seed(seed)
+                        .build();
+                yield new LlmRelevanceJudge(client, prompts == null ? Prompts.project() : new Prompts(prompts), 2);
+            }
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--judge must be embedding or llm, found '" + judge + "'");
+        };
+        TriggerLatents trig = triggerLatents == null ? null : TriggerLatents.read(triggerLatents);
+        if (trig == null && card.card().poison() != null) {
+            spec.commandLine().getErr().println("note: task " + card.card().name() + " has a planted poison; pass --trigger-latents "
+                    + "(from `isaerft validate trigger`) to check the audit against it");
+        }
+        Validator v = new Validator(j, Validator.Options.builder().k(k).auditK(auditK).permutations(permutations).bootstrap(bootstrap)
+                .seed(seed).changeMeasure(changeMeasure).build());
+        String adapterName = adapter.toAbsolutePath().normalize().getFileName().toString();
+        Validation val = v.validate(adapterName, cs, forSummary, desc.method(), expectation,
+                id -> ValidationInputs.examples(records, id, 3), trig);
+        Json.writeFile(out.resolve("validation.json"), val);
+        DirectionValidation dv = null;
+        if (directions != null) {
+            List<DirectionValidation.Direction> dirs;
+            String dirMethod;
+            if (directions.equals("offline")) {
+                String source = forSummary.values().iterator().next().id().source();
+                Map<LatentId, String> byId = new java.util.HashMap<>();
+                forSummary.values().forEach(d -> byId.put(d.id(), d.description()));
+                dirs = DirectionValidation.offline(adapter, source, byId, 5);
+                dirMethod = "adapter-offline(" + desc.method() + ")";
+            } else {
+                dirs = DirectionValidation.read(Path.of(directions));
+                dirMethod = Path.of(directions).getFileName().toString();
+            }
+            List<TaskExpectation> others = new ArrayList<>();
+            for (String name : TaskCards.builtinNames()) {
+                TaskExpectation t = TaskExpectation.of(TaskCards.load(name).card());
+                // other tasks with an expectation of their own (a poisoned variant shares its clean card's)
+                if (!name.equals(expectation.task()) && !t.concepts().isEmpty() && !t.concepts().equals(expectation.concepts())) {
+                    others.add(t);
+                }
+            }
+            if (dirs.isEmpty()) {
+                spec.commandLine().getErr().println("note: the adapter has no explainable direction (all units read or write nothing)");
+            } else {
+                dv = DirectionValidation.validate(adapterName, cs.component(), dirMethod, dirs, expectation, others, v, j.name(), permutations,
+                        bootstrap, seed);
+                Json.writeFile(out.resolve("directions.json"), dv);
+            }
+        }
+        if (client != null) {
+            client.summary().write(out.resolve("llm_summary.json"));
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        if (json) {
+            w.println(Json.write(val.stats()));
+        } else {
+            Validation.Stats s = val.stats();
+            w.printf(Locale.ROOT, "%s / %s / %s / %s: n=%d latents (k=%d), judge %s%n", val.task(), val.sae(), val.component(), val.method(),
+                    val.nLatents(), val.k(), val.judge());
+            w.printf(Locale.ROOT, "  AUROC %s [%s]  p=%.4f   (shuffled %s, random-latents %.3f)%n", fmt(s.auroc()),
+                    s.aurocCi() == null ? "" : fmt(s.aurocCi().low()) + ", " + fmt(s.aurocCi().high()), s.pAuroc(),
+                    fmt(val.controls().shuffled().auroc()), val.controls().randomLatents().aurocMean());
+            w.printf(Locale.ROOT, "  Spearman %s  p=%s   precision@k %.3f (base rate %.3f)%n", fmt(s.spearman()),
+                    s.pSpearman() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", s.pSpearman()), s.precisionAtK(), s.baseRate());
+            w.printf(Locale.ROOT, "  audit: %d of the %d most changed are off-task%s%n", val.audit().nFlagged(), val.audit().auditK(),
+                    val.audit().trigger() == null ? "" : String.format(Locale.ROOT, "; trigger latents %s flagged: %s (recall %.2f)",
+                            val.audit().trigger().triggerLatents(), val.audit().trigger().flagged(), val.audit().trigger().recall()));
+            if (dv != null) {
+                dv.fields().forEach((f, st) -> w.printf(Locale.ROOT, "  directions %s: own-task relevance %.3f (rank %d of %d), own − others %.3f, p=%.4f%n",
+                        f, st.meanOwn(), st.ownRank(), st.meanByTask().size(), st.meanDiff(), st.pSignFlip()));
+            }
+            w.println("  wrote " + out.resolve("validation.json"));
+        }
+        w.flush();
+        return 0;
+    }
+
+    private static String fmt(Double v) {
+        return v == null ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /** {@code isaerft validate compare}: the comparison table across methods, controls and SAE types. */
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Build comparison.json and comparison.md from validation outputs (directories searched for validation.json).")
+    static final class Compare implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--runs", required = true, arity = "1..*", paramLabel = "DIR", description = "validation output directories or files")
+        List<Path> runs;
+
+        @Option(names = "--control-task", defaultValue = "control", split = ",",
+                description = "tasks left out of the paired SAE-type test (default ${DEFAULT-VALUE})")
+        List<String> controlTasks;
+
+        @Option(names = "--bootstrap", defaultValue = "2000", description = "bootstrap resamples of paired differences (default ${DEFAULT-VALUE})")
+        int bootstrap;
+
+        @Option(names = "--seed", defaultValue = "0")
+        long seed;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Comparison c = Comparison.build(Comparison.find(runs), controlTasks, bootstrap, seed);
+            Files.createDirectories(out);
+            Json.writeFile(out.resolve("comparison.json"), c);
+            String md = c.markdown();
+            AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
+            PrintWriter w = spec.commandLine().getOut();
+            w.print(md);
+            w.flush();
+            return 0;
+        }
+    }
+
+    /** {@code isaerft validate trigger}: the latents of a poisoned card's trigger phrase, from model + SAE. */
+    @Command(name = "trigger", mixinStandardHelpOptions = true,
+            description = {"Find the latents that respond to a poisoned card's trigger phrase directly from the model and SAE:",
+                "max activation on windows containing the phrase vs windows without (effect size and ratio). Writes a",
+                "trigger_latents.json for `validate --trigger-latents`."})
+    static final class Trigger implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin
+        ModelOptions modelOptions = new ModelOptions();
+
+        @CommandLine.Mixin
+        SaeCommand.SaeOptions saeOptions = new SaeCommand.SaeOptions();
+
+        @Option(names = "--task", required = true, paramLabel = "CARD", description = "a task card with a poison section")
+        String task;
+
+        @Option(names = "--seq", defaultValue = "64", description = "window length in tokens (default ${DEFAULT-VALUE})")
+        int seq;
+
+        @Option(names = "--min-effect", defaultValue = "1.0", description = "minimum effect size d (default ${DEFAULT-VALUE})")
+        double minEffect;
+
+        @Option(names = "--min-ratio", defaultValue = "3.0", description = "minimum mean-with / mean-without (default ${DEFAULT-VALUE})")
+        double minRatio;
+
+        @Option(names = "--max-latents", defaultValue = "5", description = "at most this many trigger latents (default ${DEFAULT-VALUE})")
+        int maxLatents;
+
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "trigger_latents.json to write")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            TaskCards.Loaded card = TaskCards.load(task);
+            if (card.card().poison() == null) {
+                throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section");
+            }
+            TaskDataset data = DatasetBuilder.build(card);
+            List<String> docs = new ArrayList<>();
+            data.train().forEach(d -> docs.add(d.text()));
+            try (ModelOptions.Opened m = modelOptions.open(); NDManager sm = m.manager().newSubManager(); Sae sae = saeOptions.open(sm, modelOptions.quiet)) {
+                TriggerLatents t = TriggerLatents.find(m.model(), sae, card.card().name(), card.card().poison().trigger(), docs,
+                        new TriggerLatents.Options(seq, 16, 2000, minEffect, minRatio, maxLatents, 0));
+                if (out.toAbsolutePath().getParent() != null) {
+                    Files.createDirectories(out.toAbsolutePath().getParent());
+                }
+                Json.writeFile(out, t);
+                PrintWriter w = spec.commandLine().getOut();
+                w.printf(Locale.ROOT, "%d windows with '%s', %d without; trigger latents %s%n", t.windowsWith(), t.trigger(), t.windowsWithout(),
+                        t.latents());
+                w.flush();
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.isaerft.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.config.RunConfig;
+import org.isaerft.util.AtomicFiles;
+import org.isaerft.util.Json;
+import org.isaerft.util.Versions;
+
+/**
+ * The benchmark suite: a base run config widened to every built-in task card (and every
+ * component and interpretation method it names), run through the {@link Pipeline}, and summarised
+ * as one table — task card × SAE type × component × method with the validation AUROC (CI,
+ * permutation p, controls) and the method's embedding score — in {@code suite.json} and {@code suite.md}.
+ */
+public final class Suite {
+    private Suite() {}
+
+    /** The base config with every built-in task card. */
+    public static RunConfig widen(RunConfig base) {
+        RunConfig.AdapterSection a = base.adapters();
+        if (a == null) {
+            throw new IllegalArgumentException("bench suite: the config has no adapters section (the suite validates adapters)");
+        }
+        RunConfig.AdapterSection all = new RunConfig.AdapterSection(TaskCards.builtinNames(), a.components(), a.steps(), a.batch(), a.seq(),
+                a.lr(), a.hidden(), a.l1(), a.evalWindows(), a.maxDocuments());
+        RunConfig.ValidateSection v = base.validate() != null ? base.validate() : new RunConfig.ValidateSection(null, null, null, null, null);
+        return new RunConfig(base.schemaVersion(), base.runId() + "-suite", base.seed(), base.model(), base.corpus(), base.saes(), all,
+                base.mine(), base.explain(), base.score(), v);
+    }
+
+    /** Runs the suite into {@code runDir} and writes {@code tableDir/suite.json} and {@code suite.md}; returns the rows. */
+    public static List<Map<String, Object>> run(RunConfig base, Path runDir, Path tableDir, Pipeline.Builder tweaks) {
+        RunConfig cfg = widen(base);
+        Pipeline.Builder b = tweaks != null ? tweaks : Pipeline.builder(cfg, runDir);
+        b.build().run();
+        List<Map<String, Object>> rows = table(runDir);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema_version", 1);
+        doc.put("type", "bench_suite");
+        doc.put("run_dir", runDir.toAbsolutePath().toString());
+        doc.put("model", cfg.model());
+        doc.put("versions", Versions.all());
+        doc.put("rows", rows);
+        Json.writeFile(tableDir.resolve("suite.json"), doc);
+        AtomicFiles.writeString(tableDir.resolve("suite.md"), markdown(cfg, rows));
+        return rows;
+    }
+
+    /** One row per task × SAE × component × method from the run's validation and score outputs. */
+    static List<Map<String, Object>> table(Path runDir) {
+        JsonNode v;
+        try {
+            v = Json.MAPPER.readTree(runDir.resolve("validate/validation.json").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + runDir.resolve("validate/validation.json"), e);
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (JsonNode r : v.path("results")) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("task", r.path("task").asText());
+            row.put("sae", r.path("sae").asText());
+            row.put("sae_type", r.path("sae_type").asText());
+            row.put("component", r.path("component").asText());
+            row.put("method", r.path("method").asText());
+            JsonNode st = r.path("validation").path("stats");
+            JsonNode ctl = r.path("validation").path("controls");
+            row.put("n_latents", r.path("n_described").asInt());
+            row.put("auroc", num(st.path("auroc")));
+            row.put("auroc_ci95", st.path("auroc_ci").isObject() ? Map.of("low", st.path("auroc_ci").path("low").asDouble(), "high",
+                    st.path("auroc_ci").path("high").asDouble()) : null);
+            row.put("permutation_p", num(st.path("p_auroc")));
+            row.put("shuffled_description_auroc", num(ctl.path("shuffled").path("auroc")));
+            row.put("random_latent_auroc", num(ctl.path("random_latents").path("auroc_mean")));
+            row.put("spearman", num(st.path("spearman")));
+            row.put("precision_at_k", num(st.path("precision_at_k")));
+            Path score = runDir.resolve("score").resolve(r.path("sae").asText()).resolve(r.path("method").asText()).resolve("embedding")
+                    .resolve("summary.json");
+            JsonNode s = readOrNull(score);
+            row.put("embedding_score", s == null ? null : num(s.path("explanations").path("mean")));
+            row.put("embedding_score_shuffled", s == null ? null : num(s.path("shuffled").path("mean")));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static JsonNode readOrNull(Path p) {
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readTree(p.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p, e);
+        }
+    }
+
+    private static Double num(JsonNode n) {
+        return n.isNumber() ? n.asDouble() : null;
+    }
+
+    private static String f(Object o) {
+        return o instanceof Double d ? String.format(Locale.ROOT, "%.3f", d) : o == null ? "–" : o.toString();
+    }
+
+    static String markdown(RunConfig cfg, List<Map<String, Object>> rows) {
+        StringBuilder md = new StringBuilder("# Benchmark suite: task cards × SAE types × interpretation methods\n\nmodel `")
+                .append(cfg.model()).append("`, seed ").append(cfg.seed()).append(", corpus tokens ").append(cfg.corpus().tokens())
+                .append("\n\n| task | SAE type | component | method | n | AUROC | 95% CI | perm. p | shuffled | random | Spearman | "
+                        + "precision@k | emb. score | emb. shuffled |\n|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Map<String, Object> r : rows) {
+            @SuppressWarnings("unchecked")
+            Map<String, Double> ci = (Map<String, Double>) r.get("auroc_ci95");
+            md.append("| ").append(r.get("task")).append(" | ").append(r.get("sae_type")).append(" | ").append(r.get("component"))
+                    .append(" | ").append(r.get("method")).append(" | ").append(r.get("n_latents")).append(" | ").append(f(r.get("auroc")))
+                    .append(" | ").append(ci == null ? "–" : "[" + f(ci.get("low")) + ", " + f(ci.get("high")) + "]").append(" | ")
+                    .append(f(r.get("permutation_p"))).append(" | ").append(f(r.get("shuffled_description_auroc"))).append(" | ")
+                    .append(f(r.get("random_latent_auroc"))).append(" | ").append(f(r.get("spearman"))).append(" | ")
+                    .append(f(r.get("precision_at_k"))).append(" | ").append(f(r.get("embedding_score"))).append(" | ")
+                    .append(f(r.get("embedding_score_shuffled"))).append(" |\n");
+        }
+        return md.toString();
+    }
+}

@@ -1,0 +1,55 @@
+package org.isaerft.validate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.isaerft.adapter.task.TaskCard;
+
+/**
+ * What a task card says training should change, as text the relevance judges compare
+ * descriptions with.
+ *
+ * <p>For a card with a planted poison, the sentences of the description that name the trigger
+ * phrase are removed: the poison is by construction <em>not</em> part of the expectation (a real
+ * auditor would not know it), and leaving its name in would make the trigger's latents look
+ * on-task and hide exactly what the data audit must find.
+ *
+ * @param task        card name
+ * @param description the expectation in words (poison sentences removed)
+ * @param concepts    expected concepts (empty for a control card)
+ */
+public record TaskExpectation(String task, String description, List<String> concepts) {
+    public TaskExpectation {
+        if (task == null || task.isBlank()) {
+            throw new IllegalArgumentException("task expectation needs a task name");
+        }
+        if (description == null || description.isBlank()) {
+            throw new IllegalArgumentException("task " + task + ": the expectation needs a description");
+        }
+        concepts = List.copyOf(concepts == null ? List.of() : concepts);
+    }
+
+    /** From a card; a poisoned card's trigger sentences are dropped from the description. */
+    public static TaskExpectation of(TaskCard card) {
+        String desc = card.description();
+        if (card.poison() != null && card.poison().trigger() != null) {
+            desc = withoutSentencesMentioning(desc, card.poison().trigger());
+        }
+        return new TaskExpectation(card.name(), desc, card.expectedConcepts());
+    }
+
+    static String withoutSentencesMentioning(String text, String phrase) {
+        String needle = phrase.toLowerCase(Locale.ROOT);
+        List<String> kept = new ArrayList<>();
+        for (String s : text.split("(?<=[.!?])\\s+")) {
+            if (!s.toLowerCase(Locale.ROOT).contains(needle)) {
+                kept.add(s);
+            }
+        }
+        String out = String.join(" ", kept).trim();
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("every sentence of the description mentions the trigger '" + phrase + "'");
+        }
+        return out;
+    }
+}

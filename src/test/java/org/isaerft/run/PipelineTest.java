@@ -1,0 +1,334 @@
+package org.isaerft.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.isaerft.activations.LatentRecord;
+import org.isaerft.config.RunConfig;
+import org.isaerft.explain.ExplainResult;
+import org.isaerft.explain.Explainer;
+import org.isaerft.explain.LogitLensExplainer;
+import org.isaerft.explain.TokenStatsExplainer;
+import org.isaerft.report.Compare;
+import org.isaerft.report.Report;
+import org.isaerft.util.Json;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tiny offline config (stories260K, a quick local SAE trained by the run, two task cards) end
+ * to end, once; then resume, force and changed-input semantics on copies of that run, the report's
+ * HTML, and the nightly comparison.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PipelineTest {
+    @TempDir
+    static Path tmp;
+
+    Path base;
+    RunConfig cfg;
+    Pipeline.Outcome first;
+
+    static RunConfig tinyConfig() throws IOException {
+        try (var in = PipelineTest.class.getResourceAsStream("/run/tiny.yaml")) {
+            return RunConfig.parse(in, "tiny.yaml");
+        }
+    }
+
+    static PrintStream quiet() {
+        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    }
+
+    /** Counts calls per method; the token-stats explainer throws after {@code failAfter} calls (-1 = never). */
+    static final class Counting implements ExplainerFactory {
+        final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        final int failAfter;
+
+        Counting(int failAfter) {
+            this.failAfter = failAfter;
+        }
+
+        @Override
+        public Made create(String method, Path cacheDir) {
+            Explainer inner = method.equals("token-stats") ? new TokenStatsExplainer() : new LogitLensExplainer();
+            AtomicInteger n = calls.computeIfAbsent(method, m -> new AtomicInteger());
+            return new Made(new Explainer() {
+                @Override
+                public String method() {
+                    return inner.method();
+                }
+
+                @Override
+                public ExplainResult explain(LatentRecord r) {
+                    if (method.equals("token-stats") && failAfter >= 0 && n.get() >= failAfter) {
+                        throw new IllegalStateException("simulated kill after " + failAfter + " latents");
+                    }
+                    n.incrementAndGet();
+                    return inner.explain(r);
+                }
+            }, null, null);
+        }
+
+        int calls(String m) {
+            return calls.getOrDefault(m, new AtomicInteger()).get();
+        }
+    }
+
+    @BeforeAll
+    void runOnce() throws IOException {
+        cfg = tinyConfig();
+        base = tmp.resolve("base");
+        first = Pipeline.builder(cfg, base).log(quiet()).build().run();
+    }
+
+    Path copyOfBase(String name) throws IOException {
+        Path dst = tmp.resolve(name);
+        try (Stream<Path> s = Files.walk(base)) {
+            for (Path p : s.toList()) {
+                Path t = dst.resolve(base.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+        return dst;
+    }
+
+    @Test
+    void endToEndWritesEveryStageAndTheDatasets() throws IOException {
+        assertThat(first.stages().values()).containsOnly("ran");
+        for (Stage s : Stage.values()) {
+            StageMarker m = StageMarker.read(base.resolve(s.id()), StageMarker.SUCCESS);
+            assertThat(m).as("marker of %s", s).isNotNull();
+            assertThat(m.inputHash()).hasSize(64);
+        }
+        JsonNode rc = Json.MAPPER.readTree(base.resolve("run_config.json").toFile());
+        assertThat(rc.path("schema_version").asInt()).isEqualTo(1);
+        assertThat(rc.path("versions").path("java").asText()).isNotEmpty();
+        assertThat(rc.path("config").path("seed").asLong()).isEqualTo(7);
+        for (Stage s : Stage.values()) {
+            assertThat(rc.path("timing").path(s.id()).path("seconds").asDouble()).as("timing of %s", s).isPositive();
+        }
+        // adapters: every task × component, loss measured on held-out text
+        JsonNode ad = Json.MAPPER.readTree(base.resolve("adapters/summary.json").toFile());
+        assertThat(ad.path("adapters")).hasSize(2);
+        for (JsonNode a : ad.path("adapters")) {
+            assertThat(a.path("base_task_loss").asDouble()).isPositive();
+            assertThat(a.path("top_changed_latents")).hasSize(20);
+        }
+        // explanation datasets: explanations.jsonl, latent_descriptions.json exactly {id: description}, Neuronpedia export
+        Path ex = base.resolve("explain/local/logit-lens");
+        List<String> lines = Files.readAllLines(ex.resolve("explanations.jsonl"));
+        JsonNode desc = Json.MAPPER.readTree(ex.resolve("latent_descriptions.json").toFile());
+        assertThat(lines).hasSize(desc.size()).isNotEmpty();
+        desc.fields().forEachRemaining(e -> {
+            assertThat(e.getKey()).startsWith("blocks.2.hook_resid_pre/");
+            assertThat(e.getValue().isTextual()).isTrue();
+        });
+        JsonNode firstLine = Json.MAPPER.readTree(lines.get(0));
+        assertThat(desc.path(firstLine.path("latent").asText()).asText()).isEqualTo(firstLine.path("description").asText());
+        assertThat(ex.resolve("neuronpedia_explanations.json")).exists();
+        // explained latents: at most max_latents, half of them the adapters' most-changed
+        long records;
+        try (Stream<Path> s = Files.list(base.resolve("explain/local/records"))) {
+            records = s.filter(p -> p.toString().endsWith(".json")).count();
+        }
+        assertThat(records).isEqualTo(24);
+        // summary.json: every headline with its baseline
+        JsonNode sum = Json.MAPPER.readTree(base.resolve(Report.SUMMARY).toFile());
+        assertThat(sum.path("headlines").size()).isGreaterThanOrEqualTo(2 + 1 + 1); // adapters, logit-lens score, its validation
+        for (JsonNode h : sum.path("headlines")) {
+            assertThat(h.path("baseline_kind").asText()).as("baseline kind of %s", h.path("name")).isNotEmpty();
+            if (!h.path("name").asText().startsWith("score/")) {
+                assertThat(h.path("baseline").isNumber()).as("baseline of %s", h.path("name")).isTrue();
+            }
+        }
+        // the logit-lens explains every latent, so its shuffled baseline and CI are defined
+        JsonNode ll = null;
+        for (JsonNode h : sum.path("headlines")) {
+            if (h.path("name").asText().equals("score/embedding/local/logit-lens")) {
+                ll = h;
+            }
+        }
+        assertThat(ll).isNotNull();
+        assertThat(ll.path("baseline").isNumber()).isTrue();
+        assertThat(ll.path("ci_low").asDouble()).isLessThanOrEqualTo(ll.path("value").asDouble());
+        assertThat(ll.path("ci_high").asDouble()).isGreaterThanOrEqualTo(ll.path("value").asDouble());
+        assertThat(base.resolve(Report.MARKDOWN)).content().contains("## Headline numbers", "## Validation");
+    }
+
+    @Test
+    void reportHtmlIsSelfContainedWithTablesChartsAndWorkingLinks() throws IOException {
+        Document doc = Jsoup.parse(base.resolve(Report.HTML).toFile(), "UTF-8");
+        for (String id : List.of("timing", "headlines", "adapters", "validation", "sae-comparison", "audit")) {
+            Element t = doc.getElementById(id);
+            assertThat(t).as("table #%s", id).isNotNull();
+            assertThat(t.select("tr").size()).as("rows of #%s", id).isGreaterThan(1);
+        }
+        assertThat(doc.select("#validation tr")).hasSize(1 + 2 * 2); // 2 tasks × 1 component × 2 methods
+        assertThat(doc.select("div.chart > svg")).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(doc.select("script[src], link[href], img[src^=http]")).isEmpty();
+        List<Element> links = doc.select("a[href]");
+        assertThat(links).isNotEmpty();
+        for (Element a : links) {
+            String href = a.attr("href");
+            assertThat(href).doesNotStartWith("http");
+            assertThat(base.resolve(href)).as("link %s", href).exists();
+        }
+        assertThat(doc.select(".card")).hasSizeGreaterThan(5);
+    }
+
+    @Test
+    void rerunSkipsEveryFinishedStage() {
+        Pipeline.Outcome again = Pipeline.builder(cfg, base).log(quiet()).build().run();
+        assertThat(again.stages().values()).containsOnly("skipped");
+    }
+
+    @Test
+    void resumeAfterAKillMidExplainRedoesNothingAndLosesNothing() throws IOException {
+        Path run = copyOfBase("resume");
+        Counting dying = new Counting(5);
+        assertThatThrownBy(() -> Pipeline.builder(cfg, run).log(quiet()).force(Stage.EXPLAIN).explainers(dying).build().run())
+                .hasMessageContaining("simulated kill");
+        Path latents = run.resolve("explain/local/token-stats/latents");
+        assertThat(StageMarker.read(run.resolve("explain"), StageMarker.SUCCESS)).isNull();
+        Map<String, String> before = filesAndContents(latents);
+        Map<String, String> failuresBefore = filesAndContents(run.resolve("explain/local/token-stats/failures"));
+        assertThat(before.size() + failuresBefore.size()).isEqualTo(5);
+
+        Counting counting = new Counting(-1);
+        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).explainers(counting).build().run();
+        assertThat(o.stages().get(Stage.SAES)).isEqualTo("skipped");
+        assertThat(o.stages().get(Stage.ADAPTERS)).isEqualTo("skipped");
+        assertThat(o.stages().get(Stage.MINE)).isEqualTo("skipped");
+        assertThat(o.stages().get(Stage.EXPLAIN)).isEqualTo("ran");
+        // nothing redone: the 5 explained latents are not asked again (typed failures are retried by design)
+        assertThat(counting.calls("token-stats")).isEqualTo(24 - before.size());
+        assertThat(counting.calls("logit-lens")).isEqualTo(24);
+        // nothing lost: the earlier files are untouched, and the result equals the uninterrupted run
+        Map<String, String> after = filesAndContents(latents);
+        for (var e : before.entrySet()) {
+            assertThat(after.get(e.getKey())).isEqualTo(e.getValue());
+        }
+        assertThat(after.keySet()).isEqualTo(filesAndContents(base.resolve("explain/local/token-stats/latents")).keySet());
+        assertThat(Json.MAPPER.readTree(run.resolve("explain/local/token-stats/latent_descriptions.json").toFile()))
+                .isEqualTo(Json.MAPPER.readTree(base.resolve("explain/local/token-stats/latent_descriptions.json").toFile()));
+    }
+
+    @Test
+    void forceRedoesTheStageAndEverythingDownstreamOnly() throws IOException {
+        Path run = copyOfBase("force");
+        String nonceBefore = StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).nonce();
+        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(Stage.VALIDATE).build().run();
+        assertThat(o.stages()).containsEntry(Stage.SAES, "skipped").containsEntry(Stage.ADAPTERS, "skipped")
+                .containsEntry(Stage.MINE, "skipped").containsEntry(Stage.EXPLAIN, "skipped").containsEntry(Stage.SCORE, "skipped")
+                .containsEntry(Stage.VALIDATE, "ran").containsEntry(Stage.REPORT, "ran");
+        assertThat(StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).nonce()).isNotEqualTo(nonceBefore);
+        // same seed, same inputs: the redone validation equals the first
+        assertThat(Json.MAPPER.readTree(run.resolve("validate/validation.json").toFile()))
+                .isEqualTo(Json.MAPPER.readTree(base.resolve("validate/validation.json").toFile()));
+    }
+
+    @Test
+    void aChangedConfigSliceRerunsThatStage() throws IOException {
+        Path run = copyOfBase("changed");
+        RunConfig.ValidateSection v = cfg.validate();
+        RunConfig changed = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(), cfg.corpus(), cfg.saes(),
+                cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(),
+                new RunConfig.ValidateSection(v.relevance(), 3, v.permutations(), v.bootstrap(), v.auditTop()));
+        Pipeline.Outcome o = Pipeline.builder(changed, run).log(quiet()).build().run();
+        assertThat(o.stages()).containsEntry(Stage.EXPLAIN, "skipped").containsEntry(Stage.SCORE, "skipped")
+                .containsEntry(Stage.VALIDATE, "ran").containsEntry(Stage.REPORT, "ran");
+        JsonNode val = Json.MAPPER.readTree(run.resolve("validate/validation.json").toFile());
+        int checked = 0;
+        for (JsonNode r : val.path("results")) {
+            if (r.path("n_described").asInt() >= 6) {
+                assertThat(r.path("validation").path("k").asInt()).isEqualTo(3);
+                checked++;
+            }
+        }
+        assertThat(checked).as("validations with at least 6 described latents").isPositive();
+    }
+
+    @Test
+    void nightlyComparisonMarksARegressionInTheReport() throws IOException {
+        Path prev = copyOfBase("previous");
+        // the previous run had a better validation AUROC on one method than the current one
+        JsonNode sum = Json.MAPPER.readTree(prev.resolve(Report.SUMMARY).toFile());
+        String target = null;
+        List<Map<String, Object>> heads = new ArrayList<>();
+        for (JsonNode h : sum.path("headlines")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = Json.MAPPER.convertValue(h, HashMap.class);
+            if (target == null && h.path("name").asText().startsWith("score/")) {
+                target = h.path("name").asText();
+                m.put("value", h.path("value").asDouble() + 0.2);
+            }
+            heads.add(m);
+        }
+        assertThat(target).isNotNull();
+        Json.writeFile(prev.resolve(Report.SUMMARY), Map.of("schema_version", 1, "headlines", heads));
+        Path cur = copyOfBase("current");
+        Compare.Comparison c = Compare.compareAndReport(prev, cur, Compare.Tolerances.DEFAULT);
+        assertThat(c.regressions()).isEqualTo(1);
+        assertThat(c.improvements()).isZero();
+        Document doc = Jsoup.parse(cur.resolve(Report.HTML).toFile(), "UTF-8");
+        Element row = doc.select("#compare tr.regression").first();
+        assertThat(row).isNotNull();
+        assertThat(row.text()).contains(target, "REGRESSION");
+        assertThat(doc.select("#compare tr.unchanged")).hasSize(heads.size() - 1);
+        // a loose enough tolerance for that prefix turns it into "unchanged"
+        Compare.Comparison loose = Compare.compare(prev, cur, new Compare.Tolerances(0.02, Map.of("score/", 0.5)));
+        assertThat(loose.regressions()).isZero();
+    }
+
+    @Test
+    void benchSuiteWidensToEveryCardAndTabulatesEveryValidation() throws IOException {
+        RunConfig wide = Suite.widen(cfg);
+        assertThat(wide.adapters().tasks()).containsExactlyInAnyOrderElementsOf(org.isaerft.adapter.task.TaskCards.builtinNames())
+                .contains("dogs", "control", "dogs-poisoned");
+        assertThat(wide.adapters().components()).isEqualTo(cfg.adapters().components());
+        List<Map<String, Object>> rows = Suite.table(base);
+        JsonNode val = Json.MAPPER.readTree(base.resolve("validate/validation.json").toFile());
+        assertThat(rows).hasSize(val.path("results").size()).hasSize(2 * 1 * 2);
+        Map<String, Object> ll = rows.stream().filter(r -> r.get("method").equals("logit-lens") && r.get("task").equals("dogs"))
+                .findFirst().orElseThrow();
+        assertThat(ll.get("embedding_score")).isNotNull();
+        String md = Suite.markdown(wide, rows);
+        assertThat(md.lines().filter(l -> l.startsWith("| dogs ") || l.startsWith("| control "))).hasSize(4);
+    }
+
+    static Map<String, String> filesAndContents(Path dir) throws IOException {
+        Map<String, String> m = new HashMap<>();
+        if (!Files.isDirectory(dir)) {
+            return m;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                m.put(p.getFileName().toString(), Files.readString(p));
+            }
+        }
+        return m;
+    }
+}
