@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code isaerft adapter train|dataset} end to end on stories260K with the committed quick SAE. */
+/** {@code isaerft adapter train|dataset} end to end on stories260K with the shipped trained local SAE (results/sae/). */
 class AdapterCliTest {
-    static final Path SAE = Path.of("results/adapters/sae/quick-stories260K-blocks.2-512");
+    static final Path SAE = Path.of("results/sae/stories260K/local");
 
     record Run(int code, String out, String err) {}
 
