@@ -1,34 +1,20 @@
 package org.isaerft.adapter;
 
+import org.isaerft.testing.Cli.Run;
+import static org.isaerft.testing.Cli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.isaerft.cli.Main;
 import org.isaerft.testing.Shared;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code isaerft adapter train|dataset} end to end on stories260K with the shipped trained local SAE (results/sae/). */
 class AdapterCliTest {
     static final Path SAE = Path.of("results/sae/stories260K/local");
-
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void trainWritesAdapterMetadataAndChangeSummary(@TempDir Path tmp) throws Exception {

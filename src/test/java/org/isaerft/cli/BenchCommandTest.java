@@ -1,5 +1,7 @@
 package org.isaerft.cli;
 
+import org.isaerft.testing.Cli.Run;
+import static org.isaerft.testing.Cli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,8 +9,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.isaerft.bench.ForwardBenchmark;
 import org.isaerft.model.gpt2.Gpt2Model;
@@ -18,7 +18,6 @@ import org.isaerft.testing.Shared;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code isaerft bench forward} end to end on the tiny GPT-2 fixture: the JSON it writes carries
@@ -29,18 +28,6 @@ import picocli.CommandLine;
 class BenchCommandTest {
     @TempDir
     Path tmp;
-
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void forwardWritesTheDocumentedFieldsAndDumpsTheModelsLogits() throws Exception {

@@ -1,10 +1,10 @@
 package org.isaerft.cli;
 
+import org.isaerft.testing.Cli.Run;
+import static org.isaerft.testing.Cli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +19,6 @@ import org.isaerft.testing.Shared;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The commands on real models against independent known answers: the gpt2-tiny fixture's llm.c
@@ -28,18 +27,6 @@ import picocli.CommandLine;
 class CliModelsTest {
     @TempDir
     Path tmp;
-
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void activationsOnGpt2TinyReproduceTheLlmcFixture() throws Exception {

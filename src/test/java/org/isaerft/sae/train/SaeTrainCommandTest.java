@@ -1,14 +1,13 @@
 package org.isaerft.sae.train;
 
+import org.isaerft.testing.Cli.Run;
+import static org.isaerft.testing.Cli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.isaerft.cli.Main;
 import org.isaerft.sae.Sae;
 import org.isaerft.sae.SaeFormats;
 import org.isaerft.sae.SaeLoadOptions;
@@ -17,22 +16,9 @@ import org.isaerft.testing.Shared;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code isaerft sae train} end to end on stories260K: interrupt, resume, save, metadata, evaluation. */
 class SaeTrainCommandTest {
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void trainInterruptResumeAndSave(@TempDir Path tmp) throws Exception {
         Path corpus = Shared.path("corpora/tinystories/tinystories-sample.txt");
