@@ -44,10 +44,14 @@ for run in "100k 100000" "1m 1000000"; do
     --bench "$out/mining.json" --bench-label "$1" --quiet --out "$out/mine-$1"
 done
 python3 - "$out/mining.json" <<'PY'
-import json, sys
+import json, os, sys
 p = sys.argv[1]; b = json.load(open(p))
 b["peak_rss_mb_100k"], b["peak_rss_mb_1m"] = b.get("peak_rss_mb_100k"), b.get("peak_rss_mb_1m")
 b["rss_ratio_1m_over_100k"] = b["peak_rss_mb_1m"] / b["peak_rss_mb_100k"]
+b["live_heap_ratio_1m_over_100k"] = b["live_heap_mb_1m"] / b["live_heap_mb_100k"]
+b.pop("note", None)
+b["java_opts"] = os.environ.get("ISAERFT_JAVA_OPTS", "")
+b["load_average_end"] = open("/proc/loadavg").read().split()[:3]
 b["command"] = "scripts/bench-mining.sh (" + b.get("command_1m", "") + ")"
 json.dump(b, open(p, "w"), indent=2, sort_keys=True); print(json.dumps(b, indent=2, sort_keys=True))
 PY

@@ -261,12 +261,23 @@ public final class MineCommand implements Callable<Integer> {
         root.put("forward_tokens_per_s" + l, res.forwardTokensPerSecond());
         root.put("ratio" + l, res.tokensPerSecond() / res.forwardTokensPerSecond());
         root.put("peak_rss_mb" + l, peakRssMb());
+        root.put("live_heap_mb" + l, liveHeapMb());
         root.put("mining_tokens_per_s", res.tokensPerSecond());
         root.put("forward_tokens_per_s", res.forwardTokensPerSecond());
         root.put("command" + l, "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         root.put("threads" + l, System.getProperty("ai.djl.pytorch.num_threads", "default"));
         root.put("max_heap_mb" + l, Runtime.getRuntime().maxMemory() >> 20);
         AtomicFiles.writeString(bench, Json.write(root) + "\n");
+    }
+
+    /**
+     * Java heap still in use after a full collection, in MB: what the run retains (the miner's
+     * bounded per-latent state and the model), as opposed to RSS, which also counts heap the JVM
+     * grew into and has not returned.
+     */
+    static double liveHeapMb() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
     }
 
     /** Peak resident set size of this process (VmHWM), in MB; -1 where /proc is not available. */
