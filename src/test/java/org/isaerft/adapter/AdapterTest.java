@@ -16,6 +16,8 @@ import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.tensor.TensorFormatException;
+import org.isaerft.testing.TestSae;
+import org.isaerft.testing.TinyLm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Random;
 import org.isaerft.adapter.task.TaskDataset;
 import org.isaerft.model.HookPoint;
+import org.isaerft.testing.TestSae;
+import org.isaerft.testing.TinyLm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

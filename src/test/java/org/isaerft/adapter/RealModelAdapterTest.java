@@ -16,6 +16,7 @@ import org.isaerft.model.HookPoint;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelFamilies;
 import org.isaerft.tensor.SafeTensors;
+import org.isaerft.testing.TestSae;
 import org.isaerft.testing.Shared;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
+import org.isaerft.testing.ToyModel;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
