@@ -18,31 +18,32 @@ import java.util.SplittableRandom;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
 import org.isaerft.testing.CumMeanLm;
+import org.isaerft.testing.TestManager;
 import org.isaerft.testing.TestSae;
 import org.isaerft.testing.TestWeights;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The miner on a small deterministic model: mined values equal a direct forward pass. */
 class MinerTest {
-    static NDManager manager;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static CumMeanLm model;
     static TestSae sae;
 
     @BeforeAll
     static void setUp() {
-        manager = NDManager.newBaseManager();
-        model = new CumMeanLm(manager, 11);
+        model = new CumMeanLm(ND.get(), 11);
         sae = CumMeanLm.sae(model.manager(), 12);
     }
 
     @AfterAll
     static void tearDown() {
         model.close();
-        manager.close();
     }
 
     static List<TokenSequence> sequences(long seed, int docs, int seqLen) {
