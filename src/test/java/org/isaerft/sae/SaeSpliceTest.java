@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +24,7 @@ import org.isaerft.model.ModelFamilies;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestCorpus;
 import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,18 +149,7 @@ class SaeSpliceTest {
 
     /** A pre-tokenised corpus of random ids for the id-only gpt2-tiny. */
     Path corpus(int docs, int len, long seed) throws IOException {
-        SplittableRandom r = new SplittableRandom(seed);
-        StringBuilder sb = new StringBuilder();
-        for (int d = 0; d < docs; d++) {
-            sb.append('[');
-            for (int i = 0; i < len; i++) {
-                sb.append(i == 0 ? "" : ",").append(r.nextInt(1000));
-            }
-            sb.append("]\n");
-        }
-        Path f = tmp.resolve("ids.jsonl");
-        Files.writeString(f, sb.toString());
-        return f;
+        return TestCorpus.randomIds(tmp.resolve("ids.jsonl"), docs, len, seed);
     }
 
     @Test
