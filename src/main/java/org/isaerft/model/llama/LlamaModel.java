@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -128,15 +127,7 @@ public final class LlamaModel implements LanguageModel {
         }
         this.causalMask = owned(mask, ctx, ctx);
         this.attnScale = manager.full(new Shape(), (float) (1.0 / Math.sqrt(cfg.dHead())), DataType.FLOAT32);
-        List<HookPoint> points = new ArrayList<>();
-        points.add(HookPoint.embed());
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            for (String site : HookPoint.BLOCK_SITES) {
-                points.add(new HookPoint(l, site));
-            }
-        }
-        points.add(HookPoint.lnFinal());
-        this.hookPoints = List.copyOf(points);
+        this.hookPoints = HookPoint.all(cfg.nLayers());
     }
 
     /** An engine-owned copy of host data (never a view of a JVM buffer). */
