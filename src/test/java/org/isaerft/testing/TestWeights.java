@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
+import org.isaerft.tensor.EngineArrays;
 
 /** Seeded random weights and engine-owned weight arrays for the test models and SAEs. */
 public final class TestWeights {
@@ -26,13 +27,8 @@ public final class TestWeights {
      * buffer, so it stays valid across GCs), not registered with any open {@link NDScope}.
      */
     public static NDArray owned(NDManager manager, float[] values, Shape shape) {
-        if (values.length != shape.size()) {
-            throw new IllegalArgumentException("weight of shape " + shape + " needs " + shape.size() + " values, found " + values.length);
-        }
-        try (NDArray view = manager.create(values, shape)) {
-            NDArray copy = view.duplicate();
-            NDScope.unregister(copy);
-            return copy;
-        }
+        NDArray copy = EngineArrays.owned(manager, values, shape);
+        NDScope.unregister(copy);
+        return copy;
     }
 }

@@ -19,6 +19,7 @@ import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelConfig;
 import org.isaerft.model.Tokenizer;
+import org.isaerft.tensor.EngineArrays;
 
 /**
  * A Llama-architecture causal LM on DJL NDArrays: RMSNorm, RoPE (interleaved as llama2.c or
@@ -132,10 +133,7 @@ public final class LlamaModel implements LanguageModel {
 
     /** An engine-owned copy of host data (never a view of a JVM buffer). */
     private NDArray owned(float[] data, long... shape) {
-        NDArray view = manager.create(data, new Shape(shape));
-        NDArray copy = view.duplicate();
-        view.close();
-        return copy;
+        return EngineArrays.owned(manager, data, new Shape(shape));
     }
 
     private NDArray owned(Map<String, NDArray> named, String name, float[] data, long... shape) {
