@@ -100,16 +100,8 @@ public final class AdapterCommand extends GroupCommand {
         }
     }
 
-    /** {@code isaerft adapter train}. */
-    @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {
-                "Train an adapter on SAE latents for a task card: next-token loss on the card's training texts (optionally "
-                        + "+ λ·L1 on the adapter and w·KL(base‖adapted) on neutral text), Adam, seeded; LM and SAE frozen.",
-                "Writes DIR/adapter.safetensors, DIR/metadata.json and DIR/change_summary.json (per-latent parameter and "
-                        + "held-out activation change, sorted by mean |c'−c|).",
-                "Runs on the CPU by default (threads: -Dai.djl.pytorch.num_threads / ISAERFT_THREADS). With --device gpu, "
-                        + "DJL uses a CUDA GPU when the PyTorch CUDA natives are available (see the README)."})
-    public static final class Train implements Callable<Integer> {
+    /** What the adapter training commands share: the model, the SAE and the hyperparameters. */
+    abstract static class Training implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -121,7 +113,18 @@ public final class AdapterCommand extends GroupCommand {
 
         @Mixin
         AdapterTrainOptions train = new AdapterTrainOptions();
+    }
 
+    /** {@code isaerft adapter train}. */
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {
+                "Train an adapter on SAE latents for a task card: next-token loss on the card's training texts (optionally "
+                        + "+ λ·L1 on the adapter and w·KL(base‖adapted) on neutral text), Adam, seeded; LM and SAE frozen.",
+                "Writes DIR/adapter.safetensors, DIR/metadata.json and DIR/change_summary.json (per-latent parameter and "
+                        + "held-out activation change, sorted by mean |c'−c|).",
+                "Runs on the CPU by default (threads: -Dai.djl.pytorch.num_threads / ISAERFT_THREADS). With --device gpu, "
+                        + "DJL uses a CUDA GPU when the PyTorch CUDA natives are available (see the README)."})
+    public static final class Train extends Training {
         @Option(names = "--task", required = true, paramLabel = "CARD",
                 description = "Task card: a YAML file or a built-in name (benchmarks/suite/tasks/NAME.yaml).")
         String task;
@@ -176,19 +179,7 @@ public final class AdapterCommand extends GroupCommand {
             description = {"Train one adapter per task card × component (same model, SAE and hyperparameters) and write "
                     + "OUT/runs/TASK-COMPONENT/ for each and OUT/summary.json: task, component, sae, trainable_params, "
                     + "base_task_loss, adapted_task_loss (held-out) and the 20 most changed latents."})
-    public static final class Suite implements Callable<Integer> {
-        @Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-
-        @Mixin
-        ModelOptions modelOptions;
-
-        @Mixin
-        SaeCommand.SaeOptions saeOptions;
-
-        @Mixin
-        AdapterTrainOptions train = new AdapterTrainOptions();
-
+    public static final class Suite extends Training {
         @Option(names = "--tasks", defaultValue = "dogs,sad,beach,control,dogs-poisoned", split = ",", paramLabel = "CARD",
                 description = "Task cards (default: ${DEFAULT-VALUE}).")
         List<String> tasks;
