@@ -3,6 +3,7 @@ package org.isaerft.adapter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.isaerft.tensor.EngineArrays;
 
 /** Helpers to make engine-owned parameter arrays (never zero-copy views of JVM buffers). */
 final class Params {
@@ -10,16 +11,7 @@ final class Params {
 
     /** An engine-owned FLOAT32 copy of {@code values} with {@code shape}, living in {@code manager}. */
     static NDArray owned(NDManager manager, float[] values, Shape shape) {
-        if (values.length != shape.size()) {
-            throw new IllegalArgumentException("parameter of shape " + shape + " needs " + shape.size()
-                    + " values, found " + values.length);
-        }
-        try (NDArray view = manager.create(values, shape)) {
-            NDArray copy = view.duplicate();
-            copy.detach();
-            copy.attach(manager);
-            return copy;
-        }
+        return EngineArrays.owned(manager, values, shape);
     }
 
     static void checkShape(String kind, String name, NDArray a, Shape expected) {

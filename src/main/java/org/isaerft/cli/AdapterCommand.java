@@ -27,16 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "adapter", mixinStandardHelpOptions = true,
         description = "Train ISaeRFT adapters (scale, bias, ffnn) on SAE latents for a task card; inspect task datasets.",
         subcommands = {AdapterCommand.Train.class, AdapterCommand.Suite.class, AdapterCommand.Dataset.class})
-public final class AdapterCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
-    }
-
+public final class AdapterCommand extends GroupCommand {
     /** {@code isaerft adapter dataset --task CARD}: builds a card's dataset and reports its size. */
     @Command(name = "dataset", mixinStandardHelpOptions = true,
             description = "Build a task card's dataset (deterministic from its seeds) and print its size; --out writes the documents as JSONL.")
@@ -109,16 +100,8 @@ public final class AdapterCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code isaerft adapter train}. */
-    @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {
-                "Train an adapter on SAE latents for a task card: next-token loss on the card's training texts (optionally "
-                        + "+ λ·L1 on the adapter and w·KL(base‖adapted) on neutral text), Adam, seeded; LM and SAE frozen.",
-                "Writes DIR/adapter.safetensors, DIR/metadata.json and DIR/change_summary.json (per-latent parameter and "
-                        + "held-out activation change, sorted by mean |c'−c|).",
-                "Runs on the CPU by default (threads: -Dai.djl.pytorch.num_threads / ISAERFT_THREADS). With --device gpu, "
-                        + "DJL uses a CUDA GPU when the PyTorch CUDA natives are available (see the README)."})
-    public static final class Train implements Callable<Integer> {
+    /** What the adapter training commands share: the model, the SAE and the hyperparameters. */
+    abstract static class Training implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -128,6 +111,20 @@ public final class AdapterCommand implements Callable<Integer> {
         @Mixin
         SaeCommand.SaeOptions saeOptions;
 
+        @Mixin
+        AdapterTrainOptions train = new AdapterTrainOptions();
+    }
+
+    /** {@code isaerft adapter train}. */
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {
+                "Train an adapter on SAE latents for a task card: next-token loss on the card's training texts (optionally "
+                        + "+ λ·L1 on the adapter and w·KL(base‖adapted) on neutral text), Adam, seeded; LM and SAE frozen.",
+                "Writes DIR/adapter.safetensors, DIR/metadata.json and DIR/change_summary.json (per-latent parameter and "
+                        + "held-out activation change, sorted by mean |c'−c|).",
+                "Runs on the CPU by default (threads: -Dai.djl.pytorch.num_threads / ISAERFT_THREADS). With --device gpu, "
+                        + "DJL uses a CUDA GPU when the PyTorch CUDA natives are available (see the README)."})
+    public static final class Train extends Training {
         @Option(names = "--task", required = true, paramLabel = "CARD",
                 description = "Task card: a YAML file or a built-in name (benchmarks/suite/tasks/NAME.yaml).")
         String task;
@@ -135,32 +132,11 @@ public final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--component", required = true, paramLabel = "scale|bias|ffnn", description = "Adapter component.")
         String component;
 
-        @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "FFNN hidden width (default: ${DEFAULT-VALUE}).")
-        int hidden;
-
-        @Option(names = "--act", defaultValue = "relu", paramLabel = "relu|gelu", description = "FFNN nonlinearity (default: ${DEFAULT-VALUE}).")
-        String act;
-
-        @Option(names = "--l1", defaultValue = "0", paramLabel = "λ", description = "L1 penalty λ·Σ|θ| on adapter parameters (default: ${DEFAULT-VALUE}).")
-        double l1;
-
         @Option(names = "--lr", defaultValue = "0.01", paramLabel = "LR", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
         double lr;
 
-        @Option(names = "--steps", defaultValue = "200", paramLabel = "N", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-        int steps;
-
         @Option(names = "--epochs", defaultValue = "0", paramLabel = "E", description = "Passes over the training windows; overrides --steps when > 0.")
         int epochs;
-
-        @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Windows per step (default: ${DEFAULT-VALUE}).")
-        int batch;
-
-        @Option(names = "--seq", defaultValue = "128", paramLabel = "T", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
-        int seq;
-
-        @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the FFNN init and batch order (default: ${DEFAULT-VALUE}).")
-        long seed;
 
         @Option(names = "--kl-weight", defaultValue = "0", paramLabel = "W", description = "Weight of KL(base‖adapted) on --kl-text (default: off).")
         double klWeight;
@@ -168,18 +144,12 @@ public final class AdapterCommand implements Callable<Integer> {
         @Option(names = "--kl-text", paramLabel = "FILE", description = "Neutral text (blank-line separated paragraphs) for the KL regulariser.")
         Path klText;
 
-        @Option(names = "--eval-windows", defaultValue = "64", paramLabel = "N",
-                description = "Held-out windows for the task loss and the change summary (default: ${DEFAULT-VALUE}).")
-        int evalWindows;
-
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
         Path out;
 
         @Override
         public Integer call() {
-            TrainConfig cfg = TrainConfig.builder().component(AdapterKind.parse(component)).hidden(hidden).act(FfnnAdapter.Act.parse(act))
-                    .l1(l1).lr(lr).steps(steps).epochs(epochs).batch(batch).seq(seq).seed(seed).klWeight(klWeight).klText(klText)
-                    .evalWindows(evalWindows).build();
+            TrainConfig cfg = train.config(AdapterKind.parse(component), lr).epochs(epochs).klWeight(klWeight).klText(klText).build();
             TaskCards.Loaded card = TaskCards.load(task);
             try (ModelOptions.Opened opened = modelOptions.open();
                     SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
@@ -209,16 +179,7 @@ public final class AdapterCommand implements Callable<Integer> {
             description = {"Train one adapter per task card × component (same model, SAE and hyperparameters) and write "
                     + "OUT/runs/TASK-COMPONENT/ for each and OUT/summary.json: task, component, sae, trainable_params, "
                     + "base_task_loss, adapted_task_loss (held-out) and the 20 most changed latents."})
-    public static final class Suite implements Callable<Integer> {
-        @Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-
-        @Mixin
-        ModelOptions modelOptions;
-
-        @Mixin
-        SaeCommand.SaeOptions saeOptions;
-
+    public static final class Suite extends Training {
         @Option(names = "--tasks", defaultValue = "dogs,sad,beach,control,dogs-poisoned", split = ",", paramLabel = "CARD",
                 description = "Task cards (default: ${DEFAULT-VALUE}).")
         List<String> tasks;
@@ -227,33 +188,9 @@ public final class AdapterCommand implements Callable<Integer> {
                 description = "Components (default: ${DEFAULT-VALUE}).")
         List<String> components;
 
-        @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "FFNN hidden width (default: ${DEFAULT-VALUE}).")
-        int hidden;
-
-        @Option(names = "--act", defaultValue = "relu", paramLabel = "relu|gelu", description = "FFNN nonlinearity (default: ${DEFAULT-VALUE}).")
-        String act;
-
-        @Option(names = "--l1", defaultValue = "0", paramLabel = "λ", description = "L1 penalty on adapter parameters (default: ${DEFAULT-VALUE}).")
-        double l1;
-
         @Option(names = "--lr", defaultValue = "0.01", split = ",", paramLabel = "LR",
                 description = "Adam learning rate: one value, or one per component in --components order (default: ${DEFAULT-VALUE}).")
         List<Double> lr;
-
-        @Option(names = "--steps", defaultValue = "200", paramLabel = "N", description = "Optimizer steps per run (default: ${DEFAULT-VALUE}).")
-        int steps;
-
-        @Option(names = "--batch", defaultValue = "8", paramLabel = "B", description = "Windows per step (default: ${DEFAULT-VALUE}).")
-        int batch;
-
-        @Option(names = "--seq", defaultValue = "128", paramLabel = "T", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
-        int seq;
-
-        @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
-        long seed;
-
-        @Option(names = "--eval-windows", defaultValue = "64", paramLabel = "N", description = "Held-out windows (default: ${DEFAULT-VALUE}).")
-        int evalWindows;
 
         @Option(names = "--top", defaultValue = "20", paramLabel = "K", description = "Changed latents listed per run in the summary (default: ${DEFAULT-VALUE}).")
         int top;
@@ -276,9 +213,7 @@ public final class AdapterCommand implements Callable<Integer> {
                     for (int ci = 0; ci < components.size(); ci++) {
                         String c = components.get(ci);
                         double rate = lr.get(lr.size() == 1 ? 0 : ci);
-                        TrainConfig cfg = TrainConfig.builder().component(AdapterKind.parse(c)).hidden(hidden)
-                                .act(FfnnAdapter.Act.parse(act)).l1(l1).lr(rate).steps(steps).batch(batch).seq(seq).seed(seed)
-                                .evalWindows(evalWindows).build();
+                        TrainConfig cfg = train.config(AdapterKind.parse(c), rate).build();
                         AdapterTrainer.Result res = new AdapterTrainer(opened.model(), sae, cfg, System.err).train(data);
                         try (var adapter = res.adapter()) {
                             Path dir = out.resolve("runs").resolve(card.card().name() + "-" + cfg.component().id());
@@ -322,8 +257,8 @@ public final class AdapterCommand implements Callable<Integer> {
             doc.put("schema_version", 1);
             doc.put("type", "isaerft.adapter_summary");
             doc.put("rank_by", org.isaerft.adapter.ChangeSummary.RANK_BY);
-            doc.put("hyperparameters", Map.of("lr", lr, "steps", steps, "batch", batch, "seq", seq, "seed", seed, "hidden", hidden,
-                    "act", act, "l1", l1, "eval_windows", evalWindows));
+            doc.put("hyperparameters", Map.of("lr", lr, "steps", train.steps, "batch", train.batch, "seq", train.seq, "seed", train.seed,
+                    "hidden", train.hidden, "act", train.act, "l1", train.l1, "eval_windows", train.evalWindows));
             doc.put("entries", entries);
             Json.writeFile(out.resolve("summary.json"), doc);
             w.printf("wrote %s%n", out.resolve("summary.json"));

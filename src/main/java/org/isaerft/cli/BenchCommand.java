@@ -36,21 +36,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Performance benchmarks (see scripts/bench.sh for the runs against the PyTorch reference).",
         subcommands = {BenchCommand.Forward.class})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand extends GroupCommand {
     static final int SCHEMA_VERSION = 1;
     /** The randomly initialised GPT-2 small shape, by name. */
     public static final String GPT2_SMALL_RANDOM = "gpt2-small-random";
     /** GPT-2 small: 12 layers, d_model 768, 12 heads, vocab 50257, n_ctx 1024. */
     public static final ModelConfig GPT2_SMALL = new ModelConfig("gpt2", 768, 12, 12, 12, 64, 3072, 50257, 1024, 1e-5, "gelu_new");
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
-    }
 
     /** The 1-, 5- and 15-minute load averages from /proc/loadavg (empty where unavailable). */
     static List<Double> loadAverage() {

@@ -19,16 +19,7 @@ import picocli.CommandLine.Option;
 /** {@code isaerft corpus …}: make corpora. */
 @Command(name = "corpus", mixinStandardHelpOptions = true, description = "Corpora: sample in-distribution text from a model.",
         subcommands = {CorpusCommand.Sample.class})
-public final class CorpusCommand implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
-    }
-
+public final class CorpusCommand extends GroupCommand {
     /**
      * Samples N documents from the model, each continued from BOS alone (or from --prompt) with
      * seed {@code seed + i}, temperature-sampled, stopping at EOS; writes them separated by blank

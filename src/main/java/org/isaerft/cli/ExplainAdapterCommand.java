@@ -15,7 +15,6 @@ import org.isaerft.explain.adapter.AdapterExplainResult;
 import org.isaerft.explain.adapter.AdapterExplainer;
 import org.isaerft.explain.adapter.AdapterFiles;
 import org.isaerft.explain.adapter.UnitExplanation;
-import org.isaerft.llm.ChatModels;
 import org.isaerft.llm.LlmClient;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Prompts;
@@ -23,6 +22,7 @@ import org.isaerft.util.AtomicFiles;
 import org.isaerft.util.Json;
 import org.isaerft.util.Versions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code isaerft explain-adapter}: describes a trained adapter's directions from the latent descriptions. */
@@ -48,8 +48,8 @@ public final class ExplainAdapterCommand implements Callable<Integer> {
     @Option(names = "--llm-config", description = "LLM config YAML; without it the offline explainer is used")
     Path llmConfig;
 
-    @Option(names = "--cache", description = "LLM response cache directory (default: <out>/llm_cache)")
-    Path cache;
+    @Mixin
+    LlmCacheOption cache = new LlmCacheOption();
 
     @Option(names = "--top-k", defaultValue = "8", description = "latents listed per side (default ${DEFAULT-VALUE})")
     int topK;
@@ -69,7 +69,7 @@ public final class ExplainAdapterCommand implements Callable<Integer> {
         AdapterExplainer explainer;
         if (llmConfig != null) {
             LlmConfig cfg = LlmConfig.load(llmConfig);
-            client = LlmClient.builder(ChatModels.create(cfg), cfg).cacheDir(cache != null ? cache : out.resolve("llm_cache")).build();
+            client = cache.client(cfg, out).build();
             explainer = AdapterExplainer.llm(client, Prompts.project(), topK, 2);
         } else {
             explainer = AdapterExplainer.offline(topK);

@@ -7,13 +7,13 @@ import org.isaerft.explain.Explainer;
 import org.isaerft.explain.LlmExplainer;
 import org.isaerft.explain.LogitLensExplainer;
 import org.isaerft.explain.TokenStatsExplainer;
-import org.isaerft.llm.ChatModels;
 import org.isaerft.llm.LlmClient;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Prompt;
 import org.isaerft.llm.Prompts;
 import org.isaerft.util.Json;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code isaerft explain}: describes every mined latent of a directory with one method, resumably. */
@@ -54,8 +54,8 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output directory (e.g. results/<run>/explanations/<method>)")
     Path out;
 
-    @Option(names = "--cache", description = "LLM response cache directory (default: <out>/llm_cache)")
-    Path cache;
+    @Mixin
+    LlmCacheOption cache = new LlmCacheOption();
 
     @Option(names = "--prompts", description = "prompts directory (default: the project's prompts/)")
     Path prompts;
@@ -99,7 +99,7 @@ public final class ExplainCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--method " + m.id + " needs --llm-config (e.g. configs/llm/openai.yaml)");
                 }
                 LlmConfig cfg = LlmConfig.load(llmConfig);
-                client = LlmClient.builder(ChatModels.create(cfg), cfg).cacheDir(cache != null ? cache : out.resolve("llm_cache")).build();
+                client = cache.client(cfg, out).build();
                 LlmExplainer llm = new LlmExplainer(client, m == Method.LLM_OAI ? LlmExplainer.Style.OAI : LlmExplainer.Style.DELPHI,
                         prompts != null ? new Prompts(prompts) : Prompts.project(),
                         new LlmExplainer.Options(maxExamples, window, parseRetries));

@@ -1,6 +1,5 @@
 package org.isaerft.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,16 +26,7 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             BenchCommand.class,
         })
-public final class Main implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(System.out);
-        return 0;
-    }
-
+public final class Main extends GroupCommand {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         // `bench suite`: added under the bench command when there is one, else under a bench group of its own
@@ -63,15 +53,7 @@ public final class Main implements Callable<Integer> {
 
     /** The {@code bench} group when no other benchmark command defines it. */
     @CommandLine.Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.")
-    static final class BenchGroup implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            spec.commandLine().usage(System.out);
-            return 0;
-        }
+    static final class BenchGroup extends GroupCommand {
     }
 
     static final class Version implements CommandLine.IVersionProvider {

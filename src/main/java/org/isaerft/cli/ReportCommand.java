@@ -11,16 +11,7 @@ import picocli.CommandLine.Parameters;
 /** {@code isaerft report render DIR} and {@code isaerft report compare --previous DIR --current DIR}. */
 @Command(name = "report", mixinStandardHelpOptions = true, description = "Render a run's report, or compare two runs.",
         subcommands = {ReportCommand.Render.class, ReportCommand.CompareRuns.class})
-public final class ReportCommand implements Callable<Integer> {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(System.out);
-        return 0;
-    }
-
+public final class ReportCommand extends GroupCommand {
     /** Re-renders summary.json, report.md and report.html of a finished run folder. */
     @Command(name = "render", mixinStandardHelpOptions = true, description = "Rewrite summary.json, report.md and report.html of a run.")
     static final class Render implements Callable<Integer> {

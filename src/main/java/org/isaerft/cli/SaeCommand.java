@@ -25,16 +25,7 @@ import picocli.CommandLine.Option;
 /** {@code isaerft sae …}: work with sparse autoencoders. */
 @Command(name = "sae", mixinStandardHelpOptions = true, description = "Sparse autoencoders: evaluate (splice into a model and measure), train, list the pretrained catalogue, show one SAE.",
         subcommands = {SaeCommand.Eval.class, SaeTrainCommand.class, SaeCommand.ListPretrained.class, SaeCommand.Info.class})
-public final class SaeCommand implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
-    }
-
+public final class SaeCommand extends GroupCommand {
     /** The fetcher for RELEASE/ID specs: the hub client (mirror, then cache, then download; HF_* environment). */
     static SaeFetcher fetcher(boolean quiet) {
         HubClient hub = HubClient.builder().quiet(quiet).build();

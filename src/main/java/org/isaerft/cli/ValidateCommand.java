@@ -15,7 +15,6 @@ import org.isaerft.adapter.ChangeSummary;
 import org.isaerft.adapter.task.DatasetBuilder;
 import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.adapter.task.TaskDataset;
-import org.isaerft.llm.ChatModels;
 import org.isaerft.llm.LlmClient;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Prompts;
@@ -34,6 +33,7 @@ import org.isaerft.validate.ValidationInputs;
 import org.isaerft.validate.Validator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code isaerft validate}: interpretation methods vs an adapter's changes; {@code compare}; {@code trigger}. */
@@ -66,8 +66,8 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--llm-config", paramLabel = "FILE", description = "LLM config YAML for --judge llm")
     Path llmConfig;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "LLM response cache (default: OUT/llm_cache)")
-    Path cache;
+    @Mixin
+    LlmCacheOption cache = new LlmCacheOption();
 
     @Option(names = "--prompts", paramLabel = "DIR", description = "prompts directory (default: the project's prompts/)")
     Path prompts;
@@ -132,8 +132,7 @@ public final class ValidateCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--judge llm needs --llm-config FILE (e.g. configs/llm/*.yaml)");
                 }
                 LlmConfig cfg = LlmConfig.load(llmConfig);
-                client = LlmClient.builder(ChatModels.create(cfg), cfg).cacheDir(cache != null ? cache : out.resolve("llm_cache")).seed(seed)
-                        .build();
+                client = cache.client(cfg, out).seed(seed).build();
                 yield new LlmRelevanceJudge(client, prompts == null ? Prompts.project() : new Prompts(prompts), 2);
             }
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--judge must be embedding or llm, found '" + judge + "'");

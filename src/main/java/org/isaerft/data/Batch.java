@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.isaerft.tensor.EngineArrays;
 
 /** A batch of windows: tokens [batch, seq] plus each row's (document, offset). */
 public record Batch(List<Window> windows) {
@@ -44,9 +45,6 @@ public record Batch(List<Window> windows) {
 
     /** INT32 [batch, seq] owned by {@code manager} (an engine-owned copy, safe to keep across GCs). */
     public NDArray toNDArray(NDManager manager) {
-        NDArray staged = manager.create(flatTokens(), new Shape(size(), seqLen()));
-        NDArray owned = staged.duplicate();
-        staged.close();
-        return owned;
+        return EngineArrays.owned(manager, flatTokens(), new Shape(size(), seqLen()));
     }
 }

@@ -66,6 +66,22 @@ public record HookPoint(int layer, String site) implements Comparable<HookPoint>
                 + "blocks.2.hook_resid_mid, blocks.2.hook_resid_post, ln_final.hook_normalized)");
     }
 
+    /**
+     * Every hook point of a decoder with {@code nLayers} blocks, in forward order: hook_embed, each
+     * block's {@link #BLOCK_SITES}, ln_final.hook_normalized.
+     */
+    public static java.util.List<HookPoint> all(int nLayers) {
+        java.util.List<HookPoint> points = new java.util.ArrayList<>();
+        points.add(embed());
+        for (int l = 0; l < nLayers; l++) {
+            for (String site : BLOCK_SITES) {
+                points.add(new HookPoint(l, site));
+            }
+        }
+        points.add(lnFinal());
+        return java.util.List.copyOf(points);
+    }
+
     public static HookPoint embed() {
         return new HookPoint(-1, EMBED);
     }

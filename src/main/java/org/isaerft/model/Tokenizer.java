@@ -24,6 +24,13 @@ public interface Tokenizer {
     /** Text of a sequence of ids (special tokens dropped). */
     String decode(int[] ids);
 
+    /** Throws if {@code id} is not in [0, vocabSize()) (message: "token id N is outside the vocabulary [0, V)"). */
+    default void requireId(int id) {
+        if (id < 0 || id >= vocabSize()) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocabSize() + ")");
+        }
+    }
+
     /** The display form of one token, as it appears in text (e.g. " time", "\n"; bytes shown as {@code <0x0A>} if not valid alone). */
     String tokenString(int id);
 

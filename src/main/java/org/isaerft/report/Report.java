@@ -399,13 +399,21 @@ public final class Report {
                     }
                     top.append(l.path("latent").asInt()).append(' ');
                 }
-                b.append("<tr><td>").append(esc(r.path("sae").asText())).append("</td><td>").append(esc(r.path("task").asText()))
-                        .append("</td><td>").append(esc(r.path("component").asText())).append("</td><td class=num>")
+                rowStart(r, "sae", "task", "component");
+                b.append("</td><td class=num>")
                         .append(r.path("trainable_params").asLong()).append("</td><td class=num>").append(fmt(r.path("base_task_loss")))
                         .append("</td><td class=num>").append(fmt(r.path("adapted_task_loss"))).append("</td><td>").append(top.toString().trim())
                         .append("</td></tr>");
             }
             b.append("</table>\n");
+        }
+
+        /** Opens a table row: one cell per field of {@code r} (escaped text); the last cell is left open. */
+        private void rowStart(JsonNode r, String... fields) {
+            b.append("<tr><td>");
+            for (int i = 0; i < fields.length; i++) {
+                b.append(i > 0 ? "</td><td>" : "").append(esc(r.path(fields[i]).asText()));
+            }
         }
 
         private void validation() {
@@ -422,9 +430,8 @@ public final class Report {
                 JsonNode val = r.path("validation");
                 JsonNode st = val.path("stats");
                 JsonNode rnd = val.path("controls").path("random_latents");
-                b.append("<tr><td>").append(esc(r.path("sae").asText())).append("</td><td>").append(esc(r.path("task").asText()))
-                        .append("</td><td>").append(esc(r.path("component").asText())).append("</td><td>").append(esc(r.path("method").asText()))
-                        .append("</td><td class=num>").append(r.path("n_described").asInt()).append("</td><td class=num>")
+                rowStart(r, "sae", "task", "component", "method");
+                b.append("</td><td class=num>").append(r.path("n_described").asInt()).append("</td><td class=num>")
                         .append(val.path("k").isNumber() ? val.path("k").asText() : "–");
                 if (r.path("skipped").isTextual()) {
                     b.append("</td><td colspan=7>skipped: ").append(esc(r.path("skipped").asText())).append("</td></tr>");
@@ -446,8 +453,8 @@ public final class Report {
                         + "<th>SAE type</th><th>AUROC</th><th>95% CI</th><th>perm. p</th><th>Spearman</th><th>precision@k</th>"
                         + "<th>flagged</th></tr>");
                 for (JsonNode r : cmp.path("rows")) {
-                    b.append("<tr><td>").append(esc(r.path("task").asText())).append("</td><td>").append(esc(r.path("component").asText()))
-                            .append("</td><td>").append(esc(r.path("method").asText())).append("</td><td>")
+                    rowStart(r, "task", "component", "method");
+                    b.append("</td><td>")
                             .append(r.path("control").isTextual() ? esc(r.path("control").asText()) : "—").append("</td><td>")
                             .append(esc(r.path("sae_type").asText())).append("</td><td class=num>").append(fmt(r.path("auroc")))
                             .append("</td><td>").append(ci(r.path("auroc_ci"))).append("</td><td class=num>").append(fmt(r.path("p_auroc")))
@@ -482,9 +489,8 @@ public final class Report {
                     + "<th>component</th><th>method</th><th>latent</th><th>change</th><th>relevance</th><th>description</th>"
                     + "<th>top example</th><th>trigger in example</th></tr>");
             for (JsonNode r : a.path("flagged")) {
-                b.append("<tr><td>").append(esc(r.path("sae").asText())).append("</td><td>").append(esc(r.path("task").asText()))
-                        .append("</td><td>").append(esc(r.path("component").asText())).append("</td><td>").append(esc(r.path("method").asText()))
-                        .append("</td><td>").append(latentLink(r.path("sae").asText(), r.path("latent").asText())).append("</td><td class=num>")
+                rowStart(r, "sae", "task", "component", "method");
+                b.append("</td><td>").append(latentLink(r.path("sae").asText(), r.path("latent").asText())).append("</td><td class=num>")
                         .append(fmt(r.path("change"))).append("</td><td class=num>").append(fmt(r.path("relevance"))).append("</td><td>")
                         .append(esc(r.path("description").asText())).append("</td><td>").append(esc(r.path("example").asText()))
                         .append("</td><td>").append(r.path("example_has_trigger").isBoolean() ? r.path("example_has_trigger").asText() : "–")

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.isaerft.model.HookPoint;
+import org.isaerft.tensor.EngineArrays;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.TensorFormatException;
 
@@ -135,9 +136,7 @@ public abstract sealed class Sae implements SparseAutoencoder permits ReluSae, J
             throw new TensorFormatException("SAE " + config.id() + ": weight '" + name + "' has shape " + t.shapeString()
                     + ", expected " + Arrays.toString(shape) + " (d_in=" + config.dIn() + ", d_sae=" + config.dSae() + ")");
         }
-        NDArray staged = manager.create(t.toFloatArray(), new Shape(shape)); // view of a Java buffer
-        NDArray owned = staged.duplicate();                                 // engine-owned copy
-        staged.close();
+        NDArray owned = EngineArrays.owned(manager, t.toFloatArray(), new Shape(shape));
         NDScope.unregister(owned);
         owned.setName(name);
         parameters.put(name, owned);

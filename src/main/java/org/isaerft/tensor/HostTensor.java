@@ -130,14 +130,14 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
     public NDArray toNDArray(NDManager manager) {
         Shape s = new Shape(shape);
         if (dtype.isFloating()) {
-            return manager.create(toFloatArray(), s).duplicate();
+            return EngineArrays.owned(manager, toFloatArray(), s);
         }
         if (dtype == DType.I64) {
             long[] v = new long[Math.toIntExact(numel())];
             data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(v);
-            return manager.create(v, s).duplicate();
+            return EngineArrays.owned(manager, v, s);
         }
-        return manager.create(toIntArray(), s).duplicate();
+        return EngineArrays.owned(manager, toIntArray(), s);
     }
 
     /** IEEE 754 binary16 → float32 (Float.float16ToFloat is Java 20+). */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
@@ -23,29 +22,30 @@ import org.isaerft.sae.SaeFormats;
 import org.isaerft.sae.SaeLoadOptions;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Mining gpt2-tiny + the SAELens fixture SAE: against the independent llm.c/numpy fixture and a direct forward. */
 class Gpt2TinyMiningTest {
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static LanguageModel model;
     static Sae sae;
 
     @BeforeAll
     static void load() {
-        root = NDManager.newBaseManager();
-        model = ModelFamilies.load(Shared.path("fixtures/gpt2-tiny"), root);
-        sae = SaeFormats.load(Shared.path("fixtures/sae-tiny/saelens"), SaeLoadOptions.defaults(), root);
+        model = ModelFamilies.load(Shared.path("fixtures/gpt2-tiny"), ND.get());
+        sae = SaeFormats.load(Shared.path("fixtures/sae-tiny/saelens"), SaeLoadOptions.defaults(), ND.get());
     }
 
     @AfterAll
     static void close() {
         sae.close();
         model.close();
-        root.close();
     }
 
     @Test

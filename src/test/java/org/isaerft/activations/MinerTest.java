@@ -14,31 +14,36 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
+import org.isaerft.testing.CumMeanLm;
+import org.isaerft.testing.TestManager;
+import org.isaerft.testing.TestSae;
+import org.isaerft.testing.TestWeights;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The miner on a small deterministic model: mined values equal a direct forward pass. */
 class MinerTest {
-    static NDManager manager;
-    static FakeModels.Model model;
-    static FakeModels.Sae sae;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
+    static CumMeanLm model;
+    static TestSae sae;
 
     @BeforeAll
     static void setUp() {
-        manager = NDManager.newBaseManager();
-        model = new FakeModels.Model(manager, 11);
-        sae = new FakeModels.Sae(model.manager(), 12);
+        model = new CumMeanLm(ND.get(), 11);
+        sae = CumMeanLm.sae(model.manager(), 12);
     }
 
     @AfterAll
     static void tearDown() {
         model.close();
-        manager.close();
     }
 
     static List<TokenSequence> sequences(long seed, int docs, int seqLen) {
@@ -49,7 +54,7 @@ class MinerTest {
             for (int off = 0; off < len; off += seqLen) {
                 int[] ids = new int[Math.min(seqLen, len - off)];
                 for (int i = 0; i < ids.length; i++) {
-                    ids[i] = r.nextInt(FakeModels.V);
+                    ids[i] = r.nextInt(CumMeanLm.V);
                 }
                 out.add(new TokenSequence(d, off, ids));
             }
@@ -77,7 +82,7 @@ class MinerTest {
         assertThat(acc.source()).isEqualTo("blocks.0.hook_resid_pre");
         assertThat(res.tokens()).isEqualTo(seqs.stream().mapToLong(TokenSequence::length).sum());
 
-        int n = FakeModels.D_SAE;
+        int n = CumMeanLm.D_SAE;
         float[] max = new float[n];
         long[] firing = new long[n];
         Map<String, Float> valueAt = new HashMap<>();
@@ -116,19 +121,19 @@ class MinerTest {
             }
         }
         assertThat(alive).isGreaterThan(8);
-        assertThat(acc.dead(FakeModels.D_SAE - 1)).isTrue();
+        assertThat(acc.dead(CumMeanLm.D_SAE - 1)).isTrue();
     }
 
     @Test
     void prefixTokensAreModelInputOnly() {
-        int bos = FakeModels.V - 1;
+        int bos = CumMeanLm.V - 1;
         List<TokenSequence> plain = sequences(6, 12, 20);
         List<TokenSequence> seqs = new ArrayList<>();
         for (TokenSequence s : plain) {
             int[] t = new int[s.length() + 1];
             t[0] = bos;
             for (int i = 0; i < s.length(); i++) {
-                t[i + 1] = s.tokens()[i] % (FakeModels.V - 1); // the body never contains the BOS id
+                t[i + 1] = s.tokens()[i] % (CumMeanLm.V - 1); // the body never contains the BOS id
             }
             seqs.add(new TokenSequence(s.document(), s.offset(), t, 1));
         }
@@ -136,7 +141,7 @@ class MinerTest {
         Miner.Result res = miner.mine(seqs.iterator());
         assertThat(res.tokens()).isEqualTo(plain.stream().mapToLong(TokenSequence::length).sum());
         LatentAccumulator acc = res.accumulators().get(0);
-        int n = FakeModels.D_SAE;
+        int n = CumMeanLm.D_SAE;
         float[] max = new float[n];
         Map<String, Float> at = new HashMap<>();
         for (TokenSequence s : seqs) {
@@ -162,16 +167,15 @@ class MinerTest {
 
     @Test
     void defaultUnembedIsFinalNormThenUnembedding() {
-        Random r = new Random(3);
         int rows = 70; // more than the context length (64): exercises the chunking
-        float[] v = FakeModels.randn(r, rows * FakeModels.D, 1.0);
+        float[] v = TestWeights.gauss(new SplittableRandom(3), rows * CumMeanLm.D, 1.0, 0);
         try (NDScope scope = new NDScope()) {
-            float[] got = model.unembed(model.manager().create(v, new Shape(rows, FakeModels.D))).toFloatArray();
-            assertThat(got).hasSize(rows * FakeModels.V);
+            float[] got = model.unembed(model.manager().create(v, new Shape(rows, CumMeanLm.D))).toFloatArray();
+            assertThat(got).hasSize(rows * CumMeanLm.V);
             for (int i = 0; i < rows; i++) {
-                float[] exp = model.unembedHost(java.util.Arrays.copyOfRange(v, i * FakeModels.D, (i + 1) * FakeModels.D));
-                for (int k = 0; k < FakeModels.V; k++) {
-                    assertThat(got[i * FakeModels.V + k]).isCloseTo(exp[k], within(1e-4f));
+                float[] exp = model.unembedHost(java.util.Arrays.copyOfRange(v, i * CumMeanLm.D, (i + 1) * CumMeanLm.D));
+                for (int k = 0; k < CumMeanLm.V; k++) {
+                    assertThat(got[i * CumMeanLm.V + k]).isCloseTo(exp[k], within(1e-4f));
                 }
             }
         }
@@ -181,9 +185,9 @@ class MinerTest {
     void logitLensAndVirtualLatentsAndOutputDirectory(@TempDir Path dir) throws Exception {
         List<TokenSequence> seqs = sequences(2, 20, 16);
         MiningConfig cfg = MiningConfig.DEFAULT.withWindow(8).withTopK(4).withSeed(5);
-        float[] dirs = FakeModels.randn(new Random(8), 2 * FakeModels.D_SAE, 1.0);
+        float[] dirs = TestWeights.gauss(new SplittableRandom(8), 2 * CumMeanLm.D_SAE, 1.0, 0);
         try (NDManager m = model.manager().newSubManager()) {
-            NDArray d = m.create(dirs, new Shape(2, FakeModels.D_SAE));
+            NDArray d = m.create(dirs, new Shape(2, CumMeanLm.D_SAE));
             Miner miner = Miner.builder(model, sae).config(cfg).batchSize(3).seqLen(16)
                     .add(LatentFunction.latentProjection("probe/latent", d, sae)).build();
             Miner.Result res = miner.mine(seqs.iterator());
@@ -191,9 +195,9 @@ class MinerTest {
             assertThat(res.accumulators()).hasSize(2);
 
             // logit lens of latent 0 = top tokens of ln_final(W_dec[0]) @ E^T
-            float[] row = java.util.Arrays.copyOfRange(sae.wDecHost, 0, FakeModels.D);
+            float[] row = java.util.Arrays.copyOfRange(sae.wDec.toFloatArray(), 0, CumMeanLm.D);
             float[] logits = model.unembedHost(row);
-            Integer[] order = new Integer[FakeModels.V];
+            Integer[] order = new Integer[CumMeanLm.V];
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
@@ -202,7 +206,7 @@ class MinerTest {
             assertThat(l0.top()).hasSize(3);
             assertThat(l0.top().get(0).tokenId()).isEqualTo(order[0]);
             assertThat(l0.top().get(1).tokenId()).isEqualTo(order[1]);
-            assertThat(l0.bottom().get(0).tokenId()).isEqualTo(order[FakeModels.V - 1]);
+            assertThat(l0.bottom().get(0).tokenId()).isEqualTo(order[CumMeanLm.V - 1]);
             assertThat(l0.top().get(0).value()).isCloseTo(logits[order[0]], within(1e-4));
             assertThat(lenses.get(1)).hasSize(2).doesNotContainNull();
 
@@ -213,8 +217,8 @@ class MinerTest {
                 float[] lat = directLatents(s);
                 for (int t = 0; t < s.length(); t++) {
                     double p = 0;
-                    for (int j = 0; j < FakeModels.D_SAE; j++) {
-                        p += lat[t * FakeModels.D_SAE + j] * dirs[FakeModels.D_SAE + j];
+                    for (int j = 0; j < CumMeanLm.D_SAE; j++) {
+                        p += lat[t * CumMeanLm.D_SAE + j] * dirs[CumMeanLm.D_SAE + j];
                     }
                     vmax = (float) Math.max(vmax, p);
                 }
@@ -226,8 +230,8 @@ class MinerTest {
                     new MiningOutput.SourceState(res.accumulators().get(1), lenses.get(1)));
             MiningIndex idx = MiningOutput.write(dir, states, tokenStrings,
                     new MiningOutput.Provenance("fake", "fake-sae", "synthetic", List.of(), res.tokensPerSecond()));
-            assertThat(idx.latents()).hasSize(FakeModels.D_SAE + 2);
-            assertThat(idx.dead()).contains(new LatentId("blocks.0.hook_resid_pre", FakeModels.D_SAE - 1));
+            assertThat(idx.latents()).hasSize(CumMeanLm.D_SAE + 2);
+            assertThat(idx.dead()).contains(new LatentId("blocks.0.hook_resid_pre", CumMeanLm.D_SAE - 1));
             Path recFile = dir.resolve("blocks.0.hook_resid_pre__0.json");
             assertThat(recFile).exists();
             assertThat(dir.resolve("probe__latent__1.json")).exists();

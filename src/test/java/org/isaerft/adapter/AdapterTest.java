@@ -16,31 +16,29 @@ import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.tensor.TensorFormatException;
-import org.junit.jupiter.api.AfterAll;
+import org.isaerft.testing.TestManager;
+import org.isaerft.testing.TestSae;
+import org.isaerft.testing.TinyLm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Adapter components and the splice, on a small test LM and a fixed-random SAE. */
 class AdapterTest {
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static TinyLm lm;
     static TestSae sae;
 
     @BeforeAll
     static void setUp() {
-        root = NDManager.newBaseManager();
-        lm = new TinyLm(root, 16, 1);
-        sae = new TestSae(root, HookPoint.residPre(0), 16, 48, 2, 0.3, -0.1);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        root.close();
+        lm = new TinyLm(ND.get(), 16, 1);
+        sae = new TestSae(ND.get(), HookPoint.residPre(0), 16, 48, 2, 0.3, -0.1);
     }
 
     static Adapter make(AdapterKind k) {
-        return Adapters.create(root, new Adapters.Spec(k, sae.dSae(), 12, FfnnAdapter.Act.RELU, 7));
+        return Adapters.create(ND.get(), new Adapters.Spec(k, sae.dSae(), 12, FfnnAdapter.Act.RELU, 7));
     }
 
     static NDArray tokens(NDManager m) {
@@ -50,7 +48,7 @@ class AdapterTest {
     @Test
     void everyComponentIsTheIdentityAtInit() {
         for (AdapterKind k : AdapterKind.values()) {
-            try (Adapter a = make(k); NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+            try (Adapter a = make(k); NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
                 NDArray t = tokens(m);
                 float[] base = lm.forward(t).toFloatArray();
                 float[] adapted = lm.forward(t, AdapterSplice.hooks(sae, a)).toFloatArray();
@@ -72,16 +70,16 @@ class AdapterTest {
     @Test
     void componentsComputeTheirFormulas() {
         float[] c = {0f, 1.5f, 2f, 0f, 0.5f, 3f};
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray cArr = m.create(c, new Shape(1, 6));
             float[] s = {0.5f, -1f, 0.25f, 2f, 0f, -0.5f};
-            try (ScaleAdapter a = new ScaleAdapter(root, 6, s)) {
+            try (ScaleAdapter a = new ScaleAdapter(ND.get(), 6, s)) {
                 float[] out = a.apply(cArr).toFloatArray();
                 for (int i = 0; i < 6; i++) {
                     assertThat(out[i]).isCloseTo((1 + s[i]) * c[i], within(1e-6f));
                 }
             }
-            try (BiasAdapter a = new BiasAdapter(root, 6, s)) {
+            try (BiasAdapter a = new BiasAdapter(ND.get(), 6, s)) {
                 float[] out = a.apply(cArr).toFloatArray();
                 for (int i = 0; i < 6; i++) {
                     assertThat(out[i]).isCloseTo(c[i] + s[i], within(1e-6f));
@@ -95,7 +93,7 @@ class AdapterTest {
             w2[5 * 2 + 1] = -1f; // W2[5, 1]: question 1 writes latent 5
             float[] b2 = {0, 0, 0, 0, 0.1f, 0};
             for (FfnnAdapter.Act act : FfnnAdapter.Act.values()) {
-                try (FfnnAdapter a = new FfnnAdapter(root, 6, 2, act, w1, b1, w2, b2)) {
+                try (FfnnAdapter a = new FfnnAdapter(ND.get(), 6, 2, act, w1, b1, w2, b2)) {
                     float[] out = a.apply(cArr).toFloatArray();
                     double h0 = actRef(act, c[0] - 0.5);        // −0.5
                     double h1 = actRef(act, -c[1] + c[2] - 1);  // −0.5
@@ -109,7 +107,7 @@ class AdapterTest {
                 }
             }
             // nonlinearity: doubling the input does not double the edit
-            try (FfnnAdapter a = new FfnnAdapter(root, 6, 2, FfnnAdapter.Act.RELU, w1, b1, w2, new float[6])) {
+            try (FfnnAdapter a = new FfnnAdapter(ND.get(), 6, 2, FfnnAdapter.Act.RELU, w1, b1, w2, new float[6])) {
                 NDArray one = m.create(new float[] {1, 0, 0, 0, 0, 0}, new Shape(6));
                 NDArray two = m.create(new float[] {2, 0, 0, 0, 0, 0}, new Shape(6));
                 float e1 = a.apply(one).toFloatArray()[3];
@@ -119,7 +117,7 @@ class AdapterTest {
             }
         }
         assertThatThrownBy(() -> {
-            try (ScaleAdapter a = new ScaleAdapter(root, 4); NDManager m = root.newSubManager()) {
+            try (ScaleAdapter a = new ScaleAdapter(ND.get(), 4); NDManager m = ND.get().newSubManager()) {
                 a.apply(m.zeros(new Shape(2, 5)));
             }
         }).hasMessageContaining("scale adapter expects latents [..., 4], found (2, 5)");
@@ -139,7 +137,7 @@ class AdapterTest {
     @Test
     void gradientsReachOnlyAdapterParameters() {
         for (AdapterKind k : AdapterKind.values()) {
-            try (Adapter a = make(k); NDManager m = root.newSubManager()) {
+            try (Adapter a = make(k); NDManager m = ND.get().newSubManager()) {
                 a.requireGradients(true);
                 try (NDScope s = new NDScope()) {
                     NDArray t = tokens(m);
@@ -175,8 +173,8 @@ class AdapterTest {
 
     @Test
     void l1PenaltyIsLambdaTimesSumOfAbs() {
-        try (BiasAdapter a = new BiasAdapter(root, 3, new float[] {1f, -2f, 0.5f}); NDScope s = new NDScope();
-                NDManager m = root.newSubManager()) {
+        try (BiasAdapter a = new BiasAdapter(ND.get(), 3, new float[] {1f, -2f, 0.5f}); NDScope s = new NDScope();
+                NDManager m = ND.get().newSubManager()) {
             assertThat(a.l1Penalty(m, 0.1).getFloat()).isCloseTo(0.35f, within(1e-6f));
         }
     }
@@ -186,7 +184,7 @@ class AdapterTest {
         for (AdapterKind k : AdapterKind.values()) {
             float[] params;
             Path sub = dir.resolve(k.id());
-            try (Adapter a = make(k); NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+            try (Adapter a = make(k); NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
                 // move the parameters away from init so the check is not trivial
                 for (NDArray p : a.parameters().values()) {
                     p.addi(m.randomNormal(0, 0.3f, p.getShape(), p.getDataType()));
@@ -194,7 +192,7 @@ class AdapterTest {
                 Adapters.save(a, sub);
                 NDArray t = tokens(m);
                 params = lm.forward(t, AdapterSplice.hooks(sae, a)).toFloatArray();
-                try (Adapter b = Adapters.load(root, sub)) {
+                try (Adapter b = Adapters.load(ND.get(), sub)) {
                     assertThat(b.kind()).isEqualTo(k);
                     assertThat(b.architecture()).isEqualTo(a.architecture());
                     float[] again = lm.forward(t, AdapterSplice.hooks(sae, b)).toFloatArray();
@@ -218,12 +216,12 @@ class AdapterTest {
         Path f = dir.resolve("adapter.safetensors");
         SafeTensors.write(f, Map.of("s", org.isaerft.tensor.HostTensor.f32(new long[] {5}, new float[5])),
                 Map.of("schema_version", "1", "component", "scale", "d_sae", "6"));
-        assertThatThrownBy(() -> Adapters.load(root, dir)).isInstanceOf(TensorFormatException.class)
+        assertThatThrownBy(() -> Adapters.load(ND.get(), dir)).isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining("tensor 's' has shape [5], expected [6]");
         SafeTensors.write(f, Map.of("s", org.isaerft.tensor.HostTensor.f32(new long[] {5}, new float[5])),
                 Map.of("schema_version", "1", "component", "rotate", "d_sae", "5"));
-        assertThatThrownBy(() -> Adapters.load(root, f)).hasMessageContaining("unknown adapter component 'rotate'");
+        assertThatThrownBy(() -> Adapters.load(ND.get(), f)).hasMessageContaining("unknown adapter component 'rotate'");
         SafeTensors.write(f, Map.of("s", org.isaerft.tensor.HostTensor.f32(new long[] {5}, new float[5])), Map.of());
-        assertThatThrownBy(() -> Adapters.load(root, f)).hasMessageContaining("__metadata__ has no 'schema_version'");
+        assertThatThrownBy(() -> Adapters.load(ND.get(), f)).hasMessageContaining("__metadata__ has no 'schema_version'");
     }
 }

@@ -3,7 +3,6 @@ package org.isaerft.adapter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDManager;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -12,22 +11,25 @@ import java.util.Map;
 import java.util.Random;
 import org.isaerft.adapter.task.TaskDataset;
 import org.isaerft.model.HookPoint;
-import org.junit.jupiter.api.AfterAll;
+import org.isaerft.testing.TestManager;
+import org.isaerft.testing.TestSae;
+import org.isaerft.testing.TinyLm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The training loop on the test LM: learning, determinism under forced GC, change-summary arithmetic. */
 class AdapterTrainerTest {
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static TinyLm lm;
     static TestSae sae;
     static TaskDataset data;
 
     @BeforeAll
     static void setUp() {
-        root = NDManager.newBaseManager();
-        lm = new TinyLm(root, 16, 1);
-        sae = new TestSae(root, HookPoint.residPre(0), 16, 48, 2, 0.3, -0.1);
+        lm = new TinyLm(ND.get(), 16, 1);
+        sae = new TestSae(ND.get(), HookPoint.residPre(0), 16, 48, 2, 0.3, -0.1);
         // a "task": texts over a skewed alphabet, so shifting the output distribution helps
         Random r = new Random(5);
         List<TaskDataset.Document> train = new ArrayList<>();
@@ -40,11 +42,6 @@ class AdapterTrainerTest {
             (i < 32 ? train : held).add(new TaskDataset.Document("d#" + i, sb.toString(), false));
         }
         data = new TaskDataset("synthetic", train, held, new TaskDataset.Stats(40, 40, 40, 0, 0, 0, 0, 0));
-    }
-
-    @AfterAll
-    static void tearDown() {
-        root.close();
     }
 
     static TrainConfig cfg(AdapterKind k, int steps) {

@@ -17,27 +17,19 @@ import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelFamilies;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.testing.Shared;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.isaerft.testing.TestManager;
+import org.isaerft.testing.TestSae;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Adapters on the real runtimes: gpt2-tiny with the SAELens fixture SAE, and stories260K. */
 class RealModelAdapterTest {
-    static NDManager root;
-
-    @BeforeAll
-    static void setUp() {
-        root = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        root.close();
-    }
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
 
     static TestSae saelensFixture() {
         var f = SafeTensors.read(Shared.path("fixtures/sae-tiny/saelens/sae_weights.safetensors"));
-        return new TestSae(root, HookPoint.parse("blocks.1.hook_resid_pre"), f.get("W_enc", 64, 256).toFloatArray(),
+        return new TestSae(ND.get(), HookPoint.parse("blocks.1.hook_resid_pre"), f.get("W_enc", 64, 256).toFloatArray(),
                 f.get("b_enc", 256).toFloatArray(), f.get("W_dec", 256, 64).toFloatArray(), f.get("b_dec", 64).toFloatArray());
     }
 
@@ -51,17 +43,17 @@ class RealModelAdapterTest {
 
     @Test
     void identityAtInitOnGpt2TinyWithTheSaelensFixture() {
-        try (LanguageModel lm = ModelFamilies.load(Shared.path("fixtures/gpt2-tiny"), root); TestSae sae = saelensFixture()) {
+        try (LanguageModel lm = ModelFamilies.load(Shared.path("fixtures/gpt2-tiny"), ND.get()); TestSae sae = saelensFixture()) {
             var exp = SafeTensors.read(Shared.path("fixtures/sae-tiny/saelens/expected.safetensors"));
             var tokens = SafeTensors.read(Shared.path("fixtures/gpt2-tiny/expected.safetensors")).get("tokens").toIntArray();
-            try (NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+            try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
                 // the test SAE reproduces the fixture's SAELens latents
                 NDArray x = exp.get("input").toNDArray(m);
                 assertThat(maxDiff(sae.encode(x).toFloatArray(), exp.get("latents").toFloatArray())).isLessThan(1e-5);
                 NDArray t = m.create(tokens, new Shape(2, 16)).duplicate();
                 float[] base = lm.forward(t).toFloatArray();
                 for (AdapterKind k : AdapterKind.values()) {
-                    try (Adapter a = Adapters.create(root, new Adapters.Spec(k, 256, 32, FfnnAdapter.Act.GELU, 1))) {
+                    try (Adapter a = Adapters.create(ND.get(), new Adapters.Spec(k, 256, 32, FfnnAdapter.Act.GELU, 1))) {
                         float[] adapted = lm.forward(t, AdapterSplice.hooks(sae, a)).toFloatArray();
                         assertThat(maxDiff(base, adapted)).as(k.id()).isLessThanOrEqualTo(1e-6);
                         // a non-trivial adapter does change the logits
@@ -92,7 +84,7 @@ class RealModelAdapterTest {
         var card = TaskCards.parse(yaml, "gen.yaml");
         assertThatThrownBy(() -> DatasetBuilder.build(card, p -> java.nio.file.Path.of(p), null))
                 .hasMessageContaining("a generate source needs a model");
-        try (LanguageModel lm = ModelFamilies.load(Shared.path("models/stories260K"), root)) {
+        try (LanguageModel lm = ModelFamilies.load(Shared.path("models/stories260K"), ND.get())) {
             TaskDataset a = DatasetBuilder.build(card, p -> java.nio.file.Path.of(p), lm);
             TaskDataset b = DatasetBuilder.build(card, p -> java.nio.file.Path.of(p), lm);
             assertThat(a).isEqualTo(b);
@@ -110,13 +102,13 @@ class RealModelAdapterTest {
 
     @Test
     void trainingOnTheDogsCardLowersHeldOutLossOnStories260K() {
-        try (LanguageModel lm = ModelFamilies.load(Shared.path("models/stories260K"), root);
-                TestSae sae = new TestSae(root, HookPoint.residPre(2), 64, 256, 11, 0.15, -0.05)) {
+        try (LanguageModel lm = ModelFamilies.load(Shared.path("models/stories260K"), ND.get());
+                TestSae sae = new TestSae(ND.get(), HookPoint.residPre(2), 64, 256, 11, 0.15, -0.05)) {
             TaskDataset data = DatasetBuilder.build(TaskCards.load("dogs"));
-            try (NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+            try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
                 NDArray t = m.create(lm.tokenizer().encode("Once upon a time, a dog", true), new Shape(1, 9)).duplicate();
                 float[] base = lm.forward(t).toFloatArray();
-                try (Adapter a = Adapters.create(root, new Adapters.Spec(AdapterKind.FFNN, 256, 16, FfnnAdapter.Act.RELU, 3))) {
+                try (Adapter a = Adapters.create(ND.get(), new Adapters.Spec(AdapterKind.FFNN, 256, 16, FfnnAdapter.Act.RELU, 3))) {
                     assertThat(maxDiff(base, lm.forward(t, AdapterSplice.hooks(sae, a)).toFloatArray())).isLessThanOrEqualTo(1e-6);
                 }
             }

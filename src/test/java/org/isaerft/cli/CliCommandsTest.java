@@ -3,14 +3,14 @@ package org.isaerft.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
+import org.isaerft.testing.Cli;
+import org.isaerft.testing.ToyModel;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,23 +28,16 @@ class CliCommandsTest {
     Path modelDir;
     final AtomicReference<ToyModel> loaded = new AtomicReference<>();
 
-    record Run(int code, String out, String err) {}
-
     @BeforeEach
     void dir() throws Exception {
         modelDir = Files.createDirectories(tmp.resolve("toy"));
     }
 
-    Run run(String... args) {
+    Cli.Run run(String... args) {
         CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
         ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).modelOptions.loader = this::toy;
         ((ActivationsCommand) cl.getSubcommands().get("activations").getCommand()).modelOptions.loader = this::toy;
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+        return Cli.run(cl, args);
     }
 
     private ToyModel toy(Path dir, ai.djl.ndarray.NDManager m) {
@@ -56,7 +49,7 @@ class CliCommandsTest {
 
     @Test
     void generateGreedyJsonHasPromptIdsNewIdsAndDecodedText() throws Exception {
-        Run r = run("generate", "--model", modelDir.toString(), "--prompt", "abc", "--max-new-tokens", "9",
+        Cli.Run r = run("generate", "--model", modelDir.toString(), "--prompt", "abc", "--max-new-tokens", "9",
                 "--temperature", "0", "--json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().strip().lines()).hasSize(1);
@@ -82,7 +75,7 @@ class CliCommandsTest {
 
     @Test
     void generateWithoutJsonPrintsReadableText() {
-        Run r = run("generate", "--model", modelDir.toString(), "--prompt", "h", "--max-new-tokens", "3");
+        Cli.Run r = run("generate", "--model", modelDir.toString(), "--prompt", "h", "--max-new-tokens", "3");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("hija\n").contains("prompt ids (1): [7]").contains("new ids (3): [8, 9, 0]");
     }
@@ -90,7 +83,7 @@ class CliCommandsTest {
     @Test
     void activationsWritesEachHookUnderItsNameWithLogitsAndMetadata() throws Exception {
         Path out = tmp.resolve("acts.safetensors");
-        Run r = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1,2,3],[4,5,6]]",
+        Cli.Run r = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1,2,3],[4,5,6]]",
                 "--hooks", "blocks.1.hook_resid_post,hook_embed,blocks.0.hook_resid_mid", "--logits", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         SafeTensors.File f = SafeTensors.read(out);
@@ -129,7 +122,7 @@ class CliCommandsTest {
     @Test
     void withoutLogitsTheForwardStopsAtTheLastRequestedHook() throws Exception {
         Path out = tmp.resolve("early.safetensors");
-        Run r = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[9,8]]",
+        Cli.Run r = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[9,8]]",
                 "--hooks", "blocks.0.hook_resid_pre,hook_embed", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(loaded.get().lastReached.name()).isEqualTo("blocks.0.hook_resid_pre");
@@ -143,34 +136,34 @@ class CliCommandsTest {
     @Test
     void raggedRowsAndBadInputAreClearErrors() {
         Path out = tmp.resolve("x.safetensors");
-        Run ragged = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1,2,3],[4,5]]",
+        Cli.Run ragged = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1,2,3],[4,5]]",
                 "--hooks", "hook_embed", "--out", out.toString());
         assertThat(ragged.code()).isEqualTo(1);
         assertThat(ragged.err()).contains("error: --tokens-json: rows must all have the same length: row 0 has 3 tokens, row 1 has 2");
         assertThat(loaded.get()).as("rejected before loading the model").isNull();
 
-        Run notJson = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1,2,", "--hooks", "hook_embed",
+        Cli.Run notJson = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1,2,", "--hooks", "hook_embed",
                 "--out", out.toString());
         assertThat(notJson.err()).contains("--tokens-json").contains("not valid JSON");
-        Run flat = run("activations", "--model", modelDir.toString(), "--tokens-json", "[1,2]", "--hooks", "hook_embed",
+        Cli.Run flat = run("activations", "--model", modelDir.toString(), "--tokens-json", "[1,2]", "--hooks", "hook_embed",
                 "--out", out.toString());
         assertThat(flat.err()).contains("row 0 is not an array: 1");
 
-        Run vocab = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1,12]]", "--hooks", "hook_embed",
+        Cli.Run vocab = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1,12]]", "--hooks", "hook_embed",
                 "--out", out.toString());
         assertThat(vocab.err()).contains("token id 12 at row 0, position 1 is outside the vocabulary [0, 10)");
 
-        Run hook = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1]]", "--hooks", "blocks.5.hook_resid_pre",
+        Cli.Run hook = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1]]", "--hooks", "blocks.5.hook_resid_pre",
                 "--out", out.toString());
         assertThat(hook.err()).contains("has no hook point blocks.5.hook_resid_pre").contains("blocks.1.hook_resid_post");
-        Run badName = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1]]", "--hooks", "resid_pre",
+        Cli.Run badName = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1]]", "--hooks", "resid_pre",
                 "--out", out.toString());
         assertThat(badName.err()).contains("unknown hook point 'resid_pre'");
-        Run nothing = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1]]", "--out", out.toString());
+        Cli.Run nothing = run("activations", "--model", modelDir.toString(), "--tokens-json", "[[1]]", "--out", out.toString());
         assertThat(nothing.err()).contains("nothing to write");
         assertThat(out).doesNotExist();
 
-        Run unknown = run("generate", "--model", "no-such-model", "--prompt", "a");
+        Cli.Run unknown = run("generate", "--model", "no-such-model", "--prompt", "a");
         assertThat(unknown.code()).isEqualTo(1);
         assertThat(unknown.err()).contains("unknown model 'no-such-model'").contains("stories260K").contains("gpt2");
     }
@@ -178,7 +171,7 @@ class CliCommandsTest {
     @Test
     void everyCommandTakesHelp() {
         for (String cmd : new String[] {"generate", "activations"}) {
-            Run r = run(cmd, "--help");
+            Cli.Run r = run(cmd, "--help");
             assertThat(r.code()).isZero();
             assertThat(r.out()).contains("--model=SPEC").contains("--device");
         }
@@ -187,7 +180,7 @@ class CliCommandsTest {
                 .contains("--seed").contains("--json");
     }
 
-    private static int[] ids(Run r) {
+    private static int[] ids(Cli.Run r) {
         assertThat(r.code()).as(r.err()).isZero();
         try {
             return Json.MAPPER.convertValue(Json.MAPPER.readTree(r.out()).get("output_ids"), int[].class);

@@ -2,8 +2,6 @@ package org.isaerft.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,26 +13,14 @@ import org.isaerft.activations.MiningIndex;
 import org.isaerft.activations.MiningOutput;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
+import org.isaerft.testing.Cli;
 import org.isaerft.testing.Shared;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `isaerft mine` end to end on gpt2-tiny + the SAELens fixture: shards + --merge equal one run; virtual latents; dashboard. */
 class MineCommandTest {
-    record Run(int rc, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int rc = cl.execute(args);
-        return new Run(rc, out.toString(), err.toString());
-    }
-
     @Test
     void shardsMergedEqualOneRunAndFeedTheDashboard(@TempDir Path tmp) throws Exception {
         // a pre-tokenised corpus: one JSON array of ids per document
@@ -61,18 +47,18 @@ class MineCommandTest {
                 "--batch", "3", "--seq", "24", "--k", "5", "--window", "8", "--seed", "11", "--directions", dirs.toString(), "--quiet");
         List<String> whole = new ArrayList<>(common);
         whole.addAll(List.of("--out", tmp.resolve("whole").toString()));
-        Run w = run(whole.toArray(String[]::new));
-        assertThat(w.rc()).as(w.err()).isZero();
+        Cli.Run w = Cli.run(whole.toArray(String[]::new));
+        assertThat(w.code()).as(w.err()).isZero();
         assertThat(w.out()).contains("mined 400 tokens");
         for (int s = 0; s < 2; s++) {
             List<String> a = new ArrayList<>(common);
             a.addAll(List.of("--shard", s + "/2", "--out", tmp.resolve("shard" + s).toString()));
-            Run rs = run(a.toArray(String[]::new));
-            assertThat(rs.rc()).as(rs.err()).isZero();
+            Cli.Run rs = Cli.run(a.toArray(String[]::new));
+            assertThat(rs.code()).as(rs.err()).isZero();
         }
-        Run m = run("mine", "--merge", tmp.resolve("shard0").toString(), tmp.resolve("shard1").toString(), "--out",
+        Cli.Run m = Cli.run("mine", "--merge", tmp.resolve("shard0").toString(), tmp.resolve("shard1").toString(), "--out",
                 tmp.resolve("merged").toString());
-        assertThat(m.rc()).as(m.err()).isZero();
+        assertThat(m.code()).as(m.err()).isZero();
         List<LatentRecord> a = MiningOutput.readRecords(tmp.resolve("whole"));
         List<LatentRecord> b = MiningOutput.readRecords(tmp.resolve("merged"));
         assertThat(a).hasSize(256 + 2);
@@ -84,16 +70,16 @@ class MineCommandTest {
         assertThat(a.get(0).logitLens().top()).hasSize(10);
         assertThat(Files.exists(tmp.resolve("whole/directions__probe__1.json"))).isTrue();
 
-        Run bad = run("mine", "--merge", tmp.resolve("shard0").toString(), tmp.resolve("shard1").toString(), "--out",
+        Cli.Run bad = Cli.run("mine", "--merge", tmp.resolve("shard0").toString(), tmp.resolve("shard1").toString(), "--out",
                 tmp.resolve("x").toString(), "--model", model);
-        assertThat(bad.rc()).isEqualTo(1);
+        assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("--merge reads everything from the shard directories");
-        Run badShard = run("mine", "--model", model, "--sae", sae, "--corpus", corpusFile.toString(), "--tokens", "10", "--shard", "2/2",
+        Cli.Run badShard = Cli.run("mine", "--model", model, "--sae", sae, "--corpus", corpusFile.toString(), "--tokens", "10", "--shard", "2/2",
                 "--out", tmp.resolve("y").toString());
         assertThat(badShard.err()).contains("--shard must be I/N");
 
-        Run d = run("dashboard", "--records", tmp.resolve("merged").toString(), "--out", tmp.resolve("html").toString());
-        assertThat(d.rc()).as(d.err()).isZero();
+        Cli.Run d = Cli.run("dashboard", "--records", tmp.resolve("merged").toString(), "--out", tmp.resolve("html").toString());
+        assertThat(d.code()).as(d.err()).isZero();
         assertThat(d.out()).contains("258 latent pages");
     }
 }

@@ -5,51 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
+import org.isaerft.testing.Cli;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestCorpus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class SaeEvalCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     Path ids() throws IOException {
-        SplittableRandom r = new SplittableRandom(1);
-        StringBuilder sb = new StringBuilder();
-        for (int d = 0; d < 6; d++) {
-            sb.append('[');
-            for (int i = 0; i < 20; i++) {
-                sb.append(i == 0 ? "" : ",").append(r.nextInt(1000));
-            }
-            sb.append("]\n");
-        }
-        Path f = tmp.resolve("ids.jsonl");
-        Files.writeString(f, sb.toString());
-        return f;
+        return TestCorpus.randomIds(tmp.resolve("ids.jsonl"), 6, 20, 1);
     }
 
     @Test
     void evalPrintsJsonAndWritesItAtomically() throws IOException {
         Path out = tmp.resolve("eval.json");
-        Run r = run("sae", "eval", "--model", Shared.path("fixtures/gpt2-tiny").toString(),
+        Cli.Run r = Cli.run("sae", "eval", "--model", Shared.path("fixtures/gpt2-tiny").toString(),
                 "--sae", Shared.path("fixtures/sae-tiny/apollo-e2e").toString(), "--corpus", ids().toString(),
                 "--tokens", "64", "--seq", "16", "--batch", "2", "--json", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
@@ -65,7 +39,7 @@ class SaeEvalCommandTest {
 
     @Test
     void evalPrintsATable() throws IOException {
-        Run r = run("sae", "eval", "--model", Shared.path("fixtures/gpt2-tiny").toString(),
+        Cli.Run r = Cli.run("sae", "eval", "--model", Shared.path("fixtures/gpt2-tiny").toString(),
                 "--sae", Shared.path("fixtures/sae-tiny/saelens/jumprelu").toString(), "--corpus", ids().toString(),
                 "--tokens", "32", "--seq", "16", "--batch", "2");
         assertThat(r.code()).as(r.err()).isZero();
@@ -74,11 +48,11 @@ class SaeEvalCommandTest {
 
     @Test
     void sparsifyWithoutHookFailsWithAClearError() throws IOException {
-        Run r = run("sae", "eval", "--model", Shared.path("fixtures/gpt2-tiny").toString(),
+        Cli.Run r = Cli.run("sae", "eval", "--model", Shared.path("fixtures/gpt2-tiny").toString(),
                 "--sae", Shared.path("fixtures/sae-tiny/sparsify").toString(), "--corpus", ids().toString(), "--tokens", "16", "--seq", "16");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: ").contains("--sae-hook");
-        Run ok = run("sae", "eval", "--model", Shared.path("fixtures/gpt2-tiny").toString(),
+        Cli.Run ok = Cli.run("sae", "eval", "--model", Shared.path("fixtures/gpt2-tiny").toString(),
                 "--sae", Shared.path("fixtures/sae-tiny/sparsify").toString(), "--sae-hook", "blocks.1.hook_resid_pre",
                 "--corpus", ids().toString(), "--tokens", "16", "--seq", "16", "--json");
         assertThat(ok.code()).as(ok.err()).isZero();
@@ -87,11 +61,11 @@ class SaeEvalCommandTest {
 
     @Test
     void listShowsTheCatalogueAndInfoShowsAnSae() throws IOException {
-        Run list = run("sae", "list");
+        Cli.Run list = Cli.run("sae", "list");
         assertThat(list.code()).as(list.err()).isZero();
         assertThat(list.out()).contains("gpt2-small-e2e-apollo/e2e_similar_l0_layer_10  blocks.10.hook_resid_pre")
                 .contains("gpt2-small-res_scefr-ajt/blocks.2.hook_resid_pre");
-        Run info = run("sae", "info", "--sae", Shared.path("fixtures/sae-tiny/sparsify").toString(), "--sae-hook", "blocks.1.hook_resid_pre");
+        Cli.Run info = Cli.run("sae", "info", "--sae", Shared.path("fixtures/sae-tiny/sparsify").toString(), "--sae-hook", "blocks.1.hook_resid_pre");
         assertThat(info.code()).as(info.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(info.out());
         assertThat(j.get("config").get("activation").asText()).isEqualTo("topk");

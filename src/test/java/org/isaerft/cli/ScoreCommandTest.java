@@ -15,6 +15,7 @@ import org.isaerft.activations.LatentStats;
 import org.isaerft.explain.Explanation;
 import org.isaerft.score.Score;
 import org.isaerft.score.ScoreSummary;
+import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,19 +40,26 @@ class ScoreCommandTest {
                 on.stream().map(t -> ex(t, true)).toList(), List.of(), off.stream().map(t -> ex(t, false)).toList(), null);
     }
 
-    @Test
-    void embeddingScoreEndToEndWritesScoresAndSummary(@TempDir Path dir) throws Exception {
-        LatentId dogs = new LatentId("blocks.6.hook_resid_pre", 11);
-        LatentId money = new LatentId("blocks.6.hook_resid_pre", 12);
+    static final LatentId DOGS = new LatentId("blocks.6.hook_resid_pre", 11);
+    static final LatentId MONEY = new LatentId("blocks.6.hook_resid_pre", 12);
+
+    /** Records of DOGS and MONEY in dir/latents: each one's top examples are the other's negatives. */
+    private static Path records(Path dir) throws java.io.IOException {
         List<String> dogTexts = List.of("my puppy chewed the sofa", "the dog barked at the mailman", "we adopted two puppies today");
         List<String> moneyTexts = List.of("the bank raised interest rates", "new rules for financial markets", "tax law passed on friday");
         Path recs = Files.createDirectories(dir.resolve("latents"));
-        Json.writeFile(recs.resolve(dogs.fileSafe() + ".json"), record(dogs, dogTexts, moneyTexts));
-        Json.writeFile(recs.resolve(money.fileSafe() + ".json"), record(money, moneyTexts, dogTexts));
+        Json.writeFile(recs.resolve(DOGS.fileSafe() + ".json"), record(DOGS, dogTexts, moneyTexts));
+        Json.writeFile(recs.resolve(MONEY.fileSafe() + ".json"), record(MONEY, moneyTexts, dogTexts));
+        return recs;
+    }
+
+    @Test
+    void embeddingScoreEndToEndWritesScoresAndSummary(@TempDir Path dir) throws Exception {
+        Path recs = records(dir);
         Json.writeFile(recs.resolve("index.json"), java.util.Map.of("schema_version", 1, "type", "latent_index"));
         Path expl = dir.resolve("explanations.jsonl");
-        Files.writeString(expl, Json.line(Explanation.of(dogs, "mentions of dogs and puppies", "human", null, null, null, List.of(), null))
-                + "\n" + Json.line(Explanation.of(money, "finance, banking and taxes", "human", null, null, null, List.of(), null)) + "\n");
+        Files.writeString(expl, Json.line(Explanation.of(DOGS, "mentions of dogs and puppies", "human", null, null, null, List.of(), null))
+                + "\n" + Json.line(Explanation.of(MONEY, "finance, banking and taxes", "human", null, null, null, List.of(), null)) + "\n");
 
         StringWriter err = new StringWriter();
         var cl = Main.commandLine();
@@ -79,16 +87,10 @@ class ScoreCommandTest {
 
     @Test
     void detectionThroughTheLlmLayerAgainstAMockServer(@TempDir Path dir) throws Exception {
-        LatentId dogs = new LatentId("blocks.6.hook_resid_pre", 11);
-        LatentId money = new LatentId("blocks.6.hook_resid_pre", 12);
-        List<String> dogTexts = List.of("my puppy chewed the sofa", "the dog barked at the mailman", "we adopted two puppies today");
-        List<String> moneyTexts = List.of("the bank raised interest rates", "new rules for financial markets", "tax law passed on friday");
-        Path recs = Files.createDirectories(dir.resolve("latents"));
-        Json.writeFile(recs.resolve(dogs.fileSafe() + ".json"), record(dogs, dogTexts, moneyTexts));
-        Json.writeFile(recs.resolve(money.fileSafe() + ".json"), record(money, moneyTexts, dogTexts));
+        Path recs = records(dir);
         Path expl = dir.resolve("explanations.jsonl");
-        Files.writeString(expl, Json.line(Explanation.of(dogs, "dogs and puppies", "human", null, null, null, List.of(), null))
-                + "\n" + Json.line(Explanation.of(money, "banks, financial rules and taxes", "human", null, null, null, List.of(), null)) + "\n");
+        Files.writeString(expl, Json.line(Explanation.of(DOGS, "dogs and puppies", "human", null, null, null, List.of(), null))
+                + "\n" + Json.line(Explanation.of(MONEY, "banks, financial rules and taxes", "human", null, null, null, List.of(), null)) + "\n");
         // a judge server: answers 1 for an example containing the first 3 letters of a (4+ letter) word of the explanation
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         try (mockwebserver3.MockWebServer server = new mockwebserver3.MockWebServer()) {
@@ -112,10 +114,7 @@ class ScoreCommandTest {
                             }
                         }
                         String content = "[" + String.join(", ", answers) + "]";
-                        String json = "{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"judge\",\"choices\":[{\"index\":0,"
-                                + "\"message\":{\"role\":\"assistant\",\"content\":" + Json.line(content) + "},\"finish_reason\":\"stop\"}],"
-                                + "\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":9,\"total_tokens\":129}}";
-                        return new mockwebserver3.MockResponse.Builder().code(200).addHeader("Content-Type", "application/json").body(json).build();
+                        return Wire.openAiAnswer(content, 120, 9);
                     } catch (Exception e) {
                         return new mockwebserver3.MockResponse.Builder().code(500).body(e.toString()).build();
                     }

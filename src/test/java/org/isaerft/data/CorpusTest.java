@@ -11,11 +11,19 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.isaerft.model.Tokenizer;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CorpusTest {
+    /** One id per char (char code + 2, capped at 299), BOS = 1, EOS = 0. */
+    static Tokenizer chars(boolean prependsBos) {
+        return TestTokenizer.of(300, TestTokenizer.perChar(c -> Math.min(c, 297) + 2),
+                id -> id < 2 ? "<s" + id + ">" : String.valueOf((char) (id - 2))).withBos(1, prependsBos).withEos(0);
+    }
+
     @TempDir
     Path tmp;
 
@@ -100,12 +108,12 @@ class CorpusTest {
     @Test
     void bosIsPrependedOnlyWhenTheModelDoes() {
         RawDocument d = new RawDocument(0, "x", "ab", null);
-        assertThat(Corpus.tokenize(d, new CharTokenizer(true)).tokens()).containsExactly(1, 'a' + 2, 'b' + 2);
-        assertThat(Corpus.tokenize(d, new CharTokenizer(false)).tokens()).containsExactly('a' + 2, 'b' + 2);
+        assertThat(Corpus.tokenize(d, chars(true)).tokens()).containsExactly(1, 'a' + 2, 'b' + 2);
+        assertThat(Corpus.tokenize(d, chars(false)).tokens()).containsExactly('a' + 2, 'b' + 2);
         RawDocument pre = new RawDocument(1, "y", null, new int[] {7, 8});
-        assertThat(Corpus.tokenize(pre, new CharTokenizer(true)).tokens()).containsExactly(7, 8);
+        assertThat(Corpus.tokenize(pre, chars(true)).tokens()).containsExactly(7, 8);
         RawDocument out = new RawDocument(2, "z", null, new int[] {7, 300});
-        assertThatThrownBy(() -> Corpus.tokenize(out, new CharTokenizer(true))).hasMessageContaining("300").hasMessageContaining("z");
+        assertThatThrownBy(() -> Corpus.tokenize(out, chars(true))).hasMessageContaining("300").hasMessageContaining("z");
     }
 
     @Test
@@ -127,7 +135,7 @@ class CorpusTest {
     void windowOffsetsPointBackIntoTheirDocuments() throws IOException {
         Path f = tmp.resolve("s.txt");
         Files.writeString(f, "the quick brown fox\n\njumps over\n\nthe lazy dog and runs away quickly");
-        Corpus c = Corpus.builder(f).tokenizer(new CharTokenizer(true)).seqLen(5).batchSize(2).build();
+        Corpus c = Corpus.builder(f).tokenizer(chars(true)).seqLen(5).batchSize(2).build();
         List<TokenizedDocument> docs = list(c.documents());
         assertThat(docs.get(0).tokens()[0]).isEqualTo(1); // BOS
         for (Window w : list(c.windows())) {
@@ -182,8 +190,8 @@ class CorpusTest {
         }
         Files.writeString(f, sb.toString());
         DocumentSplit split = new DocumentSplit(0.3, 5);
-        Corpus held = Corpus.builder(f).tokenizer(new CharTokenizer(true)).split(split, DocumentSplit.Part.HELD_OUT).build();
-        Corpus train = Corpus.builder(f).tokenizer(new CharTokenizer(true)).split(split, DocumentSplit.Part.TRAIN).build();
+        Corpus held = Corpus.builder(f).tokenizer(chars(true)).split(split, DocumentSplit.Part.HELD_OUT).build();
+        Corpus train = Corpus.builder(f).tokenizer(chars(true)).split(split, DocumentSplit.Part.TRAIN).build();
         List<Long> h = list(held.documents()).stream().map(TokenizedDocument::index).toList();
         List<Long> t = list(train.documents()).stream().map(TokenizedDocument::index).toList();
         assertThat(h).allMatch(split::isHeldOut).isNotEmpty();

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import org.isaerft.activations.LatentRecord;
 import org.isaerft.cli.Main;
@@ -29,10 +28,12 @@ import org.isaerft.llm.LlmClient;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Prompts;
 import org.isaerft.llm.Provider;
+import org.isaerft.testing.TestServer;
+import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -40,28 +41,18 @@ import picocli.CommandLine;
 class ExplainRunTest {
     @TempDir
     Path tmp;
-    MockWebServer server;
+    @RegisterExtension
+    final TestServer server = new TestServer();
     volatile int completionTokens = 12;
 
     @BeforeEach
     void start() throws IOException {
-        server = new MockWebServer();
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                String body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1763776000,\"model\":\"gpt-4o-mini\","
-                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"[EXPLANATION]: Dogs and puppies\"},"
-                        + "\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":0,\"completion_tokens\":"
-                        + completionTokens + ",\"total_tokens\":" + completionTokens + "}}";
-                return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json").body(body).build();
+                return Wire.openAiAnswer("[EXPLANATION]: Dogs and puppies", 0, completionTokens);
             }
         });
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     Path records(LatentRecord... rs) throws IOException {

@@ -20,10 +20,11 @@ import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Message;
 import org.isaerft.llm.Prompts;
 import org.isaerft.llm.Provider;
+import org.isaerft.testing.TestServer;
+import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,27 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LlmExplainerTest {
     static final Path GOLDEN = Path.of("src/test/resources/golden/explain");
-    MockWebServer server;
+    @RegisterExtension
+    final TestServer server = new TestServer();
     @TempDir
     Path tmp;
 
-    @BeforeEach
-    void start() throws IOException {
-        server = new MockWebServer();
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
     static MockResponse answer(String text) {
-        String body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1763776000,\"model\":\"gpt-4o-mini\","
-                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" + Json.line(text)
-                + "},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":300,\"completion_tokens\":12,"
-                + "\"total_tokens\":312}}";
-        return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json").body(body).build();
+        return Wire.openAiAnswer(text, 300, 12);
     }
 
     LlmConfig config() {

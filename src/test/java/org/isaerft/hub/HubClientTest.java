@@ -14,9 +14,10 @@ import java.util.Random;
 import java.util.stream.Stream;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
+import org.isaerft.testing.TestServer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class HubClientTest {
@@ -26,7 +27,8 @@ class HubClientTest {
 
     @TempDir
     Path tmp;
-    MockWebServer server;
+    @RegisterExtension
+    final TestServer server = new TestServer();
     FakeHub hub;
     byte[] weights;
     byte[] config;
@@ -37,14 +39,7 @@ class HubClientTest {
         new Random(7).nextBytes(weights);
         config = "{\"model_type\": \"gpt2\"}\n".getBytes(StandardCharsets.UTF_8);
         hub = new FakeHub().branch("main", MAIN).lfs(REPO, "sub/model.bin", weights).git(REPO, "config.json", config);
-        server = new MockWebServer();
         server.setDispatcher(hub);
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     Path home() {

@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import mockwebserver3.MockWebServer;
 import org.isaerft.testing.Shared;
-import org.junit.jupiter.api.AfterEach;
+import org.isaerft.testing.TestServer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelSpecTest {
@@ -25,20 +25,14 @@ class ModelSpecTest {
 
     @TempDir
     Path tmp;
-    MockWebServer server;
+    @RegisterExtension
+    final TestServer server = new TestServer();
     FakeHub hub;
 
     @BeforeEach
     void start() throws IOException {
         hub = new FakeHub().branch("main", MAIN);
-        server = new MockWebServer();
         server.setDispatcher(hub);
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     HubClient client(String mirror) {

@@ -10,7 +10,6 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.TokenUsage;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,10 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import org.isaerft.testing.TestServer;
+import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** LlmClient against MockWebServer speaking the OpenAI chat-completions wire format. */
@@ -35,21 +35,11 @@ class LlmClientTest {
     static final String SECRET = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK";
     static final Map<String, String> ENV = Map.of("TEST_OPENAI_KEY", SECRET);
 
-    MockWebServer server;
+    @RegisterExtension
+    final TestServer server = new TestServer();
     final List<Long> sleeps = Collections.synchronizedList(new ArrayList<>());
     @TempDir
     Path tmp;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = new MockWebServer();
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     LlmConfig.Builder cfg() {
         return LlmConfig.builder(Provider.OPENAI, "gpt-4o-mini").baseUrl(server.url("/v1").toString()).apiKeyEnv("TEST_OPENAI_KEY")

@@ -10,31 +10,21 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import org.isaerft.testing.TestServer;
+import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Anthropic and Ollama through their real wire formats, and the shipped config files. */
 class ProvidersTest {
     static final String KEY = "sk-ant-test-0a1b2c3d-SECRET";
-    MockWebServer server;
+    @RegisterExtension
+    final TestServer server = new TestServer();
     @TempDir
     Path tmp;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = new MockWebServer();
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     static final List<Message> MSGS = List.of(Message.system("Be brief."), Message.user("Name a colour."));
 

@@ -25,10 +25,12 @@ import org.isaerft.hub.HubClient;
 import org.isaerft.hub.HubException;
 import org.isaerft.report.Report;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestServer;
+import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,30 +45,19 @@ class LlmPipelineTest {
     @TempDir
     Path tmp;
 
-    MockWebServer server;
+    @RegisterExtension
+    final TestServer server = new TestServer();
     final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
-        server = new MockWebServer();
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest req) {
                 requests.add(req);
-                String body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1763776000,\"model\":\"gpt-4o-mini\","
-                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
-                        + Json.line("The marked tokens repeat.\n[EXPLANATION]: repeated number tokens in a sequence")
-                        + "},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":200,\"completion_tokens\":10,"
-                        + "\"total_tokens\":210}}";
-                return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json").body(body).build();
+                return Wire.openAiAnswer("The marked tokens repeat.\n[EXPLANATION]: repeated number tokens in a sequence", 200, 10);
             }
         });
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     static PrintStream quiet() {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,14 +18,16 @@ import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.tensor.TensorFormatException;
 import org.isaerft.testing.Shared;
-import org.junit.jupiter.api.AfterAll;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Apollo checkpoints with several positions, and the Hugging Face upload layout. */
 class ApolloLayoutsTest {
-    static NDManager manager;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static Path fx;
     static TorchCheckpoint fixture;
     @TempDir
@@ -34,14 +35,8 @@ class ApolloLayoutsTest {
 
     @BeforeAll
     static void start() {
-        manager = NDManager.newBaseManager();
         fx = Shared.path("fixtures/sae-tiny/apollo-e2e");
         fixture = TorchCheckpoint.read(fx.resolve("samples_400000.pt"));
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
     }
 
     static HostTensor scaled(HostTensor t, float s) {
@@ -62,7 +57,7 @@ class ApolloLayoutsTest {
 
     NDArray input() {
         HostTensor x = SafeTensors.read(fx.resolve("expected.safetensors")).get("input_raw");
-        return manager.create(x.toFloatArray(), new Shape(x.shape()));
+        return ND.get().create(x.toFloatArray(), new Shape(x.shape()));
     }
 
     @Test
@@ -82,14 +77,14 @@ class ApolloLayoutsTest {
         PtWriter.write(run.resolve("samples_200.pt"), "samples_200", t);
         Files.writeString(run.resolve("final_config.yaml"), yaml("blocks.0.hook_resid_pre", "blocks.1.hook_resid_pre"));
 
-        List<Sae> all = SaeFormats.loadAll(run, SaeLoadOptions.defaults(), manager);
+        List<Sae> all = SaeFormats.loadAll(run, SaeLoadOptions.defaults(), ND.get());
         try {
             assertThat(all).extracting(Sae::hookPoint).containsExactly(HookPoint.residPre(0), HookPoint.residPre(1));
             assertThat(all).extracting(Sae::id).containsExactly("samples_200/blocks.0.hook_resid_pre", "samples_200/blocks.1.hook_resid_pre");
             NDArray x = input();
-            try (Sae ref = SaeFormats.load(fx, SaeLoadOptions.defaults(), manager)) {
+            try (Sae ref = SaeFormats.load(fx, SaeLoadOptions.defaults(), ND.get())) {
                 assertThat(all.get(1).encode(x).sub(ref.encode(x)).abs().max().getFloat()).isEqualTo(0f);
-                NDArray two = manager.create(2f);
+                NDArray two = ND.get().create(2f);
                 NDArray expected0 = ref.activate(ref.preActivations(ref.toInputSpace(x)).sub(ref.parameter("b_enc"))
                         .mul(two).add(ref.parameter("b_enc")));
                 assertThat(all.get(0).encode(x).sub(expected0).abs().max().getFloat()).isLessThan(1e-5f);
@@ -97,12 +92,12 @@ class ApolloLayoutsTest {
         } finally {
             all.forEach(Sae::close);
         }
-        assertThatThrownBy(() -> SaeFormats.load(run, SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> SaeFormats.load(run, SaeLoadOptions.defaults(), ND.get()))
                 .hasMessageContaining("blocks.0.hook_resid_pre").hasMessageContaining("--sae-hook");
-        try (Sae one = SaeFormats.load(run, SaeLoadOptions.atHook(HookPoint.residPre(0)), manager)) {
+        try (Sae one = SaeFormats.load(run, SaeLoadOptions.atHook(HookPoint.residPre(0)), ND.get())) {
             assertThat(one.hookPoint()).isEqualTo(HookPoint.residPre(0));
         }
-        try (Sae older = SaeFormats.load(run.resolve("samples_100.pt"), SaeLoadOptions.atHook(HookPoint.residPre(1)), manager)) {
+        try (Sae older = SaeFormats.load(run.resolve("samples_100.pt"), SaeLoadOptions.atHook(HookPoint.residPre(1)), ND.get())) {
             assertThat(older.id()).isEqualTo("samples_100/blocks.1.hook_resid_pre");
         }
     }
@@ -118,14 +113,14 @@ class ApolloLayoutsTest {
         PtWriter.write(tmp.resolve("e2e_similar_ce_layer_1.pt"), "e2e_similar_ce_layer_1", t);
         Files.writeString(tmp.resolve("e2e_similar_ce_layer_1.yaml"), yaml("blocks.1.hook_resid_pre"));
         SafeTensors.File exp = SafeTensors.read(fx.resolve("expected.safetensors"));
-        try (Sae sae = SaeFormats.load(tmp.resolve("e2e_similar_ce_layer_1.pt"), SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = SaeFormats.load(tmp.resolve("e2e_similar_ce_layer_1.pt"), SaeLoadOptions.defaults(), ND.get())) {
             assertThat(sae.id()).isEqualTo("e2e_similar_ce_layer_1");
             assertThat(sae.config().modelName()).isEqualTo("gpt2-tiny");
             NDArray c = sae.encode(input());
             HostTensor lat = exp.get("latents");
             HostTensor rec = exp.get("reconstruction");
-            assertThat(c.sub(manager.create(lat.toFloatArray(), new Shape(lat.shape()))).abs().max().getFloat()).isLessThan(1e-5f);
-            assertThat(sae.decode(c).sub(manager.create(rec.toFloatArray(), new Shape(rec.shape()))).abs().max().getFloat()).isLessThan(1e-5f);
+            assertThat(c.sub(ND.get().create(lat.toFloatArray(), new Shape(lat.shape()))).abs().max().getFloat()).isLessThan(1e-5f);
+            assertThat(sae.decode(c).sub(ND.get().create(rec.toFloatArray(), new Shape(rec.shape()))).abs().max().getFloat()).isLessThan(1e-5f);
         }
     }
 
@@ -139,7 +134,7 @@ class ApolloLayoutsTest {
         t.put("decoder.bias", fixture.get(src + "decoder.bias"));
         PtWriter.write(tmp.resolve("bad.pt"), "bad", t);
         Files.writeString(tmp.resolve("bad.yaml"), yaml("blocks.1.hook_resid_pre"));
-        assertThatThrownBy(() -> SaeFormats.load(tmp.resolve("bad.pt"), SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> SaeFormats.load(tmp.resolve("bad.pt"), SaeLoadOptions.defaults(), ND.get()))
                 .isInstanceOf(TensorFormatException.class).hasMessageContaining("bad.pt").hasMessageContaining("'decoder.weight'")
                 .hasMessageContaining("[256, 64]").hasMessageContaining("expected [64, 256]");
     }
@@ -147,7 +142,7 @@ class ApolloLayoutsTest {
     @Test
     void missingConfigIsNamed() throws IOException {
         Files.copy(fx.resolve("samples_400000.pt"), tmp.resolve("lonely.pt"));
-        assertThatThrownBy(() -> SaeFormats.load(tmp.resolve("lonely.pt"), SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> SaeFormats.load(tmp.resolve("lonely.pt"), SaeLoadOptions.defaults(), ND.get()))
                 .hasMessageContaining("lonely.yaml").hasMessageContaining("final_config.yaml");
     }
 }

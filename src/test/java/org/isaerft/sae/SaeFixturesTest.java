@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import java.nio.file.Path;
@@ -13,31 +12,22 @@ import org.isaerft.model.HookPoint;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.testing.Shared;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every format against the independently computed numpy outputs in fixtures/sae-tiny. */
 class SaeFixturesTest {
     static final double TOL = 1e-5;
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
 
     static Path fixture(String rel) {
         return Shared.path("fixtures/sae-tiny/" + rel);
     }
 
     static NDArray nd(HostTensor t) {
-        return manager.create(t.toFloatArray(), new Shape(t.shape()));
+        return ND.get().create(t.toFloatArray(), new Shape(t.shape()));
     }
 
     static void assertClose(String what, NDArray actual, HostTensor expected) {
@@ -56,7 +46,7 @@ class SaeFixturesTest {
         Path dir = fixture("apollo-e2e");
         assertThat(SaeFormats.detect(dir).name()).isEqualTo("apollo_e2e");
         SafeTensors.File exp = SafeTensors.read(dir.resolve("expected.safetensors"));
-        try (Sae sae = SaeFormats.load(dir, SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = SaeFormats.load(dir, SaeLoadOptions.defaults(), ND.get())) {
             assertThat(sae).isInstanceOf(ReluSae.class);
             assertThat(sae.hookPoint()).isEqualTo(HookPoint.parse("blocks.1.hook_resid_pre"));
             assertThat(sae.dIn()).isEqualTo(64);
@@ -82,14 +72,14 @@ class SaeFixturesTest {
     @Test
     void apolloLoadAllAndHookSelection() {
         Path dir = fixture("apollo-e2e");
-        var all = SaeFormats.loadAll(dir, SaeLoadOptions.defaults(), manager);
+        var all = SaeFormats.loadAll(dir, SaeLoadOptions.defaults(), ND.get());
         try {
             assertThat(all).hasSize(1);
             assertThat(all.get(0).hookPoint().name()).isEqualTo("blocks.1.hook_resid_pre");
         } finally {
             all.forEach(Sae::close);
         }
-        assertThatThrownBy(() -> SaeFormats.load(dir, SaeLoadOptions.atHook(HookPoint.residPre(6)), manager))
+        assertThatThrownBy(() -> SaeFormats.load(dir, SaeLoadOptions.atHook(HookPoint.residPre(6)), ND.get()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no SAE at blocks.6.hook_resid_pre")
                 .hasMessageContaining("blocks.1.hook_resid_pre");
@@ -108,7 +98,7 @@ class SaeFixturesTest {
     private void checkSaeLens(Path dir, Class<?> type) {
         assertThat(SaeFormats.detect(dir).name()).isEqualTo("saelens");
         SafeTensors.File exp = SafeTensors.read(dir.resolve("expected.safetensors"));
-        try (Sae sae = SaeFormats.load(dir, SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = SaeFormats.load(dir, SaeLoadOptions.defaults(), ND.get())) {
             assertThat(sae).isInstanceOf(type);
             assertThat(sae.config().inputNormalization()).isEqualTo(InputNormalization.NONE);
             assertThat(sae.hookPoint().name()).isEqualTo("blocks.1.hook_resid_pre");
@@ -125,7 +115,7 @@ class SaeFixturesTest {
         Path dir = fixture("sparsify");
         assertThat(SaeFormats.detect(dir).name()).isEqualTo("sparsify");
         SafeTensors.File exp = SafeTensors.read(dir.resolve("expected.safetensors"));
-        try (Sae sae = SaeFormats.load(dir, SaeLoadOptions.atHook(HookPoint.residPre(1)), manager)) {
+        try (Sae sae = SaeFormats.load(dir, SaeLoadOptions.atHook(HookPoint.residPre(1)), ND.get())) {
             assertThat(sae).isInstanceOf(TopKSae.class);
             TopKSae topk = (TopKSae) sae;
             assertThat(topk.k()).isEqualTo(8);
@@ -152,7 +142,7 @@ class SaeFixturesTest {
 
     @Test
     void sparsifyNeedsAHookUnlessTheFolderNamesOne() {
-        assertThatThrownBy(() -> SaeFormats.load(fixture("sparsify"), SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> SaeFormats.load(fixture("sparsify"), SaeLoadOptions.defaults(), ND.get()))
                 .hasMessageContaining("does not record the hook point")
                 .hasMessageContaining("'sparsify'");
         assertThat(SparsifyFormat.hookForDirectory("layers.6")).contains(HookPoint.parse("blocks.6.hook_resid_post"));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,26 +16,17 @@ import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.tensor.TensorFormatException;
 import org.isaerft.testing.Shared;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class SaeLensFormatTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static NDManager manager;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     static Path fixture() {
         return Shared.path("fixtures/sae-tiny/saelens");
@@ -77,18 +67,18 @@ class SaeLensFormatTest {
 
     NDArray input() {
         HostTensor t = SafeTensors.read(fixture().resolve("expected.safetensors")).get("input");
-        return manager.create(t.toFloatArray(), new Shape(t.shape()));
+        return ND.get().create(t.toFloatArray(), new Shape(t.shape()));
     }
 
     @Test
     void newNestedLayoutLoadsLikeTheFlatOne() throws IOException {
         Path d = withCfg("nested", nestedCfg("none"));
         SafeTensors.File exp = SafeTensors.read(fixture().resolve("expected.safetensors"));
-        try (Sae sae = SaeFormats.load(d, SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = SaeFormats.load(d, SaeLoadOptions.defaults(), ND.get())) {
             assertThat(sae.hookPoint().name()).isEqualTo("blocks.1.hook_resid_pre");
             assertThat(sae.config().modelName()).isEqualTo("gpt2-tiny");
             HostTensor lat = exp.get("latents");
-            assertThat(maxDiff(sae.encode(input()), manager.create(lat.toFloatArray(), new Shape(lat.shape())))).isLessThan(1e-5f);
+            assertThat(maxDiff(sae.encode(input()), ND.get().create(lat.toFloatArray(), new Shape(lat.shape())))).isLessThan(1e-5f);
         }
     }
 
@@ -96,14 +86,14 @@ class SaeLensFormatTest {
     void expectedAverageOnlyInFoldsTheScalingFactor() throws IOException {
         double s = 2.5;
         Path d = withCfg("scaled", nestedCfg("expected_average_only_in"));
-        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), manager);
-             Sae folded = SaeFormats.load(d, SaeLoadOptions.defaults().withNormScalingFactor(s), manager)) {
+        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), ND.get());
+             Sae folded = SaeFormats.load(d, SaeLoadOptions.defaults().withNormScalingFactor(s), ND.get())) {
             NDArray x = input();
-            NDArray xs = x.mul(manager.create((float) s));
+            NDArray xs = x.mul(ND.get().create((float) s));
             // folded encode(x) = SAELens encode of the scaled input; folded decode = decode / s
             assertThat(maxDiff(folded.encode(x), plain.encode(xs))).isLessThan(1e-5f);
             NDArray c = plain.encode(xs);
-            assertThat(maxDiff(folded.decode(c), plain.decode(c).div(manager.create((float) s)))).isLessThan(1e-5f);
+            assertThat(maxDiff(folded.decode(c), plain.decode(c).div(ND.get().create((float) s)))).isLessThan(1e-5f);
             assertThat(folded.config().metadata()).containsEntry("norm_scaling_factor_folded", s);
         }
     }
@@ -111,8 +101,8 @@ class SaeLensFormatTest {
     @Test
     void constantNormRescaleScalesEachTokenToNormSqrtDIn() throws IOException {
         Path d = withCfg("cnr", nestedCfg("constant_norm_rescale"));
-        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), manager);
-             Sae cnr = SaeFormats.load(d, SaeLoadOptions.defaults(), manager)) {
+        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), ND.get());
+             Sae cnr = SaeFormats.load(d, SaeLoadOptions.defaults(), ND.get())) {
             NDArray x = input();                                           // [2, 16, 64]
             float[] xv = x.toFloatArray();
             float[] coeff = new float[32];
@@ -127,11 +117,11 @@ class SaeLensFormatTest {
                     scaled[t * 64 + j] = xv[t * 64 + j] * coeff[t];
                 }
             }
-            NDArray xs = manager.create(scaled, x.getShape());
+            NDArray xs = ND.get().create(scaled, x.getShape());
             NDArray c = cnr.encode(x);
             assertThat(maxDiff(c, plain.encode(xs))).isLessThan(1e-5f);
             NDArray back = cnr.toRaw(cnr.decode(c));
-            NDArray expected = plain.decode(plain.encode(xs)).div(manager.create(coeff, new Shape(2, 16, 1)));
+            NDArray expected = plain.decode(plain.encode(xs)).div(ND.get().create(coeff, new Shape(2, 16, 1)));
             assertThat(maxDiff(back, expected)).isLessThan(1e-5f);
         }
     }
@@ -140,7 +130,7 @@ class SaeLensFormatTest {
     void centerWritingWeightsMeansCentredInput() throws IOException {
         ObjectNode cfg = nestedCfg("none");
         ((ObjectNode) cfg.get("metadata").get("model_from_pretrained_kwargs")).put("center_writing_weights", true);
-        try (Sae sae = SaeFormats.load(withCfg("centred", cfg), SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = SaeFormats.load(withCfg("centred", cfg), SaeLoadOptions.defaults(), ND.get())) {
             assertThat(sae.config().inputNormalization()).isEqualTo(InputNormalization.CENTER);
             NDArray x = input();
             float m = sae.toInputSpace(x).mean(new int[] {-1}).abs().max().getFloat();
@@ -153,12 +143,12 @@ class SaeLensFormatTest {
         Path apollo = Shared.path("fixtures/sae-tiny/apollo-e2e");
         Path out = tmp.resolve("saved");
         NDArray x = input();
-        try (Sae a = SaeFormats.load(apollo, SaeLoadOptions.defaults(), manager)) {
+        try (Sae a = SaeFormats.load(apollo, SaeLoadOptions.defaults(), ND.get())) {
             SaeLensFormat.save(a, out, Map.of("training", "none"));
             var cfg = JSON.readTree(out.resolve("cfg.json").toFile());
             assertThat(cfg.get("schema_version").asInt()).isEqualTo(1);
             assertThat(cfg.get("metadata").get("hook_name").asText()).isEqualTo("blocks.1.hook_resid_pre");
-            try (Sae b = SaeFormats.load(out, SaeLoadOptions.defaults(), manager)) {
+            try (Sae b = SaeFormats.load(out, SaeLoadOptions.defaults(), ND.get())) {
                 assertThat(b.config().format()).isEqualTo("saelens");
                 assertThat(b.config().inputNormalization()).isEqualTo(InputNormalization.CENTER);
                 assertThat(maxDiff(a.encode(x), b.encode(x))).isLessThan(1e-6f);
@@ -179,7 +169,7 @@ class SaeLensFormatTest {
         Map<String, HostTensor> w = new LinkedHashMap<>(good.tensors());
         w.put("W_enc", HostTensor.f32(new long[] {256, 64}, good.get("W_enc").toFloatArray()));
         SafeTensors.write(d.resolve("sae_weights.safetensors"), w, Map.of());
-        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), ND.get()))
                 .isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining("sae_weights.safetensors").hasMessageContaining("'W_enc'")
                 .hasMessageContaining("[256, 64]").hasMessageContaining("expected [64, 256]");
@@ -190,7 +180,7 @@ class SaeLensFormatTest {
         Path d = tmp.resolve("onlycfg");
         Files.createDirectories(d);
         Files.copy(fixture().resolve("cfg.json"), d.resolve("cfg.json"));
-        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), ND.get()))
                 .hasMessageContaining("onlycfg").hasMessageContaining("sae_weights.safetensors").hasMessageContaining("sae.safetensors");
     }
 
@@ -198,8 +188,8 @@ class SaeLensFormatTest {
     void applyBDecToInputFalseSkipsTheSubtraction() throws IOException {
         ObjectNode cfg = nestedCfg("none");
         cfg.put("apply_b_dec_to_input", false);
-        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), manager);
-             Sae noSub = SaeFormats.load(withCfg("nosub", cfg), SaeLoadOptions.defaults(), manager)) {
+        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), ND.get());
+             Sae noSub = SaeFormats.load(withCfg("nosub", cfg), SaeLoadOptions.defaults(), ND.get())) {
             NDArray x = input();
             // (x − b_dec) W + b  vs  x W + b: they differ by exactly b_dec @ W_enc
             NDArray shift = plain.parameter("b_dec").matMul(plain.parameter("W_enc"));
@@ -214,7 +204,7 @@ class SaeLensFormatTest {
         cfg.remove("architecture");
         cfg.put("activation_fn_str", "topk");
         cfg.putObject("activation_fn_kwargs").put("k", 5);
-        try (Sae sae = SaeFormats.load(withCfg("oldtopk", cfg), SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = SaeFormats.load(withCfg("oldtopk", cfg), SaeLoadOptions.defaults(), ND.get())) {
             assertThat(sae).isInstanceOf(TopKSae.class);
             assertThat(((TopKSae) sae).k()).isEqualTo(5);
             float[] c = sae.encode(input()).toFloatArray();
@@ -243,15 +233,15 @@ class SaeLensFormatTest {
         }
         w.put("scaling_factor", HostTensor.f32(new long[] {256}, sf));
         SafeTensors.write(d.resolve("sae_weights.safetensors"), w, Map.of());
-        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), manager);
-             Sae scaled = SaeFormats.load(d, SaeLoadOptions.defaults(), manager)) {
+        try (Sae plain = SaeFormats.load(fixture(), SaeLoadOptions.defaults(), ND.get());
+             Sae scaled = SaeFormats.load(d, SaeLoadOptions.defaults(), ND.get())) {
             NDArray c = plain.encode(input());
-            NDArray expected = plain.decode(c.mul(manager.create(sf, new Shape(256))));
+            NDArray expected = plain.decode(c.mul(ND.get().create(sf, new Shape(256))));
             assertThat(maxDiff(scaled.decode(c), expected)).isLessThan(1e-5f);
             assertThat(maxDiff(scaled.encode(input()), c)).isEqualTo(0f);
         }
         Files.write(d.resolve("sae_weights.safetensors"), Files.readAllBytes(fixture().resolve("sae_weights.safetensors")));
-        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), manager)).hasMessageContaining("'scaling_factor'");
+        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), ND.get())).hasMessageContaining("'scaling_factor'");
     }
 
     @Test
@@ -259,7 +249,7 @@ class SaeLensFormatTest {
         ObjectNode cfg = nestedCfg("none");
         cfg.put("architecture", "gated");
         Path d = withCfg("gated", cfg);
-        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), ND.get()))
                 .hasMessageContaining("architecture 'gated' is not supported");
     }
 
@@ -268,7 +258,7 @@ class SaeLensFormatTest {
         ObjectNode cfg = nestedCfg("none");
         ((ObjectNode) cfg.get("metadata")).remove("hook_name");
         Path d = withCfg("nohook", cfg);
-        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> SaeFormats.load(d, SaeLoadOptions.defaults(), ND.get()))
                 .hasMessageContaining("cfg.json").hasMessageContaining("hook_name");
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,25 +15,16 @@ import java.util.Map;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.testing.Shared;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class SaeResolverTest {
-    static NDManager manager;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     /** A fake hub: serves files from a map of repo path → local source file, recording each request. */
     static final class FakeHub implements SaeFetcher {
@@ -99,15 +89,15 @@ class SaeResolverTest {
                 "e2e_similar_ce_layer_6.pt", fx.resolve("samples_400000.pt"),
                 "e2e_similar_ce_layer_6.yaml", fx.resolve("final_config.yaml")));
         SaeResolver r = new SaeResolver(PretrainedSaes.load(Path.of("configs/pretrained_saes.yaml")), hub);
-        try (Sae sae = r.resolve("gpt2-small-e2e-apollo/e2e_similar_ce_layer_6", SaeLoadOptions.defaults(), manager);
-             Sae direct = SaeFormats.load(fx, SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = r.resolve("gpt2-small-e2e-apollo/e2e_similar_ce_layer_6", SaeLoadOptions.defaults(), ND.get());
+             Sae direct = SaeFormats.load(fx, SaeLoadOptions.defaults(), ND.get())) {
             assertThat(hub.calls).containsExactly(
                     "apollo-research/e2e-saes-gpt2@main:e2e_similar_ce_layer_6.yaml",
                     "apollo-research/e2e-saes-gpt2@main:e2e_similar_ce_layer_6.pt");
             assertThat(sae.id()).isEqualTo("gpt2-small-e2e-apollo/e2e_similar_ce_layer_6");
             assertThat(sae.config().format()).isEqualTo("apollo_e2e");
             HostTensor x = SafeTensors.read(fx.resolve("expected.safetensors")).get("input_raw");
-            NDArray xa = manager.create(x.toFloatArray(), new Shape(x.shape()));
+            NDArray xa = ND.get().create(x.toFloatArray(), new Shape(x.shape()));
             assertThat(sae.encode(xa).sub(direct.encode(xa)).abs().max().getFloat()).isEqualTo(0f);
         }
     }
@@ -119,7 +109,7 @@ class SaeResolverTest {
                 "6-res_sll-ajt/cfg.json", fx.resolve("cfg.json"),
                 "6-res_sll-ajt/sae_weights.safetensors", fx.resolve("sae_weights.safetensors")));
         SaeResolver r = new SaeResolver(PretrainedSaes.load(Path.of("configs/pretrained_saes.yaml")), hub);
-        try (Sae sae = r.resolve("gpt2-small-res_sll-ajt/blocks.6.hook_resid_pre", SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = r.resolve("gpt2-small-res_sll-ajt/blocks.6.hook_resid_pre", SaeLoadOptions.defaults(), ND.get())) {
             assertThat(hub.calls).containsExactly(
                     "neuronpedia/gpt2-small__res_sll-ajt@main:6-res_sll-ajt/cfg.json",
                     "neuronpedia/gpt2-small__res_sll-ajt@main:6-res_sll-ajt/sae_weights.safetensors");
@@ -133,12 +123,12 @@ class SaeResolverTest {
         SaeResolver r = new SaeResolver(PretrainedSaes.load(Path.of("configs/pretrained_saes.yaml")), (a, b, c) -> {
             throw new AssertionError("no fetch expected");
         });
-        try (Sae sae = r.resolve(Shared.path("fixtures/sae-tiny/saelens/jumprelu").toString(), SaeLoadOptions.defaults(), manager)) {
+        try (Sae sae = r.resolve(Shared.path("fixtures/sae-tiny/saelens/jumprelu").toString(), SaeLoadOptions.defaults(), ND.get())) {
             assertThat(sae).isInstanceOf(JumpReluSae.class);
         }
-        assertThatThrownBy(() -> r.resolve("no-such-release/x", SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> r.resolve("no-such-release/x", SaeLoadOptions.defaults(), ND.get()))
                 .hasMessageContaining("neither an existing path nor RELEASE/ID").hasMessageContaining("gpt2-small-e2e-apollo");
-        assertThatThrownBy(() -> r.resolve("gpt2-small-e2e-apollo/e2e_similar_ce_layer_7", SaeLoadOptions.defaults(), manager))
+        assertThatThrownBy(() -> r.resolve("gpt2-small-e2e-apollo/e2e_similar_ce_layer_7", SaeLoadOptions.defaults(), ND.get()))
                 .hasMessageContaining("no SAE 'e2e_similar_ce_layer_7'").hasMessageContaining("e2e_similar_ce_layer_6");
     }
 

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,14 +24,18 @@ import org.isaerft.model.ModelFamilies;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestCorpus;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Splicing fixture SAEs into gpt2-tiny, and the evaluator's numbers against independent arithmetic. */
 class SaeSpliceTest {
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static LanguageModel model;
     static Sae apollo;
     static Sae saelens;
@@ -43,12 +45,11 @@ class SaeSpliceTest {
 
     @BeforeAll
     static void load() {
-        root = NDManager.newBaseManager();
-        model = ModelFamilies.load(Shared.path("fixtures/gpt2-tiny"), root);
-        apollo = SaeFormats.load(Shared.path("fixtures/sae-tiny/apollo-e2e"), SaeLoadOptions.defaults(), root);
-        saelens = SaeFormats.load(Shared.path("fixtures/sae-tiny/saelens"), SaeLoadOptions.defaults(), root);
+        model = ModelFamilies.load(Shared.path("fixtures/gpt2-tiny"), ND.get());
+        apollo = SaeFormats.load(Shared.path("fixtures/sae-tiny/apollo-e2e"), SaeLoadOptions.defaults(), ND.get());
+        saelens = SaeFormats.load(Shared.path("fixtures/sae-tiny/saelens"), SaeLoadOptions.defaults(), ND.get());
         HostTensor t = SafeTensors.read(Shared.path("fixtures/gpt2-tiny/expected.safetensors")).get("tokens");
-        tokens = t.toNDArray(root);                                               // [2, 16]
+        tokens = t.toNDArray(ND.get());                                               // [2, 16]
     }
 
     @AfterAll
@@ -56,7 +57,6 @@ class SaeSpliceTest {
         apollo.close();
         saelens.close();
         model.close();
-        root.close();
     }
 
     static float maxDiff(NDArray a, NDArray b) {
@@ -76,7 +76,7 @@ class SaeSpliceTest {
 
     @Test
     void latentEditWithErrorTermChangesOnlyByTheEditedReconstruction() {
-        NDArray two = root.full(new Shape(), 2f, DataType.FLOAT32);
+        NDArray two = ND.get().full(new Shape(), 2f, DataType.FLOAT32);
         Map<HookPoint, NDArray> seen = new LinkedHashMap<>();
         Hooks h = SaeSplice.withLatentEdit(apollo, c -> c.mul(two)).and(Hooks.capture(List.of(apollo.hookPoint()), seen));
         NDArray edited = model.forward(tokens, h);
@@ -103,9 +103,9 @@ class SaeSpliceTest {
 
     @Test
     void gradientsFlowIntoALatentEditSurvivingAGc() {
-        NDArray s = root.zeros(new Shape(apollo.dSae()));                        // (1 + s)·c scaling, s = 0 at init
+        NDArray s = ND.get().zeros(new Shape(apollo.dSae()));                        // (1 + s)·c scaling, s = 0 at init
         s.setRequiresGradient(true);
-        NDArray one = root.full(new Shape(), 1f, DataType.FLOAT32);
+        NDArray one = ND.get().full(new Shape(), 1f, DataType.FLOAT32);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray logits = model.forward(tokens, SaeSplice.withLatentEdit(apollo, c -> c.mul(s.add(one))));
             NDArray loss = LanguageModel.tokenLoss(logits.get(":, 0:15, :"), tokens.get(":, 1:")).mean();
@@ -121,7 +121,7 @@ class SaeSpliceTest {
     void dInMismatchAndMissingHookAreNamed() {
         SaeConfig cfg = SaeConfig.builder().id("narrow").hookPoint(HookPoint.residPre(1)).dIn(32).dSae(8).build();
         SaeConfig deep = SaeConfig.builder().id("deep").hookPoint(HookPoint.residPre(5)).dIn(64).dSae(8).build();
-        try (Sae narrow = Sae.create(cfg, randomWeights(32, 8), root); Sae far = Sae.create(deep, randomWeights(64, 8), root)) {
+        try (Sae narrow = Sae.create(cfg, randomWeights(32, 8), ND.get()); Sae far = Sae.create(deep, randomWeights(64, 8), ND.get())) {
             assertThatThrownBy(() -> SaeSplice.check(narrow, model)).hasMessageContaining("narrow").hasMessageContaining("d_in 32")
                     .hasMessageContaining("width 64").hasMessageContaining("blocks.1.hook_resid_pre");
             assertThatThrownBy(() -> SaeSplice.check(far, model)).hasMessageContaining("blocks.5.hook_resid_pre");
@@ -149,18 +149,7 @@ class SaeSpliceTest {
 
     /** A pre-tokenised corpus of random ids for the id-only gpt2-tiny. */
     Path corpus(int docs, int len, long seed) throws IOException {
-        SplittableRandom r = new SplittableRandom(seed);
-        StringBuilder sb = new StringBuilder();
-        for (int d = 0; d < docs; d++) {
-            sb.append('[');
-            for (int i = 0; i < len; i++) {
-                sb.append(i == 0 ? "" : ",").append(r.nextInt(1000));
-            }
-            sb.append("]\n");
-        }
-        Path f = tmp.resolve("ids.jsonl");
-        Files.writeString(f, sb.toString());
-        return f;
+        return TestCorpus.randomIds(tmp.resolve("ids.jsonl"), docs, len, seed);
     }
 
     @Test
@@ -191,7 +180,7 @@ class SaeSpliceTest {
             int take = Math.min(b.size(), 10 - windows);
             windows += take;
             Batch bb = new Batch(b.windows().subList(0, take));
-            NDArray t = bb.toNDArray(root);
+            NDArray t = bb.toNDArray(ND.get());
             Map<HookPoint, NDArray> cap = new LinkedHashMap<>();
             NDArray lc = model.forward(t, Hooks.capture(List.of(apollo.hookPoint()), cap));
             NDArray ls = model.forward(t, SaeSplice.replace(apollo));
@@ -279,12 +268,12 @@ class SaeSpliceTest {
         SaeEvaluator.evaluate(model, apollo, corpus.batches(), 64, "m", "c");         // warm-up (decoder cache)
         int modelArrays = model.manager().getManagedArrays().size();
         int saeArrays = apollo.manager().getManagedArrays().size();
-        int rootArrays = root.getManagedArrays().size();
+        int rootArrays = ND.get().getManagedArrays().size();
         SaeEvalResult r = SaeEvaluator.evaluate(model, apollo, corpus.batches(), 640, "m", "c");
         assertThat(r.tokens()).isEqualTo(640);
         assertThat(model.manager().getManagedArrays()).hasSize(modelArrays);
         assertThat(apollo.manager().getManagedArrays()).hasSize(saeArrays);
-        assertThat(root.getManagedArrays()).hasSize(rootArrays);
+        assertThat(ND.get().getManagedArrays()).hasSize(rootArrays);
     }
 
     static double lse(float[] a, int off) {

@@ -8,23 +8,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.isaerft.model.HookPoint;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What a trainer relies on: seeded initialisation, named parameters, gradients through the forward pass. */
 class SaeTrainableTest {
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
 
     static SaeConfig cfg(String id, boolean normalizeAtUse) {
         return SaeConfig.builder().id(id).hookPoint(HookPoint.residPre(1)).dIn(16).dSae(64)
@@ -34,8 +25,8 @@ class SaeTrainableTest {
 
     @Test
     void initialisationIsSeededTiedAndUnitNorm() {
-        try (Sae a = Sae.initialize(cfg("a", false), 7, 1.0, manager); Sae b = Sae.initialize(cfg("b", false), 7, 1.0, manager);
-             Sae c = Sae.initialize(cfg("c", false), 8, 1.0, manager)) {
+        try (Sae a = Sae.initialize(cfg("a", false), 7, 1.0, ND.get()); Sae b = Sae.initialize(cfg("b", false), 7, 1.0, ND.get());
+             Sae c = Sae.initialize(cfg("c", false), 8, 1.0, ND.get())) {
             assertThat(a.parameters().keySet()).containsExactly("W_enc", "b_enc", "W_dec", "b_dec");
             assertThat(a.parameter("W_dec").toFloatArray()).containsExactly(b.parameter("W_dec").toFloatArray());
             assertThat(a.parameter("W_dec").toFloatArray()).isNotEqualTo(c.parameter("W_dec").toFloatArray());
@@ -46,7 +37,7 @@ class SaeTrainableTest {
             }
         }
         SaeConfig jr = cfg("j", false).toBuilder().jumpRelu().build();
-        try (Sae j = Sae.initialize(jr, 1, 0.1, manager)) {
+        try (Sae j = Sae.initialize(jr, 1, 0.1, ND.get())) {
             assertThat(j).isInstanceOf(JumpReluSae.class);
             assertThat(j.parameter("threshold").toFloatArray()[5]).isEqualTo(0.001f);
         }
@@ -55,8 +46,8 @@ class SaeTrainableTest {
     @Test
     void gradientsReachEveryParameterSurvivingAGc() {
         for (boolean apolloStyle : new boolean[] {false, true}) {
-            try (Sae sae = Sae.initialize(cfg("t" + apolloStyle, apolloStyle), 3, 0.5, manager);
-                 NDManager step = manager.newSubManager()) {
+            try (Sae sae = Sae.initialize(cfg("t" + apolloStyle, apolloStyle), 3, 0.5, ND.get());
+                 NDManager step = ND.get().newSubManager()) {
                 sae.setTrainable(true);
                 NDArray x = step.randomNormal(new Shape(4, 5, 16));                       // [B, T, d_in]
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

@@ -29,6 +29,26 @@ final class FakeJudge implements ScoringLlm {
         this.logprobs = logprobs;
     }
 
+    /** An LLM without log-probabilities whose reply text is {@code answer} applied to the last (user) message. */
+    static ScoringLlm answering(String name, java.util.function.UnaryOperator<String> answer) {
+        return new ScoringLlm() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public boolean returnsLogprobs() {
+                return false;
+            }
+
+            @Override
+            public Reply complete(List<Message> messages, JsonSchema schema) {
+                return new Reply(answer.apply(messages.get(messages.size() - 1).text()), null, null, false);
+            }
+        };
+    }
+
     @Override
     public String name() {
         return "fake/judge";

@@ -78,22 +78,7 @@ class JudgeScorerTest {
 
     @Test
     void unparseableAndSingleClassAreUndefined() {
-        ScoringLlm chatty = new ScoringLlm() {
-            @Override
-            public String name() {
-                return "chatty";
-            }
-
-            @Override
-            public boolean returnsLogprobs() {
-                return false;
-            }
-
-            @Override
-            public Reply complete(List<org.isaerft.llm.Message> messages, dev.langchain4j.model.chat.request.json.JsonSchema schema) {
-                return new Reply("Examples 1 and 3 look right to me.", null, null, false);
-            }
-        };
+        ScoringLlm chatty = FakeJudge.answering("chatty", u -> "Examples 1 and 3 look right to me.");
         Score s = new DetectionScorer(chatty, TestRecords.prompts(), 1).score(scripted(), TestRecords.explanation(id, "x"));
         assertThat(s.undefined().reason()).isEqualTo(Score.Reason.UNPARSEABLE_ANSWER);
         assertThat(s.undefined().message()).contains("batch 0").contains("list of 5");

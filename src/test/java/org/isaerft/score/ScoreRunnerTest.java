@@ -132,31 +132,17 @@ class ScoreRunnerTest {
     @Test
     void simulationShuffledBaselineCountsUndefinedWithReasons(@TempDir Path out) {
         // a simulator predicting 10 on tokens containing the explanation's word: real -> r = 1; shuffled -> constant -> undefined
-        ScoringLlm sim = new ScoringLlm() {
-            @Override
-            public String name() {
-                return "fake/sim";
-            }
-
-            @Override
-            public boolean returnsLogprobs() {
-                return false;
-            }
-
-            @Override
-            public Reply complete(List<org.isaerft.llm.Message> messages, dev.langchain4j.model.chat.request.json.JsonSchema schema) {
-                String u = messages.get(messages.size() - 1).text();
-                String word = u.substring(u.indexOf("mentions of ") + 12, u.indexOf('\n', u.indexOf("mentions of ")));
-                List<Integer> vals = new ArrayList<>();
-                for (String line : u.substring(u.indexOf("line break inside a token):\n") + 28).split("\n")) {
-                    if (!line.matches("\\d+\t.*")) {
-                        break;
-                    }
-                    vals.add(line.contains(word) ? 10 : 0);
+        ScoringLlm sim = FakeJudge.answering("fake/sim", u -> {
+            String word = u.substring(u.indexOf("mentions of ") + 12, u.indexOf('\n', u.indexOf("mentions of ")));
+            List<Integer> vals = new ArrayList<>();
+            for (String line : u.substring(u.indexOf("line break inside a token):\n") + 28).split("\n")) {
+                if (!line.matches("\\d+\t.*")) {
+                    break;
                 }
-                return new Reply("{\"activations\": " + vals + "}", null, null, false);
+                vals.add(line.contains(word) ? 10 : 0);
             }
-        };
+            return "{\"activations\": " + vals + "}";
+        });
         ScoreSummary s = ScoreRunner.run(new SimulationScorer(sim, TestRecords.prompts(), SimulationScorer.Mode.JSON), records(),
                 explanations(), out, new ScoreRunner.Options(1, 500, null), m -> {});
         assertThat(s.explanations().mean()).isEqualTo(1.0);

@@ -17,26 +17,17 @@ import org.isaerft.activations.LatentRecord;
 import org.isaerft.explain.Explanation;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Provider;
+import org.isaerft.testing.TestServer;
+import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Simulation over a MockWebServer speaking the OpenAI chat-completions wire format. */
 class SimulationScorerTest {
-    private MockWebServer server;
+    private @RegisterExtension
+ final TestServer server = new TestServer();
     private final LatentId id = TestRecords.id(7);
-
-    @BeforeEach
-    void start() throws Exception {
-        server = new MockWebServer();
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     /** The real LLM layer (no cache, no retries) against the mock server. */
     private LlmClientScoringLlm llm(boolean logprobs) {
@@ -84,26 +75,11 @@ class SimulationScorerTest {
     }
 
     private static String completion(String content, List<ObjectNode> logprobs) {
-        ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("id", "chatcmpl-1");
-        root.put("object", "chat.completion");
-        root.put("created", 1);
-        root.put("model", "sim");
-        ObjectNode choice = root.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", content);
-        if (logprobs != null) {
-            choice.putObject("logprobs").putArray("content").addAll(logprobs);
-        } else {
-            choice.putNull("logprobs");
-        }
-        choice.put("finish_reason", "stop");
-        root.putObject("usage").put("prompt_tokens", 100).put("completion_tokens", 10).put("total_tokens", 110);
-        return Json.line(root);
+        return Wire.openAi(content, 100, 10, logprobs == null ? null : Json.line(Json.MAPPER.createArrayNode().addAll(logprobs)));
     }
 
     private void enqueue(String body) {
-        server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json").body(body).build());
+        server.enqueue(Wire.json(200, body));
     }
 
     /** Answer lines "i<TAB>v" as tokens: index, tab, value (with alternatives), newline. */

@@ -18,41 +18,32 @@ import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Message;
 import org.isaerft.llm.Prompts;
 import org.isaerft.llm.Provider;
-import org.isaerft.util.Json;
-import org.junit.jupiter.api.AfterEach;
+import org.isaerft.testing.TestServer;
+import org.isaerft.testing.Wire;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The LLM judge over the real OpenAI wire format (MockWebServer) through the LLM layer. */
 class LlmRelevanceJudgeTest {
     @TempDir
     Path tmp;
-    MockWebServer server;
+    @RegisterExtension
+    final TestServer server = new TestServer();
     final Queue<String> answers = new ConcurrentLinkedQueue<>();
     final Queue<String> requests = new ConcurrentLinkedQueue<>();
 
     @BeforeEach
     void start() throws IOException {
-        server = new MockWebServer();
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 requests.add(request.getBody() == null ? "" : request.getBody().utf8());
                 String a = answers.poll();
-                String body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1763776000,\"model\":\"gpt-4o-mini\","
-                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" + Json.line(a == null ? "" : a)
-                        + "},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":3,"
-                        + "\"total_tokens\":53}}";
-                return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json").body(body).build();
+                return Wire.openAiAnswer(a == null ? "" : a, 50, 3);
             }
         });
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
     }
 
     LlmRelevanceJudge judge(Path cache) {

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
@@ -138,16 +137,8 @@ public final class Gpt2Model implements LanguageModel {
             manager.close();
             throw e;
         }
-        List<HookPoint> points = new ArrayList<>();
-        points.add(HookPoint.embed());
-        for (int l = 0; l < cfg.nLayer(); l++) {
-            for (String site : HookPoint.BLOCK_SITES) {
-                points.add(new HookPoint(l, site));
-            }
-        }
-        points.add(HookPoint.lnFinal());
-        this.hookPoints = List.copyOf(points);
-        this.hookPointSet = Set.copyOf(points);
+        this.hookPoints = HookPoint.all(cfg.nLayer());
+        this.hookPointSet = Set.copyOf(hookPoints);
     }
 
     // ------------------------------------------------------------------------------------------

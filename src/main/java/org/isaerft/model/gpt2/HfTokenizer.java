@@ -79,7 +79,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     @Override
     public String decode(int[] ids) {
         long[] keep = java.util.Arrays.stream(ids)
-                .peek(this::check)
+                .peek(this::requireId)
                 .filter(id -> !(bos.isPresent() && id == bos.getAsInt()) && !(eos.isPresent() && id == eos.getAsInt()))
                 .asLongStream().toArray();
         return tokenizer.decode(keep, true);
@@ -87,7 +87,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
 
     @Override
     public String tokenString(int id) {
-        check(id);
+        requireId(id);
         String raw = vocabById.get(id);
         if (raw != null && byteLevel) {
             byte[] bytes = TokenText.byteLevelToBytes(raw);
@@ -130,11 +130,5 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
-    }
-
-    private void check(int id) {
-        if (id < 0 || id >= vocabSize) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");
-        }
     }
 }

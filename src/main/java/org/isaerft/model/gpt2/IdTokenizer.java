@@ -47,7 +47,7 @@ public final class IdTokenizer implements Tokenizer {
                 throw new IllegalArgumentException("this model has no tokenizer (no tokenizer.json and not the GPT-2 vocabulary): "
                         + "its text form is space-separated token ids, found '" + parts[i] + "' in '" + abbreviate(text) + "'");
             }
-            check(ids[i]);
+            requireId(ids[i]);
         }
         return ids;
     }
@@ -56,7 +56,7 @@ public final class IdTokenizer implements Tokenizer {
     public String decode(int[] ids) {
         StringBuilder sb = new StringBuilder();
         for (int id : ids) {
-            check(id);
+            requireId(id);
             if ((bos.isPresent() && id == bos.getAsInt()) || (eos.isPresent() && id == eos.getAsInt())) {
                 continue;
             }
@@ -70,7 +70,7 @@ public final class IdTokenizer implements Tokenizer {
 
     @Override
     public String tokenString(int id) {
-        check(id);
+        requireId(id);
         return Integer.toString(id);
     }
 
@@ -87,12 +87,6 @@ public final class IdTokenizer implements Tokenizer {
     @Override
     public boolean prependsBos() {
         return prependsBos;
-    }
-
-    private void check(int id) {
-        if (id < 0 || id >= vocabSize) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocabSize + ")");
-        }
     }
 
     private static String abbreviate(String s) {

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,6 +19,7 @@ import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelConfig;
 import org.isaerft.model.Tokenizer;
+import org.isaerft.tensor.EngineArrays;
 
 /**
  * A Llama-architecture causal LM on DJL NDArrays: RMSNorm, RoPE (interleaved as llama2.c or
@@ -128,23 +128,12 @@ public final class LlamaModel implements LanguageModel {
         }
         this.causalMask = owned(mask, ctx, ctx);
         this.attnScale = manager.full(new Shape(), (float) (1.0 / Math.sqrt(cfg.dHead())), DataType.FLOAT32);
-        List<HookPoint> points = new ArrayList<>();
-        points.add(HookPoint.embed());
-        for (int l = 0; l < cfg.nLayers(); l++) {
-            for (String site : HookPoint.BLOCK_SITES) {
-                points.add(new HookPoint(l, site));
-            }
-        }
-        points.add(HookPoint.lnFinal());
-        this.hookPoints = List.copyOf(points);
+        this.hookPoints = HookPoint.all(cfg.nLayers());
     }
 
     /** An engine-owned copy of host data (never a view of a JVM buffer). */
     private NDArray owned(float[] data, long... shape) {
-        NDArray view = manager.create(data, new Shape(shape));
-        NDArray copy = view.duplicate();
-        view.close();
-        return copy;
+        return EngineArrays.owned(manager, data, new Shape(shape));
     }
 
     private NDArray owned(Map<String, NDArray> named, String name, float[] data, long... shape) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.isaerft.tensor.EngineArrays;
 import org.isaerft.tensor.HostTensor;
 
 /**
@@ -119,9 +120,7 @@ public final class Adam implements AutoCloseable {
             if (target == null) {
                 throw new IllegalArgumentException("Adam state tensor '" + key + "' is neither m.* nor v.*");
             }
-            NDArray staged = manager.create(e.getValue().toFloatArray(), new Shape(e.getValue().shape()));
-            NDArray owned = staged.duplicate();
-            staged.close();
+            NDArray owned = EngineArrays.owned(manager, e.getValue().toFloatArray(), new Shape(e.getValue().shape()));
             NDScope.unregister(owned);
             target.put(key.substring(2), owned);
         }

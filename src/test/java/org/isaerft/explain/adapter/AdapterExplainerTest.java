@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import org.isaerft.activations.Example;
 import org.isaerft.activations.LatentId;
 import org.isaerft.activations.LatentRecord;
@@ -23,10 +22,11 @@ import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Message;
 import org.isaerft.llm.Prompts;
 import org.isaerft.llm.Provider;
+import org.isaerft.testing.TestServer;
+import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** FFNN units and scale/bias adapters explained offline and through an LLM (OpenAI wire format). */
 class AdapterExplainerTest {
@@ -38,18 +38,8 @@ class AdapterExplainerTest {
             new LatentId(SRC, 3), "step-by-step instructions");
     static final Path GOLDEN = Path.of("src/test/resources/golden/explain");
 
-    MockWebServer server;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = new MockWebServer();
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final TestServer server = new TestServer();
 
     static LatentRecord unitRecord() {
         Example e = new Example(new int[] {1, 2, 3, 4}, List.of("How", " do", " I", " pick"), new float[] {0.1f, 0.2f, 0.3f, 2.5f}, 3,
@@ -124,10 +114,7 @@ class AdapterExplainerTest {
     }
 
     static MockResponse answer(String text) {
-        String body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1763776000,\"model\":\"gpt-4o-mini\","
-                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" + Json.line(text)
-                + "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":200,\"completion_tokens\":40,\"total_tokens\":240}}";
-        return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json").body(body).build();
+        return Wire.openAiAnswer(text, 200, 40);
     }
 
     AdapterExplainer llm() {

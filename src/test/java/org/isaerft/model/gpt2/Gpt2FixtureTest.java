@@ -17,9 +17,11 @@ import org.isaerft.model.ModelFamilies;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The GPT-2 forward pass against the gpt2-tiny fixture: activations computed by llm.c's plain-C
@@ -29,26 +31,25 @@ class Gpt2FixtureTest {
     static final double TOL = 1e-5;
     static Path dir;
     static SafeTensors.File expected;
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static Gpt2Model model;
 
     @BeforeAll
     static void load() {
         dir = Shared.path("fixtures/gpt2-tiny");
         expected = SafeTensors.read(dir.resolve("expected.safetensors"));
-        root = NDManager.newBaseManager();
-        model = Gpt2Model.load(dir, root);
+        model = Gpt2Model.load(dir, ND.get());
     }
 
     @AfterAll
     static void close() {
         model.close();
-        root.close();
     }
 
     @Test
     void everyExpectedTensorMatchesLlmC() {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray tokens = expected.get("tokens").toNDArray(m);                 // [2, 16] int32
             Map<HookPoint, NDArray> acts = new LinkedHashMap<>();
             NDArray logits = model.forward(tokens, Hooks.capture(model.hookPoints(), acts));
@@ -77,7 +78,7 @@ class Gpt2FixtureTest {
 
     @Test
     void attentionPatternIsCausalAndNormalised() {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             Map<HookPoint, NDArray> acts = new LinkedHashMap<>();
             HookPoint p = HookPoint.parse("blocks.1.attn.hook_pattern");
             model.forward(expected.get("tokens").toNDArray(m), Hooks.capture(List.of(p), acts));
@@ -101,7 +102,7 @@ class Gpt2FixtureTest {
 
     @Test
     void batchRowsAreIndependent() {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray tokens = expected.get("tokens").toNDArray(m);                 // [2, 16]
             float[] both = model.forward(tokens).toFloatArray();                   // [2, 16, 1000]
             int row = 16 * 1000;
@@ -117,7 +118,7 @@ class Gpt2FixtureTest {
 
     @Test
     void prefixLogitsEqualFullSequenceLogits() {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray tokens = expected.get("tokens").toNDArray(m);                 // [2, 16]
             float[] full = model.forward(tokens).toFloatArray();                   // [2, 16, 1000]
             int t = 5;
@@ -135,7 +136,7 @@ class Gpt2FixtureTest {
 
     @Test
     void stopAtReturnsNullAfterThatPointAndRunsNoLaterHook() {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             Map<HookPoint, NDArray> acts = new LinkedHashMap<>();
             HookPoint stop = HookPoint.residMid(0);
             Hooks hooks = Hooks.capture(model.hookPoints(), acts).toBuilder().stopAt(stop).build();
@@ -150,7 +151,7 @@ class Gpt2FixtureTest {
 
     @Test
     void replacingAnActivationChangesEverythingDownstreamOnly() {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray tokens = expected.get("tokens").toNDArray(m);
             Map<HookPoint, NDArray> acts = new LinkedHashMap<>();
             HookPoint pre1 = HookPoint.residPre(1);
@@ -173,7 +174,7 @@ class Gpt2FixtureTest {
     @Test
     void forwardLeavesNothingInTheWeightManager() {
         int before = model.manager().getManagedArrays().size();
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             Map<HookPoint, NDArray> acts = new LinkedHashMap<>();
             model.forward(expected.get("tokens").toNDArray(m), Hooks.capture(model.hookPoints(), acts));
             assertThat(m.getManagedArrays().size()).isGreaterThan(model.hookPoints().size());
@@ -209,7 +210,7 @@ class Gpt2FixtureTest {
 
     @Test
     void badTokensAndHookPointsAreRefused() {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             assertThatThrownBy(() -> model.forward(m.create(new int[][] {{1, 1000}})))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id 1000")
                     .hasMessageContaining("[0, 1000)");
@@ -229,7 +230,7 @@ class Gpt2FixtureTest {
 
     @Test
     void loadsThroughTheFamilyRegistry() {
-        try (LanguageModel viaRegistry = ModelFamilies.load(dir, root); NDManager m = root.newSubManager()) {
+        try (LanguageModel viaRegistry = ModelFamilies.load(dir, ND.get()); NDManager m = ND.get().newSubManager()) {
             assertThat(viaRegistry).isInstanceOf(Gpt2Model.class);
             assertThat(viaRegistry.config().dModel()).isEqualTo(64);
             assertThat(viaRegistry.config().dMlp()).isEqualTo(256);

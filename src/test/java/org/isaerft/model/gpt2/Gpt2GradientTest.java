@@ -14,9 +14,11 @@ import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Gradients through a hook replacement: blocks.1.hook_resid_pre := x + p with p [d_model]
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * noisy for a 1e-3 relative check).
  */
 class Gpt2GradientTest {
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static Gpt2Model model;
     static Gpt2Model model64;
     static SafeTensors.File expected;
@@ -35,21 +38,19 @@ class Gpt2GradientTest {
     static void load() {
         Path dir = Shared.path("fixtures/gpt2-tiny");
         expected = SafeTensors.read(dir.resolve("expected.safetensors"));
-        root = NDManager.newBaseManager();
-        model = Gpt2Model.load(dir, root);
-        model64 = Gpt2Model.load(dir, root, DataType.FLOAT64);
+        model = Gpt2Model.load(dir, ND.get());
+        model64 = Gpt2Model.load(dir, ND.get(), DataType.FLOAT64);
     }
 
     @AfterAll
     static void close() {
         model.close();
         model64.close();
-        root.close();
     }
 
     /** d(mean loss)/dp at p = 0, float32, optionally with a forced GC between forward and backward. */
     static float[] gradient(boolean gcBetweenForwardAndBackward) {
-        try (NDManager m = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (NDManager m = ND.get().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray tokens = expected.get("tokens").toNDArray(m);                 // [2, 16]
             NDArray targets = expected.get("targets").toNDArray(m);               // [2, 16]
             NDArray p = m.zeros(new Shape(64));                                   // [64]
@@ -73,7 +74,7 @@ class Gpt2GradientTest {
 
     /** Mean loss with p = delta·e_i, in float64. */
     static double loss64(int i, double delta) {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray tokens = expected.get("tokens").toNDArray(m);
             NDArray targets = expected.get("targets").toNDArray(m);
             double[] pv = new double[64];
@@ -113,7 +114,7 @@ class Gpt2GradientTest {
 
     @Test
     void float64ModelAgreesWithFloat32Model() {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray tokens = expected.get("tokens").toNDArray(m);
             NDArray l64 = model64.forward(tokens);                                // [2, 16, 1000] float64
             assertThat(l64.getDataType()).isEqualTo(DataType.FLOAT64);

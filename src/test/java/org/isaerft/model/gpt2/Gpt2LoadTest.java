@@ -20,9 +20,10 @@ import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.tensor.TensorFormatException;
 import org.isaerft.testing.Shared;
-import org.junit.jupiter.api.AfterAll;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Loading GPT-2 directories: layout variants, and specific errors for bad input. */
@@ -30,7 +31,8 @@ class Gpt2LoadTest {
     static Path fixture;
     static SafeTensors.File weights;
     static SafeTensors.File expected;
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
 
     @TempDir
     Path tmp;
@@ -40,12 +42,6 @@ class Gpt2LoadTest {
         fixture = Shared.path("fixtures/gpt2-tiny");
         weights = SafeTensors.read(fixture.resolve("model.safetensors"));
         expected = SafeTensors.read(fixture.resolve("expected.safetensors"));
-        root = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        root.close();
     }
 
     /** A copy of the fixture in tmp with edited tensors and config. */
@@ -65,7 +61,7 @@ class Gpt2LoadTest {
     }
 
     static float[] logits(Path dir) {
-        try (Gpt2Model m = Gpt2Model.load(dir, root); NDManager sub = root.newSubManager()) {
+        try (Gpt2Model m = Gpt2Model.load(dir, ND.get()); NDManager sub = ND.get().newSubManager()) {
             return m.forward(expected.get("tokens").toNDArray(sub)).toFloatArray();
         }
     }
@@ -73,7 +69,7 @@ class Gpt2LoadTest {
     @Test
     void missingWeightsFileIsNamed() throws IOException {
         Files.copy(fixture.resolve("config.json"), tmp.resolve("config.json"));
-        assertThatThrownBy(() -> Gpt2Model.load(tmp, root))
+        assertThatThrownBy(() -> Gpt2Model.load(tmp, ND.get()))
                 .isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining(tmp.resolve("model.safetensors").toString())
                 .hasMessageContaining("file not found");
@@ -81,14 +77,14 @@ class Gpt2LoadTest {
 
     @Test
     void missingConfigIsNamed() {
-        assertThatThrownBy(() -> Gpt2Model.load(tmp, root))
+        assertThatThrownBy(() -> Gpt2Model.load(tmp, ND.get()))
                 .hasMessageContaining(tmp.resolve("config.json").toString()).hasMessageContaining("file not found");
     }
 
     @Test
     void wrongShapeNamesFileTensorExpectedAndFound() throws IOException {
         Path dir = variant(t -> t.put("h.1.mlp.c_fc.weight", zeros(64, 255)), c -> {});
-        assertThatThrownBy(() -> Gpt2Model.load(dir, root))
+        assertThatThrownBy(() -> Gpt2Model.load(dir, ND.get()))
                 .isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining(dir.resolve("model.safetensors").toString())
                 .hasMessageContaining("'h.1.mlp.c_fc.weight'")
@@ -100,14 +96,14 @@ class Gpt2LoadTest {
     void conv1dWeightStoredAsOutInIsRefused() throws IOException {
         // nn.Linear layout [out, in] instead of Conv1D [in, out]
         Path dir = variant(t -> t.put("h.0.attn.c_attn.weight", zeros(192, 64)), c -> {});
-        assertThatThrownBy(() -> Gpt2Model.load(dir, root))
+        assertThatThrownBy(() -> Gpt2Model.load(dir, ND.get()))
                 .hasMessageContaining("'h.0.attn.c_attn.weight'").hasMessageContaining("[192, 64]").hasMessageContaining("expected [64, 192]");
     }
 
     @Test
     void missingTensorIsNamed() throws IOException {
         Path dir = variant(t -> t.remove("h.0.ln_2.bias"), c -> {});
-        assertThatThrownBy(() -> Gpt2Model.load(dir, root))
+        assertThatThrownBy(() -> Gpt2Model.load(dir, ND.get()))
                 .isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining(dir.resolve("model.safetensors").toString())
                 .hasMessageContaining("'h.0.ln_2.bias' is missing");
@@ -116,14 +112,14 @@ class Gpt2LoadTest {
     @Test
     void tensorsOfAnExtraLayerAreRefused() throws IOException {
         Path dir = variant(t -> t.put("h.2.ln_1.weight", zeros(64)), c -> {});
-        assertThatThrownBy(() -> Gpt2Model.load(dir, root))
+        assertThatThrownBy(() -> Gpt2Model.load(dir, ND.get()))
                 .hasMessageContaining("unexpected tensor 'h.2.ln_1.weight'").hasMessageContaining("n_layer=2");
     }
 
     @Test
     void unknownModelTypeThroughTheRegistry() throws IOException {
         Path dir = variant(t -> {}, c -> c.put("model_type", "gpt_neox_custom"));
-        assertThatThrownBy(() -> ModelFamilies.load(dir, root))
+        assertThatThrownBy(() -> ModelFamilies.load(dir, ND.get()))
                 .hasMessageContaining(dir.resolve("config.json").toString())
                 .hasMessageContaining("unknown model_type 'gpt_neox_custom'")
                 .hasMessageContaining("gpt2");
@@ -137,7 +133,7 @@ class Gpt2LoadTest {
         byte[] bad = original.clone();
         ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putLong(0, original.length * 2L);
         Files.write(tmp.resolve("model.safetensors"), bad);
-        assertThatThrownBy(() -> Gpt2Model.load(tmp, root))
+        assertThatThrownBy(() -> Gpt2Model.load(tmp, ND.get()))
                 .isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining(tmp.resolve("model.safetensors").toString())
                 .hasMessageContaining("corrupt safetensors header");
@@ -145,7 +141,7 @@ class Gpt2LoadTest {
         byte[] garbled = original.clone();
         garbled[8] = 'X';
         Files.write(tmp.resolve("model.safetensors"), garbled);
-        assertThatThrownBy(() -> Gpt2Model.load(tmp, root))
+        assertThatThrownBy(() -> Gpt2Model.load(tmp, ND.get()))
                 .hasMessageContaining(tmp.resolve("model.safetensors").toString())
                 .hasMessageContaining("not valid JSON");
     }
@@ -153,7 +149,7 @@ class Gpt2LoadTest {
     @Test
     void unsupportedActivationFunction() throws IOException {
         Path dir = variant(t -> {}, c -> c.put("activation_function", "relu"));
-        assertThatThrownBy(() -> Gpt2Model.load(dir, root))
+        assertThatThrownBy(() -> Gpt2Model.load(dir, ND.get()))
                 .hasMessageContaining(dir.resolve("config.json").toString())
                 .hasMessageContaining("'activation_function' is 'relu'")
                 .hasMessageContaining("gelu_new");
@@ -162,14 +158,14 @@ class Gpt2LoadTest {
     @Test
     void missingConfigFieldIsNamed() throws IOException {
         Path dir = variant(t -> {}, c -> c.remove("n_embd"));
-        assertThatThrownBy(() -> Gpt2Model.load(dir, root))
+        assertThatThrownBy(() -> Gpt2Model.load(dir, ND.get()))
                 .hasMessageContaining(dir.resolve("config.json").toString()).hasMessageContaining("'n_embd' is missing");
     }
 
     @Test
     void nInnerNullMeansFourTimesNEmbdAndExplicitValueIsUsed() throws IOException {
         Path dir = variant(t -> {}, c -> c.put("n_inner", 128));
-        assertThatThrownBy(() -> Gpt2Model.load(dir, root))
+        assertThatThrownBy(() -> Gpt2Model.load(dir, ND.get()))
                 .hasMessageContaining("'h.0.mlp.c_fc.weight'").hasMessageContaining("expected [64, 128]");
         assertThat(Gpt2Config.read(fixture.resolve("config.json")).nInner()).isEqualTo(256);
     }
@@ -211,14 +207,14 @@ class Gpt2LoadTest {
     @Test
     void untiedWithoutLmHeadIsRefused() throws IOException {
         Path dir = variant(t -> {}, c -> c.put("tie_word_embeddings", false));
-        assertThatThrownBy(() -> Gpt2Model.load(dir, root)).hasMessageContaining("'lm_head.weight' is missing");
+        assertThatThrownBy(() -> Gpt2Model.load(dir, ND.get())).hasMessageContaining("'lm_head.weight' is missing");
     }
 
     @Test
     void float16WeightsAreWidened() throws IOException {
         // the fixture's values rounded to F16 still give logits close to llm.c's
         Path dir = variant(t -> t.replaceAll((k, v) -> toF16(v)), c -> {});
-        try (Gpt2Model m = Gpt2Model.load(dir, root); NDManager sub = root.newSubManager()) {
+        try (Gpt2Model m = Gpt2Model.load(dir, ND.get()); NDManager sub = ND.get().newSubManager()) {
             NDArray logits = m.forward(expected.get("tokens").toNDArray(sub));
             float diff = logits.sub(expected.get("logits").toNDArray(sub)).abs().max().getFloat();
             assertThat(diff).isLessThan(5e-3f).isGreaterThan(0f);
@@ -226,7 +222,7 @@ class Gpt2LoadTest {
     }
 
     static HostTensor toF16(HostTensor t) {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray a = t.toNDArray(m).toType(ai.djl.ndarray.types.DataType.FLOAT16, false);
             ByteBuffer b = a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer copy = ByteBuffer.allocate(b.remaining()).order(ByteOrder.LITTLE_ENDIAN).put(b);

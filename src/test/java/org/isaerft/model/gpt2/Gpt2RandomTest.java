@@ -7,27 +7,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.isaerft.model.ModelConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link Gpt2Model#random}: seeded GPT-2-style initialisation for benchmarks and tests. */
 class Gpt2RandomTest {
     static final ModelConfig SMALL = new ModelConfig("gpt2", 32, 2, 4, 4, 8, 128, 300, 16, 1e-5, "gelu_new");
-    static NDManager root;
-
-    @BeforeAll
-    static void setUp() {
-        root = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        root.close();
-    }
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
 
     static float[] logits(Gpt2Model model) {
-        try (NDManager m = root.newSubManager()) {
+        try (NDManager m = ND.get().newSubManager()) {
             NDArray tokens = m.create(new int[][] {{1, 2, 3, 4, 5}, {299, 0, 7, 7, 7}});
             NDArray out = model.forward(tokens);
             assertThat(out.getShape()).isEqualTo(new Shape(2, 5, 300));
@@ -37,8 +28,8 @@ class Gpt2RandomTest {
 
     @Test
     void sameSeedSameModelDifferentSeedDifferentModel() {
-        try (Gpt2Model a = Gpt2Model.random(SMALL, 7, root); Gpt2Model b = Gpt2Model.random(SMALL, 7, root);
-                Gpt2Model c = Gpt2Model.random(SMALL, 8, root)) {
+        try (Gpt2Model a = Gpt2Model.random(SMALL, 7, ND.get()); Gpt2Model b = Gpt2Model.random(SMALL, 7, ND.get());
+                Gpt2Model c = Gpt2Model.random(SMALL, 8, ND.get())) {
             assertThat(logits(a)).containsExactly(logits(b));
             assertThat(logits(a)).isNotEqualTo(logits(c));
             assertThat(a.config()).isEqualTo(SMALL);
@@ -49,7 +40,7 @@ class Gpt2RandomTest {
 
     @Test
     void initialisationFollowsGpt2() {
-        try (Gpt2Model a = Gpt2Model.random(SMALL, 1, root)) {
+        try (Gpt2Model a = Gpt2Model.random(SMALL, 1, ND.get())) {
             assertThat(std(a.weights().get("wte.weight"))).isCloseTo(0.02, org.assertj.core.data.Offset.offset(0.001));
             assertThat(std(a.weights().get("h.0.mlp.c_fc.weight"))).isCloseTo(0.02, org.assertj.core.data.Offset.offset(0.001));
             // residual-output projections: 0.02 / sqrt(2 · n_layer) = 0.01
@@ -63,7 +54,7 @@ class Gpt2RandomTest {
     @Test
     void gpt2VocabularyGetsTheBpeTokenizer() {
         ModelConfig cfg = new ModelConfig("gpt2", 8, 1, 2, 2, 4, 32, 50257, 8, 1e-5, "gelu_new");
-        try (Gpt2Model a = Gpt2Model.random(cfg, 1, root)) {
+        try (Gpt2Model a = Gpt2Model.random(cfg, 1, ND.get())) {
             assertThat(a.tokenizer()).isInstanceOf(Gpt2BpeTokenizer.class);
             assertThat(a.gpt2Config().bosTokenId()).isEqualTo(50256);
         }
@@ -72,9 +63,9 @@ class Gpt2RandomTest {
     @Test
     void nonGpt2ConfigsAreRefused() {
         ModelConfig llama = new ModelConfig("llama", 32, 2, 4, 4, 8, 128, 300, 16, 1e-5, "silu");
-        assertThatThrownBy(() -> Gpt2Model.random(llama, 1, root)).hasMessageContaining("model_type 'gpt2'");
+        assertThatThrownBy(() -> Gpt2Model.random(llama, 1, ND.get())).hasMessageContaining("model_type 'gpt2'");
         ModelConfig relu = new ModelConfig("gpt2", 32, 2, 4, 4, 8, 128, 300, 16, 1e-5, "relu");
-        assertThatThrownBy(() -> Gpt2Model.random(relu, 1, root)).hasMessageContaining("gelu_new");
+        assertThatThrownBy(() -> Gpt2Model.random(relu, 1, ND.get())).hasMessageContaining("gelu_new");
     }
 
     static double std(NDArray a) {

@@ -17,9 +17,11 @@ import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
 import org.isaerft.tensor.TensorFormatException;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,21 +31,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HfLlamaTest {
     static final Path DIR = Shared.path("models/stories260K");
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static LlamaModel reference;
     static LlamaWeights w;
 
     @BeforeAll
     static void load() {
-        root = NDManager.newBaseManager();
         w = Llama2cCheckpoint.load(DIR.resolve("stories260K.bin"));
-        reference = new LlamaModel(w, Llama2cTokenizer.load(DIR.resolve("tok512.bin"), 512), root);
+        reference = new LlamaModel(w, Llama2cTokenizer.load(DIR.resolve("tok512.bin"), 512), ND.get());
     }
 
     @AfterAll
     static void close() {
         reference.close();
-        root.close();
     }
 
     /**
@@ -108,9 +109,9 @@ class HfLlamaTest {
         writeHf(w, untiedDir, false, Map.of());
         int[] ids = reference.tokenizer().encode("Once upon a time, there was a little girl named Lily. She loved", true);
         try (NDScope s = new NDScope();
-                LanguageModel tied = ModelFamilies.load(tiedDir, root);
-                LanguageModel untied = LlamaLoader.loadHf(untiedDir, root);
-                NDManager m = root.newSubManager()) {
+                LanguageModel tied = ModelFamilies.load(tiedDir, ND.get());
+                LanguageModel untied = LlamaLoader.loadHf(untiedDir, ND.get());
+                NDManager m = ND.get().newSubManager()) {
             assertThat(((LlamaModel) tied).ropeStyle()).isEqualTo(RopeStyle.HALF);
             assertThat(tied.config()).isEqualTo(reference.config());
             // weights() exposes exactly the file's tensors under their HF names
@@ -130,7 +131,7 @@ class HfLlamaTest {
             assertThat(LlamaModelTest.maxAbsDiff(untied.forward(tokens), expected)).isLessThan(tol);
             // without the q/k permutation, rotate_half RoPE would give different numbers: the test can fail
             LlamaModel wrongStyle = new LlamaModel(new LlamaWeights(w.config().withRopeStyle(RopeStyle.HALF), w.embed(),
-                    w.layers(), w.finalNorm(), null), reference.tokenizer(), root);
+                    w.layers(), w.finalNorm(), null), reference.tokenizer(), ND.get());
             assertThat(LlamaModelTest.maxAbsDiff(wrongStyle.forward(tokens), expected)).isGreaterThan(1e-3);
             wrongStyle.close();
         }
@@ -139,7 +140,7 @@ class HfLlamaTest {
     @Test
     void shapeMismatchNamesFileTensorExpectedAndFound(@TempDir Path dir) throws Exception {
         writeHf(w, dir, true, Map.of("model.layers.3.self_attn.k_proj.weight", HostTensor.f32(new long[] {64, 64}, new float[64 * 64])));
-        assertThatThrownBy(() -> LlamaLoader.loadHf(dir, root))
+        assertThatThrownBy(() -> LlamaLoader.loadHf(dir, ND.get()))
                 .isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining("model.safetensors")
                 .hasMessageContaining("model.layers.3.self_attn.k_proj.weight")
@@ -152,23 +153,23 @@ class HfLlamaTest {
         writeHf(w, dir, false, Map.of());
         Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json"))
                 .replace("\"rope_theta\": 10000.0", "\"rope_theta\": 10000.0, \"rope_scaling\": {\"rope_type\": \"llama3\"}"));
-        assertThatThrownBy(() -> LlamaLoader.loadHf(dir, root)).hasMessageContaining("config.json").hasMessageContaining("rope_scaling");
+        assertThatThrownBy(() -> LlamaLoader.loadHf(dir, ND.get())).hasMessageContaining("config.json").hasMessageContaining("rope_scaling");
         Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json"))
                 .replace("\"rope_scaling\": {\"rope_type\": \"llama3\"}", "\"rope_scaling\": null")
                 .replace("\"hidden_size\": 64,", ""));
-        assertThatThrownBy(() -> LlamaLoader.loadHf(dir, root)).hasMessageContaining("required field hidden_size is missing");
+        assertThatThrownBy(() -> LlamaLoader.loadHf(dir, ND.get())).hasMessageContaining("required field hidden_size is missing");
 
         // untied config but no lm_head.weight in the file
         writeHf(w, dir2, true, Map.of());
         Files.writeString(dir2.resolve("config.json"), Files.readString(dir2.resolve("config.json"))
                 .replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
-        assertThatThrownBy(() -> LlamaLoader.loadHf(dir2, root))
+        assertThatThrownBy(() -> LlamaLoader.loadHf(dir2, ND.get()))
                 .isInstanceOf(TensorFormatException.class)
                 .hasMessageContaining("lm_head.weight")
                 .hasMessageContaining("tie_word_embeddings=false");
         Files.writeString(dir2.resolve("config.json"), Files.readString(dir2.resolve("config.json"))
                 .replace("\"model_type\": \"llama\"", "\"model_type\": \"llamaX\""));
-        assertThatThrownBy(() -> ModelFamilies.load(dir2, root))
+        assertThatThrownBy(() -> ModelFamilies.load(dir2, ND.get()))
                 .hasMessageContaining("unknown model_type 'llamaX'")
                 .hasMessageContaining("llama");
     }

@@ -14,15 +14,17 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.isaerft.model.GenerationConfig;
 import org.isaerft.model.Generation;
+import org.isaerft.model.GenerationConfig;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class LlamaModelTest {
     static final Path DIR = Shared.path("models/stories260K");
@@ -33,19 +35,18 @@ class LlamaModelTest {
     static final String EXPECTED_TEXT = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
             + "One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nL";
 
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static LlamaModel model;
 
     @BeforeAll
     static void load() {
-        root = NDManager.newBaseManager();
-        model = LlamaLoader.loadLlama2c(DIR.resolve("stories260K.bin"), DIR.resolve("tok512.bin"), root);
+        model = LlamaLoader.loadLlama2c(DIR.resolve("stories260K.bin"), DIR.resolve("tok512.bin"), ND.get());
     }
 
     @AfterAll
     static void close() {
         model.close();
-        root.close();
     }
 
     @Test
@@ -84,7 +85,7 @@ class LlamaModelTest {
 
     @Test
     void int32AndInt64TokensGiveTheSameLogitsAndRowsAreIndependent() {
-        try (NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+        try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
             int[] a = model.tokenizer().encode("Once upon a time there was", true);
             int[] b = model.tokenizer().encode("The cat sat on a big mat", true);
             int t = Math.min(a.length, b.length);
@@ -106,7 +107,7 @@ class LlamaModelTest {
 
     @Test
     void badTokensGiveSpecificErrors() {
-        try (NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+        try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
             assertThatThrownBy(() -> model.forward(m.create(new int[] {1, 512}, new Shape(1, 2))))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("token id 512 out of range")
@@ -124,7 +125,7 @@ class LlamaModelTest {
 
     @Test
     void everyHookPointHasItsDocumentedShape() {
-        try (NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+        try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
             NDArray tokens = m.create(new int[] {1, 403, 407, 261, 378, 1, 260, 270, 280, 290}, new Shape(2, 5));
             Map<HookPoint, NDArray> got = new LinkedHashMap<>();
             NDArray logits = model.forward(tokens, Hooks.capture(model.hookPoints(), got));
@@ -179,7 +180,7 @@ class LlamaModelTest {
 
     @Test
     void replacingAHookWithItselfLeavesLogitsUnchanged() {
-        try (NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+        try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
             NDArray tokens = m.create(new int[] {1, 403, 407, 261, 378}, new Shape(1, 5));
             NDArray base = model.forward(tokens);
             Hooks same = Hooks.builder().add("blocks.2.hook_resid_pre", (x, p) -> x.add(0f).sub(0f)).build();
@@ -192,7 +193,7 @@ class LlamaModelTest {
 
     @Test
     void stopAtReturnsNullWithTheSameActivation() {
-        try (NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+        try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
             NDArray tokens = m.create(new int[] {1, 403, 407, 261, 378}, new Shape(1, 5));
             HookPoint point = HookPoint.residMid(3);
             Map<HookPoint, NDArray> full = new LinkedHashMap<>();
@@ -224,7 +225,7 @@ class LlamaModelTest {
 
     /** Mean next-token loss with x + p spliced in at blocks.2.hook_resid_pre; returns {loss, dLoss/dp...}. */
     private static float[] lossAndGrad(boolean gcBetween) {
-        try (NDScope s = new NDScope(); NDManager m = root.newSubManager()) {
+        try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
             NDArray p = m.full(new Shape(64), 0.01f, DataType.FLOAT32);                  // [D]
             p.setRequiresGradient(true);
             NDArray tokens = m.create(model.tokenizer().encode("Once upon a time, there was a little girl", true));
@@ -273,7 +274,7 @@ class LlamaModelTest {
     @Test
     void aForwardLeavesNothingInTheWeightsManager() {
         int before = model.manager().getManagedArrays().size();
-        try (NDManager m = root.newSubManager()) { // deliberately no NDScope: results land in m
+        try (NDManager m = ND.get().newSubManager()) { // deliberately no NDScope: results land in m
             NDArray logits = model.forward(m.create(new int[] {1, 403, 407}, new Shape(1, 3)));
             assertThat(logits.getManager()).isSameAs(m);
             model.generate(new int[] {1, 403}, GenerationConfig.greedy(3), Hooks.none());

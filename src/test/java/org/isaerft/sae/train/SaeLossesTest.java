@@ -4,27 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each loss against a computation on the host in double precision. */
 class SaeLossesTest {
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
 
     static float[] random(int n, long seed, double scale) {
         Random r = new Random(seed);
@@ -38,7 +28,7 @@ class SaeLossesTest {
     @Test
     void klOfIdenticalDistributionsIsZeroAndShiftInvariant() {
         float[] a = random(2 * 3 * 7, 1, 3);
-        NDArray x = manager.create(a, new Shape(2, 3, 7));
+        NDArray x = ND.get().create(a, new Shape(2, 3, 7));
         assertThat(SaeLosses.kl(x, x).getFloat()).isCloseTo(0f, within(1e-7f));
         // softmax is invariant to adding a constant per token: still zero KL
         assertThat(SaeLosses.kl(x, x.add(5f)).getFloat()).isCloseTo(0f, within(2e-6f));
@@ -58,8 +48,8 @@ class SaeLossesTest {
             }
         }
         double expected = sum / (b * t);
-        NDArray orig = manager.create(a, new Shape(b, t, v));
-        NDArray spliced = manager.create(c, new Shape(b, t, v));
+        NDArray orig = ND.get().create(a, new Shape(b, t, v));
+        NDArray spliced = ND.get().create(c, new Shape(b, t, v));
         assertThat(SaeLosses.kl(orig, spliced).getFloat()).isCloseTo((float) expected, within(1e-5f));
         assertThat(expected).isGreaterThan(0.1); // a real divergence, not a degenerate case
         // KL is not symmetric: the direction matters
@@ -69,8 +59,8 @@ class SaeLossesTest {
     @Test
     void klOfTwoPointDistributionsHasTheClosedForm() {
         // p = (1/2, 1/2), q = (e/(1+e), 1/(1+e)) from logits (1, 0): KL = log(1/2) - 0.5*log(q0) - 0.5*log(q1)
-        NDArray p = manager.create(new float[] {0f, 0f}, new Shape(1, 1, 2));
-        NDArray q = manager.create(new float[] {1f, 0f}, new Shape(1, 1, 2));
+        NDArray p = ND.get().create(new float[] {0f, 0f}, new Shape(1, 1, 2));
+        NDArray q = ND.get().create(new float[] {1f, 0f}, new Shape(1, 1, 2));
         double q0 = Math.E / (1 + Math.E);
         double q1 = 1 / (1 + Math.E);
         double expected = Math.log(0.5) - 0.5 * Math.log(q0) - 0.5 * Math.log(q1);
@@ -85,7 +75,7 @@ class SaeLossesTest {
         for (int i = 0; i < a.length; i++) {
             se += (a[i] - b[i]) * (double) (a[i] - b[i]);
         }
-        assertThat(SaeLosses.mse(manager.create(a, new Shape(4, 5)), manager.create(b, new Shape(4, 5))).getFloat())
+        assertThat(SaeLosses.mse(ND.get().create(a, new Shape(4, 5)), ND.get().create(b, new Shape(4, 5))).getFloat())
                 .isCloseTo((float) (se / a.length), within(1e-6f));
 
         // latents [2, 3, 4] (6 tokens, 4 latents), d_in 16
@@ -95,8 +85,8 @@ class SaeLossesTest {
             l1 += Math.abs(x);
         }
         double expected = l1 / 6 / 16;
-        NDArray inv = manager.full(new Shape(), 1f / 16, DataType.FLOAT32);
-        assertThat(SaeLosses.sparsity(manager.create(c, new Shape(2, 3, 4)), inv).getFloat()).isCloseTo((float) expected, within(1e-7f));
+        NDArray inv = ND.get().full(new Shape(), 1f / 16, DataType.FLOAT32);
+        assertThat(SaeLosses.sparsity(ND.get().create(c, new Shape(2, 3, 4)), inv).getFloat()).isCloseTo((float) expected, within(1e-7f));
     }
 
     static double[] logSoftmax(float[] x, int off, int n) {

@@ -26,27 +26,28 @@ import org.isaerft.sae.Sae;
 import org.isaerft.sae.SaeFormats;
 import org.isaerft.sae.SaeLoadOptions;
 import org.isaerft.testing.Shared;
+import org.isaerft.testing.TestManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The trainer on the real stories260K model and TinyStories text. */
 class SaeTrainerTest {
     static final HookPoint HOOK = HookPoint.residPre(2);
-    static NDManager root;
+    @RegisterExtension
+    static final TestManager ND = new TestManager();
     static LanguageModel model;
 
     @BeforeAll
     static void load() {
-        root = NDManager.newBaseManager();
-        model = ModelFamilies.load(Shared.path("models/stories260K"), root);
+        model = ModelFamilies.load(Shared.path("models/stories260K"), ND.get());
     }
 
     @AfterAll
     static void close() {
         model.close();
-        root.close();
     }
 
     static TrainData data(int seq, long seed) {
@@ -276,7 +277,7 @@ class SaeTrainerTest {
             t.run(data(32, 11), null, null, -1);
             Path out = tmp.resolve("sae");
             SaeTrainOutput.save(t, out, Map.of("note", "test"), "isaerft sae train (test)");
-            try (Sae loaded = SaeFormats.load(out, SaeLoadOptions.defaults(), root); NDScope s = new NDScope();
+            try (Sae loaded = SaeFormats.load(out, SaeLoadOptions.defaults(), ND.get()); NDScope s = new NDScope();
                  NDManager m = model.manager().newSubManager()) {
                 assertThat(loaded.hookPoint()).isEqualTo(HOOK);
                 assertThat(loaded.dSae()).isEqualTo(256);

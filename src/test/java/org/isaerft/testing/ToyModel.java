@@ -1,4 +1,4 @@
-package org.isaerft.cli;
+package org.isaerft.testing;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -6,12 +6,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
-import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelConfig;
-import org.isaerft.model.Tokenizer;
 
 /**
  * A stand-in model with closed-form activations, to test the CLI plumbing independently of the
@@ -20,79 +17,26 @@ import org.isaerft.model.Tokenizer;
  * ln_final = resid; logits[v] = -(v - next)^2 with next = ((x0 - 6) / 4 + 1) mod 10, where x0 is
  * ln_final's first component (= 4 id + 6 unless a hook changed it), so greedy decoding counts up.
  */
-final class ToyModel implements LanguageModel {
-    static final int VOCAB = 10;
-    static final ModelConfig CONFIG = new ModelConfig("isaerft-toy", 3, 2, 1, 1, 3, 3, VOCAB, 16, 1e-5, "none");
-    private final NDManager manager;
-    /** The last hook point the most recent forward pass reached. */
-    HookPoint lastReached;
-    int forwardCalls;
+public final class ToyModel extends TestLm {
+    public static final int VOCAB = 10;
+    public static final ModelConfig CONFIG = new ModelConfig("isaerft-toy", 3, 2, 1, 1, 3, 3, VOCAB, 16, 1e-5, "none");
+    /** Number of forward passes run. */
+    public int forwardCalls;
 
-    ToyModel(NDManager parent) {
-        this.manager = parent.newSubManager();
+    public ToyModel(NDManager parent) {
+        super(parent, CONFIG, letters(), points());
     }
 
-    @Override
-    public ModelConfig config() {
-        return CONFIG;
+    private static TestTokenizer letters() {
+        return TestTokenizer.of(VOCAB, TestTokenizer.perChar(c -> {
+            if (c < 'a' || c > 'j') {
+                throw new IllegalArgumentException("toy vocabulary is a..j, found '" + (char) c + "'");
+            }
+            return c - 'a';
+        }), id -> String.valueOf((char) ('a' + id)));
     }
 
-    @Override
-    public Tokenizer tokenizer() {
-        return new Tokenizer() {
-            @Override
-            public int vocabSize() {
-                return VOCAB;
-            }
-
-            @Override
-            public int[] encode(String text) {
-                return text.chars().map(c -> {
-                    if (c < 'a' || c > 'j') {
-                        throw new IllegalArgumentException("toy vocabulary is a..j, found '" + (char) c + "'");
-                    }
-                    return c - 'a';
-                }).toArray();
-            }
-
-            @Override
-            public String decode(int[] ids) {
-                StringBuilder sb = new StringBuilder();
-                for (int id : ids) {
-                    sb.append((char) ('a' + id));
-                }
-                return sb.toString();
-            }
-
-            @Override
-            public String tokenString(int id) {
-                return String.valueOf((char) ('a' + id));
-            }
-
-            @Override
-            public OptionalInt bosId() {
-                return OptionalInt.empty();
-            }
-
-            @Override
-            public OptionalInt eosId() {
-                return OptionalInt.empty();
-            }
-
-            @Override
-            public boolean prependsBos() {
-                return false;
-            }
-        };
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public List<HookPoint> hookPoints() {
+    private static List<HookPoint> points() {
         List<HookPoint> out = new ArrayList<>();
         out.add(HookPoint.embed());
         for (int l = 0; l < CONFIG.nLayers(); l++) {
@@ -102,11 +46,6 @@ final class ToyModel implements LanguageModel {
         }
         out.add(HookPoint.lnFinal());
         return out;
-    }
-
-    private NDArray hook(Hooks hooks, HookPoint p, NDArray x) {
-        lastReached = p;
-        return hooks.apply(p, x);
     }
 
     @Override
@@ -153,10 +92,5 @@ final class ToyModel implements LanguageModel {
             }
         }
         return tokens.getManager().create(logits, new Shape(b, t, VOCAB));                // [B, T, V]
-    }
-
-    @Override
-    public void close() {
-        manager.close();
     }
 }

@@ -1,18 +1,18 @@
-package org.isaerft.llm;
+package org.isaerft.testing;
 
 import java.util.List;
 import mockwebserver3.MockResponse;
 
 /** Real provider wire formats for MockWebServer (bodies as the public APIs document them). */
-final class Wire {
+public final class Wire {
     private Wire() {}
 
-    static String jsonString(String s) {
+    public static String jsonString(String s) {
         return org.isaerft.util.Json.line(s);
     }
 
     /** OpenAI /v1/chat/completions answer, optionally with logprobs.content. */
-    static String openAi(String content, int promptTokens, int completionTokens, String logprobsContentJson) {
+    public static String openAi(String content, int promptTokens, int completionTokens, String logprobsContentJson) {
         return "{\"id\":\"chatcmpl-abc123\",\"object\":\"chat.completion\",\"created\":1763776000,\"model\":\"gpt-4o-mini-2024-07-18\","
                 + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" + jsonString(content)
                 + ",\"refusal\":null},\"logprobs\":" + (logprobsContentJson == null ? "null" : "{\"content\":" + logprobsContentJson + ",\"refusal\":null}")
@@ -20,12 +20,17 @@ final class Wire {
                 + ",\"total_tokens\":" + (promptTokens + completionTokens) + "},\"system_fingerprint\":\"fp_test\"}";
     }
 
-    static String openAi(String content, int promptTokens, int completionTokens) {
+    public static String openAi(String content, int promptTokens, int completionTokens) {
         return openAi(content, promptTokens, completionTokens, null);
     }
 
+    /** HTTP 200 with an OpenAI chat-completions answer {@code content} and the given token usage. */
+    public static MockResponse openAiAnswer(String content, int promptTokens, int completionTokens) {
+        return json(200, openAi(content, promptTokens, completionTokens));
+    }
+
     /** One logprobs.content element: token, logprob, and (token, logprob) alternatives. */
-    static String openAiLogprob(String token, double logprob, List<Object[]> top) {
+    public static String openAiLogprob(String token, double logprob, List<Object[]> top) {
         StringBuilder sb = new StringBuilder("{\"token\":" + jsonString(token) + ",\"logprob\":" + logprob + ",\"bytes\":"
                 + bytes(token) + ",\"top_logprobs\":[");
         for (int i = 0; i < top.size(); i++) {
@@ -45,32 +50,31 @@ final class Wire {
         return sb.append("]").toString();
     }
 
-    static String openAiError(String type, String message) {
+    public static String openAiError(String type, String message) {
         return "{\"error\":{\"message\":" + jsonString(message) + ",\"type\":\"" + type + "\",\"param\":null,\"code\":null}}";
     }
 
     /** Anthropic /v1/messages answer. */
-    static String anthropic(String text, int in, int out) {
+    public static String anthropic(String text, int in, int out) {
         return "{\"id\":\"msg_01XFDUDYJgAACzvnptvVoYEL\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-3-5-haiku-20241022\","
                 + "\"content\":[{\"type\":\"text\",\"text\":" + jsonString(text) + "}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
                 + "\"usage\":{\"input_tokens\":" + in + ",\"output_tokens\":" + out + "}}";
     }
 
     /** Ollama /api/chat answer (stream: false). */
-    static String ollama(String text, int in, int out) {
+    public static String ollama(String text, int in, int out) {
         return "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-22T02:00:00.000000Z\",\"message\":{\"role\":\"assistant\",\"content\":"
                 + jsonString(text) + "},\"done_reason\":\"stop\",\"done\":true,\"total_duration\":4883583458,\"load_duration\":1334875,"
                 + "\"prompt_eval_count\":" + in + ",\"prompt_eval_duration\":342546000,\"eval_count\":" + out
                 + ",\"eval_duration\":4535599000}";
     }
 
-    static MockResponse json(int code, String body) {
+    public static MockResponse json(int code, String body) {
         return new MockResponse.Builder().code(code).setHeader("Content-Type", "application/json").body(body).build();
     }
 
     /** A server that takes the request and never answers (the socket stays open until the server closes). */
-    static MockResponse stall() {
+    public static MockResponse stall() {
         return new MockResponse.Builder().onResponseStart(mockwebserver3.SocketEffect.Stall.INSTANCE).build();
     }
-
 }
