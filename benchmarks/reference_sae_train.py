@@ -244,12 +244,16 @@ def main():
     tokens = torch.randint(0, model.vocab_size, (args.batch, args.seq), generator=g)
     times = []
     last = None
+    cpu0 = 0.0
     for i in range(args.warmup + args.iters):
+        if i == args.warmup:
+            cpu0 = time.process_time()
         t0 = time.perf_counter()
         last = t.step(tokens)
         t1 = time.perf_counter()
         if i >= args.warmup:
             times.append(t1 - t0)
+    cpu = time.process_time() - cpu0
     print(json.dumps({
         "schema_version": SCHEMA_VERSION,
         "implementation": "reference",
@@ -268,6 +272,7 @@ def main():
         "threads": torch.get_num_threads(),
         "step_ms": 1e3 * statistics.median(times),
         "mean_step_ms": 1e3 * sum(times) / len(times),
+        "cpu_ms_per_step": 1e3 * cpu / len(times),
         "iter_seconds": times,
         "seconds": sum(times),
         "last_loss": last["loss"],

@@ -33,11 +33,13 @@ load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 # SAE training steps: isaerft bench sae-train vs benchmarks/reference_sae_train.py. For every kind
 # and shape: round 1 also dumps isaerft's first step from its initial SAE, which the reference
 # redoes from the same start (cross-check); then the timed runs alternate.
-# Environment: SAE_KINDS ("local e2e"), SAE_SHAPES ("512x8x64 4096x32x128" = d_sae x batch x seq),
-# SAE_HOOK (blocks.2.hook_resid_pre), BENCH_ROUNDS, BENCH_THREADS, SAE_WARMUP (3), SAE_ITERS (10).
+# Environment: SAE_KINDS ("local e2e"), SAE_SHAPES ("512x8x64:30:30 4096x32x128:3:6" = d_sae x batch x seq
+# [: warm-up steps : timed steps]; the small shape needs ~30 steps before the JVM's JIT has compiled the
+# step's code), SAE_HOOK (blocks.2.hook_resid_pre), BENCH_ROUNDS, BENCH_THREADS, SAE_WARMUP (3) and
+# SAE_ITERS (10) for shapes without their own.
 if [ "$what" = sae-train ]; then
   KINDS="${SAE_KINDS:-local e2e}"
-  SHAPES="${SAE_SHAPES:-512x8x64 4096x32x128}"
+  SHAPES="${SAE_SHAPES:-512x8x64:30:30 4096x32x128:3:6}"
   HOOK="${SAE_HOOK:-blocks.2.hook_resid_pre}"
   SWARM="${SAE_WARMUP:-3}"
   SITERS="${SAE_ITERS:-10}"
@@ -48,10 +50,12 @@ if [ "$what" = sae-train ]; then
   for round in $(seq 1 "$ROUNDS"); do
     for kind in $KINDS; do
       for shape in $SHAPES; do
-        IFS=x read -r dsae b t <<< "$shape"
-        args=(--kind "$kind" --hook "$HOOK" --d-sae "$dsae" --batch "$b" --seq "$t" --warmup "$SWARM" --iters "$SITERS" --threads "$THREADS")
+        IFS=: read -r dims w n <<< "$shape"
+        IFS=x read -r dsae b t <<< "$dims"
+        args=(--kind "$kind" --hook "$HOOK" --d-sae "$dsae" --batch "$b" --seq "$t" --warmup "${w:-$SWARM}" --iters "${n:-$SITERS}"
+              --threads "$THREADS")
         dump=()
-        if [ "$round" = 1 ]; then dump=(--dump "$tmp/dump-$kind-$shape.safetensors"); fi
+        if [ "$round" = 1 ]; then dump=(--dump "$tmp/dump-$kind-$dims.safetensors"); fi
         echo "bench: round $round/$ROUNDS sae-train $kind d_sae=$dsae [$b, $t] isaerft ..." >&2
         scripts/isaerft bench sae-train --quiet --model stories260K "${args[@]}" "${dump[@]}" 2>"$tmp/java.err" > "$tmp/java.json" \
           || { cat "$tmp/java.err" >&2; exit 1; }
@@ -60,8 +64,8 @@ if [ "$what" = sae-train ]; then
           ckpt="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["model_dir"])' "$tmp/java.json")/stories260K.bin"
           echo "bench: cross-check $kind d_sae=$dsae [$b, $t] (reference redoes isaerft's first step) ..." >&2
           "$PY" benchmarks/reference_sae_train.py --checkpoint "$ckpt" --threads "$THREADS" \
-            --check "$tmp/dump-$kind-$shape.safetensors" >> "$tmp/checks.jsonl"
-          rm -f "$tmp/dump-$kind-$shape.safetensors"
+            --check "$tmp/dump-$kind-$dims.safetensors" >> "$tmp/checks.jsonl"
+          rm -f "$tmp/dump-$kind-$dims.safetensors"
         fi
         echo "bench: round $round/$ROUNDS sae-train $kind d_sae=$dsae [$b, $t] reference ..." >&2
         "$PY" benchmarks/reference_sae_train.py --checkpoint "$ckpt" "${args[@]}" >> "$tmp/runs.jsonl"

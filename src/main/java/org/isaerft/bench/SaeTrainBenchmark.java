@@ -85,8 +85,11 @@ public final class SaeTrainBenchmark {
         }
     }
 
-    /** Timings of the timed steps (seconds) and the last step's statistics. */
-    public record Result(Spec spec, List<Double> iterSeconds, SaeTrainer.StepStats last) {
+    /**
+     * Timings of the timed steps: wall seconds per step, the process CPU seconds of all timed steps
+     * (every thread: engine, JIT, GC; NaN where the JVM cannot tell), and the last step's statistics.
+     */
+    public record Result(Spec spec, List<Double> iterSeconds, double cpuSeconds, SaeTrainer.StepStats last) {
         public Result {
             iterSeconds = List.copyOf(iterSeconds);
             if (iterSeconds.size() != spec.iters()) {
@@ -108,6 +111,11 @@ public final class SaeTrainBenchmark {
         public double meanStepMs() {
             return 1e3 * seconds() / iterSeconds.size();
         }
+
+        /** Process CPU milliseconds per timed step (less sensitive than wall time to other processes' load). */
+        public double cpuMsPerStep() {
+            return 1e3 * cpuSeconds / iterSeconds.size();
+        }
     }
 
     /** The fixed batch: ids uniform in [0, vocab) from the spec's seed (as {@link ForwardBenchmark#tokens}). */
@@ -126,8 +134,12 @@ public final class SaeTrainBenchmark {
         Batch b = batch(spec, model.config().vocabSize());
         List<Double> times = new ArrayList<>();
         SaeTrainer.StepStats last = null;
+        long cpu0 = 0;
         try (SaeTrainer t = SaeTrainer.start(model, spec.trainConfig(model), "bench", modelName)) {
             for (int i = 0; i < spec.warmup() + spec.iters(); i++) {
+                if (i == spec.warmup()) {
+                    cpu0 = processCpuNanos();
+                }
                 long t0 = System.nanoTime();
                 last = t.step(b);
                 long t1 = System.nanoTime();
@@ -136,7 +148,16 @@ public final class SaeTrainBenchmark {
                 }
             }
         }
-        return new Result(spec, times, last);
+        long cpu1 = processCpuNanos();
+        return new Result(spec, times, cpu0 < 0 || cpu1 < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9, last);
+    }
+
+    /** CPU time of the whole process in nanoseconds, or -1 where unavailable. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /**

@@ -288,6 +288,7 @@ public final class BenchCommand implements Callable<Integer> {
                 o.put("threads", inEffect);
                 o.put("step_ms", r.medianStepMs());
                 o.put("mean_step_ms", r.meanStepMs());
+                o.put("cpu_ms_per_step", Double.isNaN(r.cpuMsPerStep()) ? null : r.cpuMsPerStep());
                 o.put("iter_seconds", r.iterSeconds());
                 o.put("seconds", r.seconds());
                 o.put("last_loss", last.loss());
