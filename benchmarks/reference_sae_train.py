@@ -204,6 +204,10 @@ def check(args, model):
         "max_abs_param_diff": max(param_diffs.values()),
         "param_diffs": param_diffs,
         "max_abs_param_change": max(param_change.values()),
+        # Adam's first step moves each element by about lr·g/(|g| + eps): where |g| is near eps (1e-8) the float
+        # rounding of g (different BLAS on each side) shows up at the scale of lr; count how many elements that is
+        "param_elements_over_1e-5": sum(int(((t.p[k].detach() - data["step1." + k]).abs() > 1e-5).sum()) for k in PARAMS),
+        "param_elements": sum(t.p[k].numel() for k in PARAMS),
         "l0_diff": abs(got["l0"] - expected["l0"]),
         "grad_norm_diff": abs(got["grad_norm"] - expected["grad_norm"]),
         "isaerft_step": expected,

@@ -147,6 +147,8 @@ def sae_train(args):
         entry["max_abs_loss_diff"] = c["max_abs_loss_diff"]
         entry["max_abs_param_diff"] = c["max_abs_param_diff"]
         entry["max_abs_param_change"] = c["max_abs_param_change"]
+        entry["param_elements_over_1e-5"] = c["param_elements_over_1e-5"]
+        entry["param_elements"] = c["param_elements"]
         entry["cross_check"] = {k: c[k] for k in ("loss_diffs", "param_diffs", "l0_diff", "grad_norm_diff", "isaerft_step", "reference_step")}
         configs.append(entry)
     result = {
@@ -167,7 +169,9 @@ def sae_train(args):
         "command": args.command,
         "notes": "Both sides train the same ReLU SAE with the same objective on the same frozen stories260K; the cross-check "
                  "(max_abs_loss_diff, max_abs_param_diff) has the reference redo isaerft's first step from isaerft's initial "
-                 "parameters and tokens (max_abs_param_change: the largest parameter change of that step, for scale). isaerft "
+                 "parameters and tokens (max_abs_param_change: the largest parameter change of that step, for scale; Adam's first step moves an element "
+                 "by about lr*g/(|g|+1e-8), so the few elements with |g| near 1e-8 carry each side's float rounding of g at the "
+                 "scale of lr: param_elements_over_1e-5 counts them). isaerft "
                  "runs on DJL's libtorch (its MKL GEMMs); the reference on Debian's torch with OpenBLAS; same thread count, "
                  "alternating in this one run.",
     }
