@@ -33,13 +33,13 @@ load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 # SAE training steps: isaerft bench sae-train vs benchmarks/reference_sae_train.py. For every kind
 # and shape: round 1 also dumps isaerft's first step from its initial SAE, which the reference
 # redoes from the same start (cross-check); then the timed runs alternate.
-# Environment: SAE_KINDS ("local e2e"), SAE_SHAPES ("512x8x64:100:30 4096x32x128:3:6" = d_sae x batch x seq
-# [: warm-up steps : timed steps]; the small shape needs ~100 steps before the JVM's JIT has compiled the
+# Environment: SAE_KINDS ("local e2e"), SAE_SHAPES ("512x8x64:200:50 4096x32x128:3:6" = d_sae x batch x seq
+# [: warm-up steps : timed steps]; the small shape needs ~150 steps before the JVM's JIT has compiled the
 # step's code), SAE_HOOK (blocks.2.hook_resid_pre), BENCH_ROUNDS, BENCH_THREADS, SAE_WARMUP (3) and
 # SAE_ITERS (10) for shapes without their own.
 if [ "$what" = sae-train ]; then
   KINDS="${SAE_KINDS:-local e2e}"
-  SHAPES="${SAE_SHAPES:-512x8x64:100:30 4096x32x128:3:6}"
+  SHAPES="${SAE_SHAPES:-512x8x64:200:50 4096x32x128:3:6}"
   HOOK="${SAE_HOOK:-blocks.2.hook_resid_pre}"
   SWARM="${SAE_WARMUP:-3}"
   SITERS="${SAE_ITERS:-10}"
