@@ -98,13 +98,21 @@ class Llama:
     def vocab_size(self):
         return self.vocab
 
-    def forward(self, tokens):
+    def forward(self, tokens, resid_pre_hooks=None, stop_at=None):
+        """Logits [B, T, V]. resid_pre_hooks: {layer: fn(x [B, T, D]) -> [B, T, D]} applied to
+        blocks.<layer>.hook_resid_pre (TransformerLens' hook points); stop_at: a layer whose
+        hook_resid_pre ends the pass (returns None after its hook ran), as isaerft's stopAt."""
+        hooks = resid_pre_hooks or {}
         b, t = tokens.shape
         h, k, e = self.n_heads, self.n_kv_heads, self.head
         cos, sin = self.cos[:t], self.sin[:t]
         mask = self.mask[:t, :t]
         x = F.embedding(tokens, self.embed)                                       # [B, T, D]
         for l in range(self.n_layers):
+            if l in hooks:
+                x = hooks[l](x)                                                   # [B, T, D]
+            if l == stop_at:
+                return None
             n1 = self.rmsnorm(x, self.rms_att[l])                                 # [B, T, D]
             q = self.rope(F.linear(n1, self.wq[l]).view(b, t, h, e), cos, sin)    # [B, T, H, E]
             kk = self.rope(F.linear(n1, self.wk[l]).view(b, t, k, e), cos, sin)   # [B, T, K, E]
@@ -150,7 +158,11 @@ class Gpt2:
         self.lnf_w, self.lnf_b = torch.ones(d), torch.zeros(d)
         self.mask = torch.full((n_ctx, n_ctx), float("-inf")).triu(1)            # [P, P]
 
-    def forward(self, tokens):
+    def forward(self, tokens, resid_pre_hooks=None, stop_at=None):
+        """Logits [B, T, V]. resid_pre_hooks: {layer: fn(x [B, T, D]) -> [B, T, D]} applied to
+        blocks.<layer>.hook_resid_pre (TransformerLens' hook points); stop_at: a layer whose
+        hook_resid_pre ends the pass (returns None after its hook ran), as isaerft's stopAt."""
+        hooks = resid_pre_hooks or {}
         b, t = tokens.shape
         c, h = self.d, self.n_head
         dh = c // h

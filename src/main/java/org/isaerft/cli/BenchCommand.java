@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.isaerft.bench.ForwardBenchmark;
+import org.isaerft.bench.SaeTrainBenchmark;
+import org.isaerft.model.HookPoint;
+import org.isaerft.sae.train.SaeTrainer;
+import org.isaerft.sae.train.TrainKind;
 import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelConfig;
@@ -35,7 +39,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Performance benchmarks (see scripts/bench.sh for the runs against the PyTorch reference).",
-        subcommands = {BenchCommand.Forward.class})
+        subcommands = {BenchCommand.Forward.class, BenchCommand.SaeTrain.class})
 public final class BenchCommand extends GroupCommand {
     static final int SCHEMA_VERSION = 1;
     /** The randomly initialised GPT-2 small shape, by name. */
@@ -176,6 +180,121 @@ public final class BenchCommand extends GroupCommand {
                 t.put("logits", HostTensor.of(logits));
                 SafeTensors.write(dumpLogits, t, Map.of("model", model, "schema_version", String.valueOf(SCHEMA_VERSION)));
             }
+        }
+    }
+
+    /** {@code isaerft bench sae-train}: milliseconds per SAE training step after warm-up. */
+    @Command(name = "sae-train", mixinStandardHelpOptions = true,
+            description = {"SAE training step time: a fresh seeded ReLU SAE trained with exactly SaeTrainer.step (forward, backward, "
+                    + "Adam with global-norm clipping, decoder-row renormalisation, step metrics) on one fixed seeded [batch, seq] "
+                    + "token batch; --warmup untimed steps, then --iters timed. Prints one JSON object; --out also writes it.",
+                "--dump FILE first writes one step from the same start (tokens, initial and stepped parameters, losses) for "
+                    + "benchmarks/reference_sae_train.py --check."})
+    static final class SaeTrain implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", defaultValue = "stories260K", paramLabel = "SPEC",
+                description = "A --model spec as for the other commands: a model directory or an alias (default: ${DEFAULT-VALUE}).")
+        String model;
+
+        @Option(names = "--kind", defaultValue = "local", paramLabel = "local|e2e|e2e-downstream",
+                description = "Training objective (default: ${DEFAULT-VALUE}); e2e-downstream uses every later hook_resid_pre.")
+        String kind;
+
+        @Option(names = "--hook", defaultValue = "blocks.2.hook_resid_pre", paramLabel = "HOOK",
+                description = "The SAE's hook point (default: ${DEFAULT-VALUE}).")
+        String hook;
+
+        @Option(names = "--d-sae", defaultValue = "512", paramLabel = "N", description = "Latents (default: ${DEFAULT-VALUE}).")
+        int dSae;
+
+        @Option(names = "--batch", defaultValue = "8", description = "Windows per step (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--seq", defaultValue = "64", description = "Tokens per window (default: ${DEFAULT-VALUE}).")
+        int seq;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--iters", defaultValue = "20", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+        int iters;
+
+        @Option(names = "--threads", defaultValue = "2", description = "Engine intra-op threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--seed", defaultValue = "0", description = "Seed of the SAE initialisation and the token ids (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--l1", defaultValue = "1.0", paramLabel = "λ", description = "Sparsity coefficient (default: ${DEFAULT-VALUE}).")
+        double l1;
+
+        @Option(names = "--lr", defaultValue = "0.002", description = "Learning rate, constant over the run (default: ${DEFAULT-VALUE}).")
+        double lr;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON result to FILE (atomically).")
+        Path out;
+
+        @Option(names = "--dump", paramLabel = "FILE",
+                description = "Write one training step from the same start to a safetensors FILE: tokens, init.* and step1.* parameters, "
+                        + "losses in the metadata (for the cross-check against the reference).")
+        Path dump;
+
+        @Option(names = "--quiet", description = "No download progress on stderr.")
+        boolean quiet;
+
+        @Override
+        public Integer call() {
+            List<Double> load = loadAverage();
+            int inEffect = setThreads(threads);
+            SaeTrainBenchmark.Spec bs = new SaeTrainBenchmark.Spec(TrainKind.parse(kind), HookPoint.parse(hook), dSae, batch, seq, warmup,
+                    iters, seed, l1, lr);
+            Map<String, Object> o = new LinkedHashMap<>();
+            ModelOptions mo = new ModelOptions();
+            mo.model = model;
+            mo.quiet = quiet;
+            try (ModelOptions.Opened opened = mo.open()) {
+                LanguageModel m = opened.model();
+                if (dump != null) {
+                    SaeTrainBenchmark.dump(m, bs, model, dump);
+                }
+                SaeTrainBenchmark.Result r = SaeTrainBenchmark.run(m, bs, model);
+                SaeTrainer.StepStats last = r.last();
+                o.put("schema_version", SCHEMA_VERSION);
+                o.put("implementation", "isaerft");
+                o.put("benchmark", "sae_train");
+                o.put("model", model);
+                o.put("model_dir", opened.spec().dir().toAbsolutePath().toString());
+                o.put("kind", bs.kind().label());
+                o.put("hook", bs.hook().name());
+                o.put("d_in", m.config().width(bs.hook()));
+                o.put("d_sae", dSae);
+                o.put("batch", batch);
+                o.put("seq", seq);
+                o.put("l1", l1);
+                o.put("lr", lr);
+                o.put("warmup", warmup);
+                o.put("iters", iters);
+                o.put("threads", inEffect);
+                o.put("step_ms", r.medianStepMs());
+                o.put("mean_step_ms", r.meanStepMs());
+                o.put("cpu_ms_per_step", Double.isNaN(r.cpuMsPerStep()) ? null : r.cpuMsPerStep());
+                o.put("iter_seconds", r.iterSeconds());
+                o.put("seconds", r.seconds());
+                o.put("last_loss", last.loss());
+                o.put("engine", "DJL " + Versions.all().get("djl") + ", PyTorch " + Versions.all().get("pytorch") + " (libtorch)");
+                o.put("load_average_at_start", load);
+                o.put("command", "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            }
+            String json = Json.line(o);
+            if (out != null) {
+                Json.writeFile(out, o);
+            }
+            PrintWriter w = spec.commandLine().getOut();
+            w.println(json);
+            w.flush();
+            return 0;
         }
     }
 }

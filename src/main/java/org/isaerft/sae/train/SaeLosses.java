@@ -13,7 +13,8 @@ import ai.djl.ndarray.NDArray;
  *   [B·T, V], as e2e_sae computes it.</li>
  *   <li>{@link #mse}: mean over every element of (a − b)² ({@code F.mse_loss}, reduction mean).</li>
  *   <li>{@link #sparsity}: mean over tokens of ‖c‖₁, divided by d_in (the e2e_sae normalisation: λ is
- *   comparable across model widths). For a ReLU SAE c ≥ 0, so ‖c‖₁ = Σ c.</li>
+ *   comparable across model widths). For a ReLU SAE c ≥ 0, so ‖c‖₁ = Σ c
+ *   ({@link #sparsityNonNegative}).</li>
  * </ul>
  */
 public final class SaeLosses {
@@ -39,5 +40,15 @@ public final class SaeLosses {
      */
     public static NDArray sparsity(NDArray c, NDArray invDIn) {
         return c.abs().sum(new int[] {-1}).mean().mul(invDIn);                         // []
+    }
+
+    /**
+     * {@link #sparsity} for latents known to be ≥ 0 (ReLU, JumpReLU, TopK over ReLU): ‖c‖₁ = Σ c,
+     * so the |·| pass (and its sign pass in backward, each over all [tokens × d_sae] latents) is
+     * skipped. Same value bit for bit; same gradient into the pre-activations (|·|' = sign(c) and
+     * 1 differ only where c = 0, where the activation's own gradient is 0).
+     */
+    public static NDArray sparsityNonNegative(NDArray c, NDArray invDIn) {
+        return c.sum(new int[] {-1}).mean().mul(invDIn);                               // []
     }
 }

@@ -296,7 +296,7 @@ public final class SaeTrainer implements AutoCloseable {
                 ds = sum;
             }
         }
-        NDArray sparsity = SaeLosses.sparsity(c, invDIn);                                  // []
+        NDArray sparsity = SaeLosses.sparsityNonNegative(c, invDIn);                       // [] (ReLU latents: c ≥ 0)
         NDArray total = switch (cfg.kind()) {
             case LOCAL -> mse.add(sparsity.mul(lambda));
             case E2E -> kl.mul(klCoeff).add(sparsity.mul(lambda));
@@ -338,9 +338,17 @@ public final class SaeTrainer implements AutoCloseable {
                 mse = p.mse().getFloat();
                 ds = p.downstream() == null ? Double.NaN : p.downstream().getFloat();
                 sp = p.sparsity().getFloat();
-                NDArray active = p.latents().stopGradient().gt(0f).toType(DataType.FLOAT32, false); // [B, T, d_sae]
-                l0 = active.sum(new int[] {-1}).mean().getFloat();
-                fired = active.sum(new int[] {0, 1}).toFloatArray();                       // [d_sae]
+                // Per-latent firing counts: backward has consumed the graph, so the latents' storage is free to
+                // overwrite; sign(c) ∈ {0, 1} for ReLU latents (fired ⇔ c > 0), summed over tokens (float32 counts
+                // are exact below 2^24 tokens per batch). No [tokens, d_sae] temporaries: at large widths these
+                // allocations cost more than the arithmetic. L0 = Σ counts / tokens.
+                NDArray active = p.latents().stopGradient().reshape(-1, sae.dSae()).signi(); // [B·T, d_sae] in place
+                fired = active.sum(new int[] {0}).toFloatArray();                            // [d_sae]
+                double total = 0;
+                for (float f : fired) {
+                    total += f;
+                }
+                l0 = total / batch.tokenCount();
             }
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException("training loss is " + loss + " at step " + step + " (lr " + lr + ")");

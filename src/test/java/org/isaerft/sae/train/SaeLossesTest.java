@@ -105,4 +105,34 @@ class SaeLossesTest {
         }
         return out;
     }
+
+    @Test
+    void sparsityOfReluLatentsSkipsAbsWithTheSameValueAndGradient() {
+        // pre-activations with exact zeros and negatives: c = relu(pre) has zeros where |.|' and 1 differ
+        float[] pre = random(4 * 5 * 6, 7, 1);
+        pre[0] = 0f;
+        pre[7] = -0f;
+        NDArray inv = manager.full(new Shape(), 1f / 6, DataType.FLOAT32);
+        float[][] grads = new float[2][];
+        float[] values = new float[2];
+        for (int variant = 0; variant < 2; variant++) {
+            try (NDManager m = manager.newSubManager()) {
+                NDArray p = m.create(pre, new Shape(4, 5, 6)).duplicate();
+                p.setRequiresGradient(true);
+                try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                    NDArray c = ai.djl.nn.Activation.relu(p);
+                    NDArray s = variant == 0 ? SaeLosses.sparsity(c, inv) : SaeLosses.sparsityNonNegative(c, inv);
+                    gc.backward(s);
+                    values[variant] = s.getFloat();
+                }
+                grads[variant] = p.getGradient().toFloatArray();
+            }
+        }
+        assertThat(values[1]).isEqualTo(values[0]);
+        assertThat(grads[1]).containsExactly(grads[0]);
+        // and the gradient is 1/(tokens·d_in) where pre > 0, else 0
+        for (int i = 0; i < pre.length; i++) {
+            assertThat(grads[1][i]).as("grad %d", i).isCloseTo(pre[i] > 0 ? 1f / 20 / 6 : 0f, within(1e-9f));
+        }
+    }
 }
