@@ -43,13 +43,15 @@ if [ "$v2" = 0 ]; then
   tokens=100000
   saes="$out/stories260K"
   train_corpora=(--corpus "$corpus")
+  extra=()
+  log_every=25
   json="$out/e2e_vs_local.json"
   eval_json() { echo "$out/eval/$1.json"; }
 else
   # λ per kind for matched held-out L0 ~25 after 1M tokens (the v2 λ sweep in results/sae/README.md)
-  L1_LOCAL="${L1_LOCAL:-0.45}"
-  L1_E2E="${L1_E2E:-10}"
-  L1_DS="${L1_DS:-10}"
+  L1_LOCAL="${L1_LOCAL:-0.38}"
+  L1_E2E="${L1_E2E:-7}"
+  L1_DS="${L1_DS:-8.5}"
   tokens=1000000
   saes="$out/stories260K-v2"
   sampled="${V2_SAMPLED:-results/tmp/stories260K-sampled-2000x256-seed0.txt}"
@@ -59,6 +61,8 @@ else
       --batch 128 --seed 0 --out "$sampled"
   fi
   train_corpora=(--corpus "$corpus" --corpus "$sampled")
+  extra=(--shuffle-buffer 16384) # > the ~8,600 windows of an epoch: a full shuffle, so both corpora mix evenly
+  log_every=200
   json="$out/e2e_vs_local_v2.json"
   eval_json() { echo "$saes/$1/eval.json"; }
 fi
@@ -67,7 +71,7 @@ train() { # kind l1 dir
   rm -rf "$saes/$3"
   scripts/isaerft sae train --model stories260K --hook blocks.2.hook_resid_pre --kind "$1" --expansion 8 --l1 "$2" \
     "${train_corpora[@]}" --held-out-fraction 0.1 --split-seed 0 --tokens "$tokens" --batch 8 --seq 64 --lr 2e-3 --warmup 20 \
-    --seed 0 --log-every 25 --out "$saes/$3"
+    --seed 0 --log-every "$log_every" "${extra[@]}" --out "$saes/$3"
 }
 evaluate() { # dir
   mkdir -p "$(dirname "$(eval_json "$1")")"
