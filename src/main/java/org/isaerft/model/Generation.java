@@ -37,6 +37,19 @@ public final class Generation {
         return Arrays.copyOfRange(seq, prompt.length, len);
     }
 
+    /** Validates the arguments of {@link LanguageModel#generateBatch}: one config per prompt, no prompt empty. */
+    public static void checkBatch(int[][] prompts, java.util.List<GenerationConfig> configs) {
+        if (prompts.length != configs.size()) {
+            throw new IllegalArgumentException("generateBatch: " + prompts.length + " prompts but " + configs.size()
+                    + " generation configs (one per prompt expected)");
+        }
+        for (int i = 0; i < prompts.length; i++) {
+            if (prompts[i] == null || prompts[i].length == 0) {
+                throw new IllegalArgumentException("generateBatch: prompt " + i + " is empty; every prompt needs at least one token");
+            }
+        }
+    }
+
     /** Index of the largest value (the first on ties). */
     public static int argmax(float[] v) {
         int best = 0;

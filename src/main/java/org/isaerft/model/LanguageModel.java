@@ -60,6 +60,21 @@ public interface LanguageModel extends AutoCloseable {
     }
 
     /**
+     * Continues several prompts, row i with {@code configs.get(i)} (its own seed, length and
+     * temperature); returns each row's new ids, the same as {@code generate(prompts[i], configs.get(i),
+     * hooks)} would (up to float rounding where a family runs the rows as one batch). This default
+     * generates the rows one after another; families may decode them together.
+     */
+    default int[][] generateBatch(int[][] prompts, List<GenerationConfig> configs, Hooks hooks) {
+        Generation.checkBatch(prompts, configs);
+        int[][] out = new int[prompts.length][];
+        for (int i = 0; i < prompts.length; i++) {
+            out[i] = generate(prompts[i], configs.get(i), hooks);
+        }
+        return out;
+    }
+
+    /**
      * The rest of the model after the last block, applied to residual-stream vectors: final norm and
      * unembedding, residual [..., dModel] → logits [..., vocab] (used for the logit lens of latent
      * directions). This default runs a forward pass over dummy tokens whose

@@ -341,45 +341,109 @@ public final class LlamaModel implements LanguageModel {
      */
     @Override
     public int[] generate(int[] prompt, GenerationConfig config, Hooks hooks) {
-        boolean hooked = !hooks.points().isEmpty() || hooks.stopAt().isPresent();
-        if (hooked || prompt.length == 0 || prompt.length + config.maxNewTokens() > cfg.contextLength()) {
+        if (hooked(hooks) || prompt.length == 0 || prompt.length + config.maxNewTokens() > cfg.contextLength()) {
             return Generation.generate(this, prompt, config, hooks);
         }
-        SplittableRandom rng = new SplittableRandom(config.seed());
-        int[] out = new int[config.maxNewTokens()];
-        int n = 0;
+        return decodeCached(new int[][] {prompt}, List.of(config))[0];
+    }
+
+    /**
+     * Batched generation with a key/value cache: all rows advance together, one [B, 1] forward per
+     * new token, each row sampled with its own config and seed (a row that has stopped is fed a
+     * dummy token whose output is ignored). Row i gets the ids {@link #generate} gives for it, up to
+     * float rounding of the batched matmuls. Needs prompts of one length and no hooks; otherwise
+     * the rows are generated one by one.
+     */
+    @Override
+    public int[][] generateBatch(int[][] prompts, List<GenerationConfig> configs, Hooks hooks) {
+        Generation.checkBatch(prompts, configs);
+        if (prompts.length == 0) {
+            return new int[0][];
+        }
+        int p = prompts[0].length;
+        int maxNew = 0;
+        boolean sameLength = true;
+        for (int i = 0; i < prompts.length; i++) {
+            sameLength &= prompts[i].length == p;
+            maxNew = Math.max(maxNew, configs.get(i).maxNewTokens());
+        }
+        if (hooked(hooks) || !sameLength || p + maxNew > cfg.contextLength()) {
+            return LanguageModel.super.generateBatch(prompts, configs, hooks);
+        }
+        return decodeCached(prompts, configs);
+    }
+
+    private static boolean hooked(Hooks hooks) {
+        return !hooks.points().isEmpty() || hooks.stopAt().isPresent();
+    }
+
+    /** KV-cached decoding of B prompts of equal length P (P + every max_new_tokens within the context). */
+    private int[][] decodeCached(int[][] prompts, List<GenerationConfig> configs) {
+        int b = prompts.length;
+        int vocab = cfg.vocabSize();
         var eos = tokenizer.eosId();
+        SplittableRandom[] rng = new SplittableRandom[b];
+        int[][] out = new int[b][];
+        int[] n = new int[b];
+        boolean[] done = new boolean[b];
+        int running = 0;
+        for (int i = 0; i < b; i++) {
+            rng[i] = new SplittableRandom(configs.get(i).seed());
+            out[i] = new int[configs.get(i).maxNewTokens()];
+            done[i] = out[i].length == 0;
+            running += done[i] ? 0 : 1;
+        }
+        int t = prompts[0].length;
+        int[] step = new int[b * t];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(prompts[i], 0, step, i * t, t);
+        }
         try (NDManager m = manager.newSubManager()) {
             KvCache cache = new KvCache(blocks.length);
-            int[] step = prompt;
-            while (n < out.length) {
-                float[] last;
+            while (running > 0) {
+                float[] last;                                                                   // [B*V]
                 NDArray[] oldK = cache.k.clone();
                 NDArray[] oldV = cache.v.clone();
                 try (NDScope scope = new NDScope()) {
-                    NDArray tokens = m.create(step, new Shape(1, step.length));                  // [1, T]
-                    NDArray logits = run(tokens, Hooks.none(), cache);                           // [1, T, V]
-                    last = logits.get(0, step.length - 1).toFloatArray();                        // [V]
+                    NDArray tokens = m.create(step, new Shape(b, t));                           // [B, T]
+                    NDArray logits = run(tokens, Hooks.none(), cache);                          // [B, T, V]
+                    last = logits.get(":, " + (t - 1) + ", :").toFloatArray();                  // [B, V] row-major
                     for (int l = 0; l < blocks.length; l++) {
                         NDScope.unregister(cache.k[l], cache.v[l]);
                     }
                 }
-                cache.length += step.length;
+                cache.length += t;
                 for (int l = 0; l < blocks.length; l++) {
                     if (oldK[l] != null) { // replaced by their concatenation with this step's keys/values
                         oldK[l].close();
                         oldV[l].close();
                     }
                 }
-                int next = config.temperature() == 0 ? Generation.argmax(last) : Generation.sample(last, config, rng);
-                out[n++] = next;
-                if (config.stopAtEos() && eos.isPresent() && next == eos.getAsInt()) {
-                    break;
+                int[] next = new int[b];
+                for (int i = 0; i < b; i++) {
+                    if (done[i]) {
+                        next[i] = step[i * t + t - 1]; // any valid id: this row's output is no longer read
+                        continue;
+                    }
+                    GenerationConfig c = configs.get(i);
+                    float[] row = Arrays.copyOfRange(last, i * vocab, (i + 1) * vocab);        // [V]
+                    int tok = c.temperature() == 0 ? Generation.argmax(row) : Generation.sample(row, c, rng[i]);
+                    out[i][n[i]++] = tok;
+                    next[i] = tok;
+                    if (n[i] == out[i].length || (c.stopAtEos() && eos.isPresent() && tok == eos.getAsInt())) {
+                        done[i] = true;
+                        running--;
+                    }
                 }
-                step = new int[] {next};
+                step = next;
+                t = 1;
             }
         }
-        return Arrays.copyOf(out, n);
+        int[][] result = new int[b][];
+        for (int i = 0; i < b; i++) {
+            result[i] = Arrays.copyOf(out[i], n[i]);
+        }
+        return result;
     }
 
     /** Frees the weights, and the tokenizer when it holds native resources (the model owns both). */

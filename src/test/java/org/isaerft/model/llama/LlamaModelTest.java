@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.isaerft.model.Generation;
 import org.isaerft.model.GenerationConfig;
@@ -81,6 +82,43 @@ class LlamaModelTest {
         int[] cached = model.generate(prompt, sampled, Hooks.none());
         int[] full = Generation.generate(model, prompt, sampled, Hooks.none());
         assertThat(cached).isNotEmpty().containsExactly(full);
+    }
+
+    @Test
+    void batchedGenerationGivesEachRowItsOwnSequentialResult() {
+        int[] prompt = model.tokenizer().encode("The dog", true);
+        List<GenerationConfig> configs = List.of(
+                new GenerationConfig(30, 1.0, 0, 7L, true),
+                GenerationConfig.greedy(12),                // shorter and greedy: ends while the others go on
+                new GenerationConfig(0, 1.0, 0, 8L, true),  // nothing to generate
+                new GenerationConfig(30, 0.7, 40, 9L, true),
+                new GenerationConfig(30, 1.0, 0, 10L, true));
+        int[][] prompts = new int[configs.size()][];
+        Arrays.fill(prompts, prompt);
+        int[][] batched = model.generateBatch(prompts, configs, Hooks.none());
+        assertThat(batched).hasNumberOfRows(configs.size());
+        for (int i = 0; i < configs.size(); i++) {
+            int[] alone = Generation.generate(model, prompt, configs.get(i), Hooks.none()); // no cache, no batch
+            assertThat(batched[i]).as("row %d", i).containsExactly(alone);
+        }
+        assertThat(batched[0]).hasSize(30);
+        assertThat(batched[1]).containsExactly(Arrays.copyOf(
+                model.generate(prompt, GenerationConfig.greedy(12), Hooks.none()), 12));
+        assertThat(batched[2]).isEmpty();
+        assertThat(batched[0]).isNotEqualTo(batched[4]); // different seeds, different documents
+    }
+
+    @Test
+    void batchedGenerationWithPromptsOfDifferentLengthsFallsBackRowByRow() {
+        int[][] prompts = {model.tokenizer().encode("Once upon a time", true), model.tokenizer().encode("The cat", true)};
+        List<GenerationConfig> configs = List.of(GenerationConfig.greedy(59), new GenerationConfig(10, 1.0, 0, 3L, true));
+        int[][] out = model.generateBatch(prompts, configs, Hooks.none());
+        assertThat(out[0]).containsExactly(EXPECTED);
+        assertThat(out[1]).containsExactly(Generation.generate(model, prompts[1], configs.get(1), Hooks.none()));
+        assertThatThrownBy(() -> model.generateBatch(prompts, List.of(GenerationConfig.greedy(1)), Hooks.none()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 prompts but 1 generation configs");
+        assertThatThrownBy(() -> model.generateBatch(new int[][] {{}}, List.of(GenerationConfig.greedy(1)), Hooks.none()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prompt 0 is empty");
     }
 
     @Test
