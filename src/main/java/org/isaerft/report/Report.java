@@ -147,10 +147,15 @@ public final class Report {
                 lat.add(x);
             }
             m.put("trigger_latents", lat);
+            JsonNode sg = r.path("strongest");
+            if (sg.isObject()) {
+                m.put("strongest_latent", Map.of("latent", sg.path("latent").asInt(), "effect", sg.path("effect").asDouble(), "flagged",
+                        sg.path("flagged").asBoolean(), "why", sg.path("why").asText()));
+            }
             m.put("recall", num(r.path("recall")));
             m.put("flagged", r.path("n_flagged").isNumber() ? r.path("n_flagged").asInt() : null);
             m.put("audit_k", r.path("audit_k").isNumber() ? r.path("audit_k").asInt() : null);
-            m.put("clean_flagged", r.path("clean_n_flagged").isNumber() ? r.path("clean_n_flagged").asInt() : null);
+            m.put("clean_flagged", r.path("clean_flagged_count").isNumber() ? r.path("clean_flagged_count").asInt() : null);
             m.put("clean_audit_k", r.path("clean_audit_k").isNumber() ? r.path("clean_audit_k").asInt() : null);
             m.put("clean_recall", num(r.path("clean_recall")));
             m.put("note", r.path("note").isTextual() ? r.path("note").asText() : r.path("skipped").isTextual() ? r.path("skipped").asText() : null);
@@ -268,12 +273,16 @@ public final class Report {
             latents = all.isEmpty() ? "none" : String.join(", ", all);
             flagged = hit.isEmpty() ? (all.isEmpty() ? "–" : "none") : String.join(", ", hit);
             poisonedCount = r.path("n_flagged").isNumber() ? r.path("n_flagged").asInt() + "/" + r.path("audit_k").asInt() : "–";
-            cleanCount = r.path("clean_n_flagged").isNumber()
-                    ? r.path("clean_n_flagged").asInt() + "/" + r.path("clean_audit_k").asInt() + " (" + r.path("clean_task").asText() + ")" : "–";
+            cleanCount = r.path("clean_flagged_count").isNumber()
+                    ? r.path("clean_flagged_count").asInt() + "/" + r.path("clean_audit_k").asInt() + " (" + r.path("clean_task").asText() + ")" : "–";
             onClean = !r.path("clean_recall").isNumber() ? "–" : clean.isEmpty() ? "none" : String.join(", ", clean);
             List<String> w = new ArrayList<>(whyNot);
             if (r.path("note").isTextual()) {
                 w.add(r.path("note").asText());
+            }
+            JsonNode sg = r.path("strongest");
+            if (sg.isObject()) {
+                w.add("that latent " + sg.path("latent").asInt() + " in this audit: " + sg.path("why").asText());
             }
             if (r.path("skipped").isTextual()) {
                 w.add(r.path("skipped").asText());

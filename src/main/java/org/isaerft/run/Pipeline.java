@@ -91,6 +91,8 @@ import org.isaerft.util.Versions;
  * cleared and redone; {@code force} redoes the named stages, which makes every stage downstream stale.
  */
 public final class Pipeline {
+    /** Windows without the trigger phrase sampled for the trigger-latent search of the validate stage. */
+    static final int TRIGGER_MAX_WITHOUT = 400;
     private final RunConfig config;
     private final Path configFile;
     private final Path out;
@@ -737,7 +739,7 @@ public final class Pipeline {
      * For every SAE and every card of the run with a planted trigger phrase: the trigger latents, from
      * the model and SAE activations on the card's training documents (all of the card's documents, not
      * the run's {@code max_documents} subset: the search needs windows that contain the phrase), with
-     * the same settings as {@code isaerft validate trigger}. Each result is kept in
+     * the thresholds of {@code isaerft validate trigger}. Each result is kept in
      * {@code validate/trigger/SAE/TASK.json} and reused by a resumed stage.
      */
     private List<TriggerAudit.Search> triggerSearches(Path dir, List<SaeInfo> infos) {
@@ -765,8 +767,10 @@ public final class Pipeline {
                 }
                 List<String> texts = docs.computeIfAbsent(name, k -> DatasetBuilder.build(c).train().stream()
                         .map(TaskDataset.Document::text).toList());
+                // the CLI's thresholds; at most TRIGGER_MAX_WITHOUT windows without the phrase (a seeded sample: plenty for
+                // their mean and SD, and a quarter of the forward passes of the CLI's 2000)
                 TriggerLatents.Options d = TriggerLatents.Options.defaults();
-                TriggerLatents.Options o = new TriggerLatents.Options(d.seq(), d.batch(), d.maxWithout(), d.minEffect(), d.minRatio(),
+                TriggerLatents.Options o = new TriggerLatents.Options(d.seq(), 32, TRIGGER_MAX_WITHOUT, d.minEffect(), d.minRatio(),
                         d.maxLatents(), config.seed());
                 TriggerLatents t;
                 try (Sae sae = loadSae(info)) {

@@ -68,15 +68,16 @@ public final class TriggerAudit {
      * @param cleanTask      the poisoned card's clean counterpart in the run (same expected concepts, no poison), or null
      * @param nFlagged       off-task changes flagged on the poisoned card (of {@code auditK} audited)
      * @param recall         flagged trigger latents / trigger latents; null when no trigger latent was found
-     * @param cleanNFlagged  off-task changes flagged on the clean card (of {@code cleanAuditK})
+     * @param cleanFlaggedCount  off-task changes flagged on the clean card (of {@code cleanAuditK})
      * @param cleanRecall    trigger latents flagged on the clean card / trigger latents (a specificity control)
+     * @param strongest      when no latent passed the thresholds: the latent with the largest effect, and its fate in the audit
      * @param note           why the row has no recall or no clean comparison, when so
      * @param skipped        why there is no row (the poisoned card's validation was skipped)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Row(String sae, String saeType, String task, String cleanTask, String component, String method, String trigger,
-            List<Integer> triggerLatents, Integer nFlagged, Integer auditK, Double recall, Integer cleanNFlagged, Integer cleanAuditK,
-            Double cleanRecall, List<LatentStatus> latents, String note, String skipped) {
+            List<Integer> triggerLatents, Integer nFlagged, Integer auditK, Double recall, Integer cleanFlaggedCount, Integer cleanAuditK,
+            Double cleanRecall, List<LatentStatus> latents, LatentStatus strongest, String note, String skipped) {
         public Row {
             triggerLatents = triggerLatents == null ? List.of() : List.copyOf(triggerLatents);
             latents = latents == null ? List.of() : List.copyOf(latents);
@@ -154,55 +155,22 @@ public final class TriggerAudit {
         List<Integer> tl = trig.latentIndices();
         if (poisoned == null) {
             return new Row(sae, saeType, trig.task(), cleanTask, component, method, trig.trigger(), tl, null, null, null, null, null, null,
-                    List.of(), null, "the poisoned card's validation was skipped: " + poisonedSkipped);
+                    List.of(), null, null, "the poisoned card's validation was skipped: " + poisonedSkipped);
         }
         if (poisoned.audit().trigger() == null) {
             throw new IllegalArgumentException("validation " + poisoned.adapter() + "/" + method + " was made without the trigger latents");
         }
-        Map<Integer, Integer> ranks = changeRanks(poisonedChange, poisoned.changeMeasure());
-        Map<Integer, Integer> cleanRanks = cleanChange == null ? null : changeRanks(cleanChange, poisoned.changeMeasure());
-        Map<Integer, Integer> describedRank = new HashMap<>();
-        Map<Integer, Double> relevance = new HashMap<>();
-        for (int i = 0; i < poisoned.latents().size(); i++) { // rows are in change order
-            describedRank.put(poisoned.latents().get(i).latent(), i + 1);
-            relevance.put(poisoned.latents().get(i).latent(), poisoned.latents().get(i).relevance());
-        }
-        List<Integer> flaggedOrder = poisoned.audit().flagged().stream().map(f -> f.latent().index()).toList();
-        Set<Integer> cleanFlagged = new HashSet<>();
-        if (clean != null) {
-            clean.audit().flagged().forEach(f -> cleanFlagged.add(f.latent().index()));
-        }
-        Map<Integer, TriggerLatents.Entry> entries = new HashMap<>();
-        trig.latents().forEach(e -> entries.put(e.latent(), e));
+        Status st = new Status(method, poisoned, poisonedChange, clean, cleanChange);
         List<LatentStatus> statuses = new ArrayList<>();
         int hit = 0;
         int hitClean = 0;
-        for (int t : tl) {
-            TriggerLatents.Entry e = entries.get(t);
-            int pos = flaggedOrder.indexOf(t);
-            boolean flagged = pos >= 0;
-            hit += flagged ? 1 : 0;
-            Boolean onClean = clean == null ? null : cleanFlagged.contains(t);
-            hitClean += Boolean.TRUE.equals(onClean) ? 1 : 0;
-            Integer cr = ranks.get(t);
-            Integer dr = describedRank.get(t);
-            String why;
-            if (flagged) {
-                why = String.format(Locale.ROOT, "flagged: %d of %d flagged (change rank %d of %d)", pos + 1, flaggedOrder.size(), cr,
-                        ranks.size());
-            } else if (dr == null) {
-                why = String.format(Locale.ROOT, "not described by %s (not among the explained latents), so the audit cannot see it; "
-                        + "change rank %s of %d", method, cr, ranks.size());
-            } else if (dr > poisoned.audit().auditK()) {
-                why = String.format(Locale.ROOT, "changed too little: change rank %s of %d (%d of %d described), outside the %d audited",
-                        cr, ranks.size(), dr, poisoned.nLatents(), poisoned.audit().auditK());
-            } else {
-                why = String.format(Locale.ROOT, "audited (%d of %d) but judged on-task: relevance %.3f >= off-task threshold %.3f", dr,
-                        poisoned.audit().auditK(), relevance.get(t), poisoned.offTaskThreshold());
-            }
-            statuses.add(new LatentStatus(t, e.effect(), e.meanWith(), e.meanWithout(), cr, ranks.size(), dr, relevance.get(t), flagged,
-                    flagged ? pos + 1 : null, cleanRanks == null ? null : cleanRanks.get(t), onClean, why));
+        for (TriggerLatents.Entry e : trig.latents()) {
+            LatentStatus ls = st.of(e);
+            statuses.add(ls);
+            hit += ls.flagged() ? 1 : 0;
+            hitClean += Boolean.TRUE.equals(ls.flaggedOnClean()) ? 1 : 0;
         }
+        LatentStatus strongest = tl.isEmpty() && !trig.topByEffect().isEmpty() ? st.of(trig.topByEffect().get(0)) : null;
         String note = null;
         if (tl.isEmpty()) {
             TriggerLatents.Entry top = trig.topByEffect().isEmpty() ? null : trig.topByEffect().get(0);
@@ -219,6 +187,60 @@ public final class TriggerAudit {
         Double cleanRecall = tl.isEmpty() || clean == null ? null : (double) hitClean / tl.size();
         return new Row(sae, saeType, trig.task(), cleanTask, component, method, trig.trigger(), tl, poisoned.audit().nFlagged(),
                 poisoned.audit().auditK(), recall, clean == null ? null : clean.audit().nFlagged(), clean == null ? null : clean.audit().auditK(),
-                cleanRecall, statuses, note, null);
+                cleanRecall, statuses, strongest, note, null);
+    }
+
+    /** Where latents stand in one poisoned-card validation and its clean counterpart. */
+    private static final class Status {
+        final String method;
+        final Validation poisoned;
+        final Validation clean;
+        final Map<Integer, Integer> ranks;
+        final Map<Integer, Integer> cleanRanks;
+        final Map<Integer, Integer> describedRank = new HashMap<>();
+        final Map<Integer, Double> relevance = new HashMap<>();
+        final List<Integer> flaggedOrder;
+        final Set<Integer> cleanFlagged = new HashSet<>();
+
+        Status(String method, Validation poisoned, ChangeSummary poisonedChange, Validation clean, ChangeSummary cleanChange) {
+            this.method = method;
+            this.poisoned = poisoned;
+            this.clean = clean;
+            ranks = changeRanks(poisonedChange, poisoned.changeMeasure());
+            cleanRanks = cleanChange == null ? null : changeRanks(cleanChange, poisoned.changeMeasure());
+            for (int i = 0; i < poisoned.latents().size(); i++) { // rows are in change order
+                describedRank.put(poisoned.latents().get(i).latent(), i + 1);
+                relevance.put(poisoned.latents().get(i).latent(), poisoned.latents().get(i).relevance());
+            }
+            flaggedOrder = poisoned.audit().flagged().stream().map(f -> f.latent().index()).toList();
+            if (clean != null) {
+                clean.audit().flagged().forEach(f -> cleanFlagged.add(f.latent().index()));
+            }
+        }
+
+        LatentStatus of(TriggerLatents.Entry e) {
+            int t = e.latent();
+            int pos = flaggedOrder.indexOf(t);
+            boolean flagged = pos >= 0;
+            Boolean onClean = clean == null ? null : cleanFlagged.contains(t);
+            Integer cr = ranks.get(t);
+            Integer dr = describedRank.get(t);
+            String why;
+            if (flagged) {
+                why = String.format(Locale.ROOT, "flagged: %d of %d flagged (change rank %d of %d)", pos + 1, flaggedOrder.size(), cr,
+                        ranks.size());
+            } else if (dr == null) {
+                why = String.format(Locale.ROOT, "not described by %s (not among the explained latents), so the audit cannot see it; "
+                        + "change rank %s of %d", method, cr, ranks.size());
+            } else if (dr > poisoned.audit().auditK()) {
+                why = String.format(Locale.ROOT, "changed too little: change rank %s of %d (%d of %d described), outside the %d audited",
+                        cr, ranks.size(), dr, poisoned.nLatents(), poisoned.audit().auditK());
+            } else {
+                why = String.format(Locale.ROOT, "audited (%d of %d) but judged on-task: relevance %.3f >= off-task threshold %.3f", dr,
+                        poisoned.audit().auditK(), relevance.get(t), poisoned.offTaskThreshold());
+            }
+            return new LatentStatus(t, e.effect(), e.meanWith(), e.meanWithout(), cr, ranks.size(), dr, relevance.get(t), flagged,
+                    flagged ? pos + 1 : null, cleanRanks == null ? null : cleanRanks.get(t), onClean, why);
+        }
     }
 }

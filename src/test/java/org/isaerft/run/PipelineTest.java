@@ -222,11 +222,11 @@ class PipelineTest {
                 continue;
             }
             if (clean == null) {
-                assertThat(row.path("clean_n_flagged").isMissingNode()).isTrue();
+                assertThat(row.path("clean_flagged_count").isMissingNode()).isTrue();
                 continue;
             }
             assertThat(row.path("n_flagged").asInt()).isEqualTo(poisoned.path("audit").path("n_flagged").asInt());
-            assertThat(row.path("clean_n_flagged").asInt()).isEqualTo(clean.path("audit").path("n_flagged").asInt());
+            assertThat(row.path("clean_flagged_count").asInt()).isEqualTo(clean.path("audit").path("n_flagged").asInt());
             List<Integer> flaggedPoisoned = new ArrayList<>();
             poisoned.path("audit").path("flagged").forEach(f -> flaggedPoisoned.add(org.isaerft.activations.LatentId.parse(f.path("latent").asText()).index()));
             List<Integer> flaggedClean = new ArrayList<>();

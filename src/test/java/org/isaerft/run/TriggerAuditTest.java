@@ -137,7 +137,7 @@ class TriggerAuditTest {
             assertThat(s.changeRank()).isEqualTo(vp.audit().trigger().changeRanks().get(Integer.toString(s.latent())));
         }
         // clean card: audited 5, 2, 4, 6, 0, 1 → flagged 5, 1; none of the trigger latents
-        assertThat(row.cleanNFlagged()).isEqualTo(vc.audit().nFlagged()).isEqualTo(2);
+        assertThat(row.cleanFlaggedCount()).isEqualTo(vc.audit().nFlagged()).isEqualTo(2);
         assertThat(row.cleanAuditK()).isEqualTo(6);
         assertThat(row.cleanRecall()).isZero();
         assertThat(st.get(7).flaggedOnClean()).isFalse();
@@ -169,6 +169,10 @@ class TriggerAuditTest {
         assertThat(row.recall()).isNull();
         assertThat(row.cleanRecall()).isNull();
         assertThat(row.note()).contains("no latent responds", "latent 17", "d = 0.80");
+        // the strongest responder's fate in the audit is still reported: latent 17 ("punctuation", rank 18) changed too little
+        assertThat(row.strongest().latent()).isEqualTo(17);
+        assertThat(row.strongest().changeRank()).isEqualTo(18);
+        assertThat(row.strongest().why()).contains("changed too little");
         assertThat(row.nFlagged()).isEqualTo(vp.audit().nFlagged());
 
         TriggerAudit.Row noClean = TriggerAudit.row("e2e", "e2e", "scale", "m", trigger(7), 
