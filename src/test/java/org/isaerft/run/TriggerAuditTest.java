@@ -202,6 +202,17 @@ class TriggerAuditTest {
     }
 
     @Test
+    void theDemoConfigRunsTheTriggerCheckWithItsCleanCard() {
+        // configs/demo.yaml (the README's main command) trains adapters on the poisoned card and its clean counterpart,
+        // so its validate stage checks the trigger latents against the audit beside the clean card
+        org.isaerft.config.RunConfig demo = org.isaerft.config.RunConfig.read(Paths.resolve("configs/demo.yaml"));
+        List<TaskCard> cards = demo.adapters().tasks().stream().map(n -> TaskCards.load(n).card()).toList();
+        List<TaskCard> poisoned = cards.stream().filter(c -> c.poison() != null && c.poison().trigger() != null).toList();
+        assertThat(poisoned).extracting(TaskCard::name).containsExactly("dogs-poisoned");
+        assertThat(TriggerAudit.cleanCounterpart(poisoned.get(0), cards)).extracting(TaskCard::name).isEqualTo("dogs");
+    }
+
+    @Test
     void changeRanksFollowTheChangeMeasureWithTiesByIndex() {
         List<ChangeSummary.LatentChange> l = List.of(
                 new ChangeSummary.LatentChange(4, -0.9, null, null, null, null, 0, 0.2, 0, 0),
