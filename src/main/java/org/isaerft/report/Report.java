@@ -378,10 +378,12 @@ public final class Report {
         if (c != null) {
             md.append("\n## Compared with ").append(c.path("previous").asText()).append("\n\n")
                     .append(c.path("regressions").asInt()).append(" regressions, ").append(c.path("improvements").asInt())
-                    .append(" improvements\n\n| name | previous | current | delta | status |\n|---|---:|---:|---:|---|\n");
+                    .append(" improvements (beyond the tolerance and outside the current 95% CI)\n\n"
+                            + "| name | previous | current | delta | previous within current CI | status |\n|---|---:|---:|---:|---|---|\n");
             for (JsonNode r : c.path("rows")) {
                 md.append("| ").append(r.path("name").asText()).append(" | ").append(fmt(r.path("previous"))).append(" | ")
                         .append(fmt(r.path("current"))).append(" | ").append(fmt(r.path("delta"))).append(" | ")
+                        .append(r.path("within_ci").isBoolean() ? r.path("within_ci").asText() : "–").append(" | ")
                         .append(r.path("status").asText().toUpperCase(Locale.ROOT)).append(" |\n");
             }
         }
@@ -454,13 +456,15 @@ public final class Report {
             }
             b.append("<h2>Compared with the previous run</h2><p>previous: <code>").append(esc(c.path("previous").asText()))
                     .append("</code>; ").append(c.path("regressions").asInt()).append(" regressions, ").append(c.path("improvements").asInt())
-                    .append(" improvements</p><table id=\"compare\"><tr><th>name</th><th>previous</th><th>current</th><th>delta</th>"
-                            + "<th>tolerance</th><th>status</th></tr>");
+                    .append(" improvements (a change beyond its tolerance counts only when the previous value lies outside the current "
+                            + "run's 95% CI)</p><table id=\"compare\"><tr><th>name</th><th>previous</th><th>current</th><th>delta</th>"
+                            + "<th>tolerance</th><th>previous within current CI</th><th>status</th></tr>");
             for (JsonNode r : c.path("rows")) {
                 String st = r.path("status").asText();
                 b.append("<tr class=\"").append(esc(st)).append("\"><td>").append(esc(r.path("name").asText())).append("</td><td class=num>")
                         .append(fmt(r.path("previous"))).append("</td><td class=num>").append(fmt(r.path("current")))
                         .append("</td><td class=num>").append(fmt(r.path("delta"))).append("</td><td class=num>").append(fmt(r.path("tolerance")))
+                        .append("</td><td>").append(r.path("within_ci").isBoolean() ? r.path("within_ci").asText() : "–")
                         .append("</td><td>").append(esc(st.toUpperCase(Locale.ROOT))).append("</td></tr>");
             }
             b.append("</table>\n");

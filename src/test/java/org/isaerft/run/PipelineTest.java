@@ -356,32 +356,55 @@ class PipelineTest {
     @Test
     void nightlyComparisonMarksARegressionInTheReport() throws IOException {
         Path prev = copyOfBase("previous");
-        // the previous run had a better validation AUROC on one method than the current one
+        // the previous run: one score higher than the current run's CI (a regression), one adapter's task loss higher
+        // (lower is better: an improvement), one validation AUROC different beyond the tolerance but inside the
+        // current CI (sampling noise: unchanged)
         JsonNode sum = Json.MAPPER.readTree(prev.resolve(Report.SUMMARY).toFile());
-        String target = null;
+        String worse = null;
+        String better = null;
+        String noise = null;
         List<Map<String, Object>> heads = new ArrayList<>();
         for (JsonNode h : sum.path("headlines")) {
             @SuppressWarnings("unchecked")
             Map<String, Object> m = Json.MAPPER.convertValue(h, HashMap.class);
-            if (target == null && h.path("name").asText().startsWith("score/")) {
-                target = h.path("name").asText();
-                m.put("value", h.path("value").asDouble() + 0.2);
+            String name = h.path("name").asText();
+            double v = h.path("value").asDouble();
+            if (worse == null && name.startsWith("score/") && h.path("ci_high").isNumber()) {
+                worse = name;
+                m.put("value", h.path("ci_high").asDouble() + 0.1);
+            } else if (better == null && name.startsWith("adapter/task_loss/")) {
+                better = name;
+                m.put("value", v + 0.05);
+            } else if (noise == null && name.startsWith("validation/auroc/") && h.path("ci_high").asDouble() - v > 0.03) {
+                noise = name;
+                m.put("value", h.path("ci_high").asDouble());
             }
             heads.add(m);
         }
-        assertThat(target).isNotNull();
+        assertThat(List.of(String.valueOf(worse), String.valueOf(better), String.valueOf(noise))).doesNotContain("null");
         Json.writeFile(prev.resolve(Report.SUMMARY), Map.of("schema_version", 1, "headlines", heads));
         Path cur = copyOfBase("current");
         Compare.Comparison c = Compare.compareAndReport(prev, cur, Compare.Tolerances.DEFAULT);
         assertThat(c.regressions()).isEqualTo(1);
-        assertThat(c.improvements()).isZero();
+        assertThat(c.improvements()).isEqualTo(1);
+        Map<String, Compare.Row> byName = new HashMap<>();
+        c.rows().forEach(r -> byName.put(r.name(), r));
+        assertThat(byName.get(worse).status()).isEqualTo("regression");
+        assertThat(byName.get(worse).withinCi()).isFalse();
+        assertThat(byName.get(better).status()).isEqualTo("improvement");
+        assertThat(byName.get(better).withinCi()).isNull();
+        assertThat(byName.get(noise).status()).isEqualTo("unchanged");
+        assertThat(Math.abs(byName.get(noise).delta())).isGreaterThan(0.03);
+        assertThat(byName.get(noise).withinCi()).isTrue();
         Document doc = Jsoup.parse(cur.resolve(Report.HTML).toFile(), "UTF-8");
         Element row = doc.select("#compare tr.regression").first();
         assertThat(row).isNotNull();
-        assertThat(row.text()).contains(target, "REGRESSION");
-        assertThat(doc.select("#compare tr.unchanged")).hasSize(heads.size() - 1);
-        // a loose enough tolerance for that prefix turns it into "unchanged"
-        Compare.Comparison loose = Compare.compare(prev, cur, new Compare.Tolerances(0.02, Map.of("score/", 0.5)));
+        assertThat(row.text()).contains(worse, "REGRESSION");
+        assertThat(doc.select("#compare tr.improvement").first().text()).contains(better, "IMPROVEMENT");
+        assertThat(doc.select("#compare tr.unchanged")).hasSize(heads.size() - 2);
+        assertThat(cur.resolve(Report.MARKDOWN)).content().contains("1 regressions, 1 improvements");
+        // a loose enough tolerance for that prefix turns the regression into "unchanged"
+        Compare.Comparison loose = Compare.compare(prev, cur, new Compare.Tolerances(0.02, Map.of("score/", 1.5)));
         assertThat(loose.regressions()).isZero();
     }
 
