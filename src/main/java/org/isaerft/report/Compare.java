@@ -14,6 +14,9 @@ import org.isaerft.util.Json;
  * Compares a run's {@code summary.json} with a previous run's: every headline's delta against a
  * tolerance (absolute; the longest matching name prefix in the tolerances wins, else the default),
  * marked {@code regression}, {@code improvement}, {@code unchanged}, {@code new} or {@code missing}.
+ * A headline with a 95% CI in the current run is a regression or improvement only when its change
+ * exceeds the tolerance <em>and</em> the previous value lies outside the current CI: a change the
+ * run's own sampling uncertainty explains is marked {@code unchanged} (with {@code within_ci}).
  * Writes {@code compare.json} into the current run and re-renders its report with the comparison.
  */
 public final class Compare {
@@ -72,8 +75,12 @@ public final class Compare {
         }
     }
 
-    /** One compared headline. */
-    public record Row(String name, Double previous, Double current, Double delta, double tolerance, String status) {}
+    /**
+     * One compared headline.
+     *
+     * @param withinCi whether the previous value lies inside the current run's 95% CI (null when it has none)
+     */
+    public record Row(String name, Double previous, Double current, Double delta, double tolerance, Boolean withinCi, String status) {}
 
     /** The comparison written to {@code compare.json}. */
     public record Comparison(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, String type,
@@ -90,19 +97,21 @@ public final class Compare {
             JsonNode c = cur.get(name);
             double t = tol.forName(name);
             if (p == null) {
-                rows.add(new Row(name, null, c.path("value").asDouble(), null, t, "new"));
+                rows.add(new Row(name, null, c.path("value").asDouble(), null, t, null, "new"));
                 continue;
             }
             if (c == null) {
-                rows.add(new Row(name, p.path("value").asDouble(), null, null, t, "missing"));
+                rows.add(new Row(name, p.path("value").asDouble(), null, null, t, null, "missing"));
                 continue;
             }
             double pv = p.path("value").asDouble();
             double cv = c.path("value").asDouble();
             double d = cv - pv;
             boolean higher = c.path("higher_is_better").asBoolean(true);
+            Boolean withinCi = c.path("ci_low").isNumber() && c.path("ci_high").isNumber()
+                    ? pv >= c.path("ci_low").asDouble() && pv <= c.path("ci_high").asDouble() : null;
             String status;
-            if (Math.abs(d) <= t) {
+            if (Math.abs(d) <= t || Boolean.TRUE.equals(withinCi)) {
                 status = "unchanged";
             } else if ((d > 0) == higher) {
                 status = "improvement";
@@ -111,7 +120,7 @@ public final class Compare {
                 status = "regression";
                 reg++;
             }
-            rows.add(new Row(name, pv, cv, d, t, status));
+            rows.add(new Row(name, pv, cv, d, t, withinCi, status));
         }
         return new Comparison(1, "run_comparison", previous.toAbsolutePath().toString(), current.toAbsolutePath().toString(), reg, imp, rows);
     }

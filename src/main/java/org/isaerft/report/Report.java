@@ -29,6 +29,8 @@ public final class Report {
     public static final String HTML = "report.html";
     public static final String MARKDOWN = "report.md";
     public static final String COMPARE = "compare.json";
+    /** The validate stage's trigger check ({@code org.isaerft.run.TriggerAudit}). */
+    public static final String TRIGGER = "validate/trigger.json";
 
     private Report() {}
 
@@ -51,6 +53,10 @@ public final class Report {
         JsonNode rc = read(run.resolve("run_config.json"));
         summary.put("run_id", rc == null ? run.getFileName().toString() : rc.path("run_id").asText());
         summary.put("headlines", heads);
+        JsonNode trig = read(run.resolve(TRIGGER));
+        if (trig != null) {
+            summary.put("trigger_check", trigger(trig));
+        }
         Json.writeFile(run.resolve(SUMMARY), summary);
         Html h = new Html(run, rc, heads);
         String html = h.render();
@@ -99,6 +105,61 @@ public final class Report {
                             "no difference", num(d.path("ci").path("low")), num(d.path("ci").path("high")), true));
                 }
             }
+        }
+        JsonNode trig = read(run.resolve(TRIGGER));
+        if (trig != null) {
+            for (JsonNode r : trig.path("rows")) {
+                if (!r.path("recall").isNumber()) {
+                    continue;
+                }
+                boolean clean = r.path("clean_recall").isNumber();
+                out.add(new Headline("validation/trigger_recall/" + r.path("sae").asText() + "/" + r.path("task").asText() + "/"
+                        + r.path("component").asText() + "/" + r.path("method").asText(), r.path("recall").asDouble(),
+                        clean ? r.path("clean_recall").asDouble() : null,
+                        clean ? "the same latents on the clean card " + r.path("clean_task").asText() : "no clean card in the run",
+                        null, null, true));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The trigger check for summary.json: per SAE × poisoned card × component × method, the trigger
+     * latents, which were flagged (with their rank in the audit list, or why not), recall, and the
+     * poisoned vs clean card's flagged counts.
+     */
+    static List<Map<String, Object>> trigger(JsonNode trig) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JsonNode r : trig.path("rows")) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String f : List.of("sae", "task", "clean_task", "component", "method", "trigger")) {
+                m.put(f, r.path(f).isTextual() ? r.path(f).asText() : null);
+            }
+            List<Map<String, Object>> lat = new ArrayList<>();
+            for (JsonNode l : r.path("latents")) {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("latent", l.path("latent").asInt());
+                x.put("flagged", l.path("flagged").asBoolean());
+                x.put("audit_rank", l.path("audit_rank").isNumber() ? l.path("audit_rank").asInt() : null);
+                x.put("change_rank", l.path("change_rank").isNumber() ? l.path("change_rank").asInt() : null);
+                x.put("flagged_on_clean", l.path("flagged_on_clean").isBoolean() ? l.path("flagged_on_clean").asBoolean() : null);
+                x.put("why", l.path("why").asText());
+                lat.add(x);
+            }
+            m.put("trigger_latents", lat);
+            JsonNode sg = r.path("strongest");
+            if (sg.isObject()) {
+                m.put("strongest_latent", Map.of("latent", sg.path("latent").asInt(), "effect", sg.path("effect").asDouble(), "flagged",
+                        sg.path("flagged").asBoolean(), "why", sg.path("why").asText()));
+            }
+            m.put("recall", num(r.path("recall")));
+            m.put("flagged", r.path("n_flagged").isNumber() ? r.path("n_flagged").asInt() : null);
+            m.put("audit_k", r.path("audit_k").isNumber() ? r.path("audit_k").asInt() : null);
+            m.put("clean_flagged", r.path("clean_flagged_count").isNumber() ? r.path("clean_flagged_count").asInt() : null);
+            m.put("clean_audit_k", r.path("clean_audit_k").isNumber() ? r.path("clean_audit_k").asInt() : null);
+            m.put("clean_recall", num(r.path("clean_recall")));
+            m.put("note", r.path("note").isTextual() ? r.path("note").asText() : r.path("skipped").isTextual() ? r.path("skipped").asText() : null);
+            out.add(m);
         }
         return out;
     }
@@ -155,6 +216,81 @@ public final class Report {
         return ci == null || !ci.path("low").isNumber() ? "–" : "[" + fmt(ci.path("low")) + ", " + fmt(ci.path("high")) + "]";
     }
 
+    /** One trigger search in words. */
+    static String searchText(JsonNode s) {
+        String head = s.path("sae").asText() + " on " + s.path("task").asText() + " ('" + s.path("trigger").asText() + "'): ";
+        if (!s.path("result").isObject()) {
+            return head + "no search: " + s.path("skipped").asText();
+        }
+        JsonNode r = s.path("result");
+        StringBuilder sb = new StringBuilder(head).append(r.path("windows_with").asInt()).append(" windows with the phrase, ")
+                .append(r.path("windows_without").asInt()).append(" without; ");
+        if (r.path("latents").isEmpty()) {
+            JsonNode top = r.path("top_by_effect").path(0);
+            sb.append(String.format(Locale.ROOT, "no latent passes effect d >= %.2f and mean ratio >= %.1f", r.path("min_effect").asDouble(),
+                    r.path("min_ratio").asDouble()));
+            if (top.isObject()) {
+                sb.append(String.format(Locale.ROOT, " (largest: latent %d, d = %.2f, mean max activation %.3f with vs %.3f without)",
+                        top.path("latent").asInt(), top.path("effect").asDouble(), top.path("mean_with").asDouble(),
+                        top.path("mean_without").asDouble()));
+            }
+        } else {
+            sb.append("trigger latents ");
+            int i = 0;
+            for (JsonNode l : r.path("latents")) {
+                sb.append(i++ == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%d (d = %.2f, %.3f vs %.3f)", l.path("latent").asInt(),
+                        l.path("effect").asDouble(), l.path("mean_with").asDouble(), l.path("mean_without").asDouble()));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The text cells of one trigger-check row (shared by report.md and report.html). */
+    static final class TriggerCells {
+        final String latents;
+        final String flagged;
+        final String poisonedCount;
+        final String cleanCount;
+        final String onClean;
+        final String why;
+
+        TriggerCells(JsonNode r) {
+            List<String> all = new ArrayList<>();
+            List<String> hit = new ArrayList<>();
+            List<String> clean = new ArrayList<>();
+            List<String> whyNot = new ArrayList<>();
+            for (JsonNode l : r.path("latents")) {
+                all.add(l.path("latent").asText());
+                if (l.path("flagged").asBoolean()) {
+                    hit.add(l.path("latent").asText() + " (" + l.path("audit_rank").asInt() + ")");
+                } else {
+                    whyNot.add(l.path("latent").asText() + ": " + l.path("why").asText());
+                }
+                if (l.path("flagged_on_clean").asBoolean(false)) {
+                    clean.add(l.path("latent").asText());
+                }
+            }
+            latents = all.isEmpty() ? "none" : String.join(", ", all);
+            flagged = hit.isEmpty() ? (all.isEmpty() ? "–" : "none") : String.join(", ", hit);
+            poisonedCount = r.path("n_flagged").isNumber() ? r.path("n_flagged").asInt() + "/" + r.path("audit_k").asInt() : "–";
+            cleanCount = r.path("clean_flagged_count").isNumber()
+                    ? r.path("clean_flagged_count").asInt() + "/" + r.path("clean_audit_k").asInt() + " (" + r.path("clean_task").asText() + ")" : "–";
+            onClean = !r.path("clean_recall").isNumber() ? "–" : clean.isEmpty() ? "none" : String.join(", ", clean);
+            List<String> w = new ArrayList<>(whyNot);
+            if (r.path("note").isTextual()) {
+                w.add(r.path("note").asText());
+            }
+            JsonNode sg = r.path("strongest");
+            if (sg.isObject()) {
+                w.add("that latent " + sg.path("latent").asInt() + " in this audit: " + sg.path("why").asText());
+            }
+            if (r.path("skipped").isTextual()) {
+                w.add(r.path("skipped").asText());
+            }
+            why = w.isEmpty() ? "–" : String.join("; ", w);
+        }
+    }
+
     static String markdown(Path run, JsonNode rc, List<Headline> heads) {
         StringBuilder md = new StringBuilder();
         md.append("# isaerft run ").append(rc == null ? run.getFileName() : rc.path("run_id").asText()).append("\n\n");
@@ -209,25 +345,45 @@ public final class Report {
         }
         JsonNode audit = read(run.resolve("validate/audit.json"));
         if (audit != null) {
-            md.append("\n## Data audit: off-task changes\n\n| SAE | task | component | method | latent | change | relevance | description | trigger in example |\n")
-                    .append("|---|---|---|---|---|---:|---:|---|---|\n");
+            md.append("\n## Data audit: off-task changes\n\n| SAE | task | component | method | latent | change | relevance | description | "
+                    + "trigger in example | trigger latent |\n").append("|---|---|---|---|---|---:|---:|---|---|---|\n");
             for (JsonNode a : audit.path("flagged")) {
                 md.append("| ").append(a.path("sae").asText()).append(" | ").append(a.path("task").asText()).append(" | ")
                         .append(a.path("component").asText()).append(" | ").append(a.path("method").asText()).append(" | ")
                         .append(a.path("latent").asText()).append(" | ").append(fmt(a.path("change"))).append(" | ")
                         .append(fmt(a.path("relevance"))).append(" | ").append(a.path("description").asText().replace("|", "\\|"))
                         .append(" | ").append(a.path("example_has_trigger").isBoolean() ? a.path("example_has_trigger").asText() : "–")
-                        .append(" |\n");
+                        .append(" | ").append(a.path("trigger_latent").isBoolean() ? a.path("trigger_latent").asText() : "–").append(" |\n");
+            }
+        }
+        JsonNode trig = read(run.resolve(TRIGGER));
+        if (trig != null) {
+            md.append("\n## Planted poison: trigger latents vs the data audit\n\n");
+            for (JsonNode t : trig.path("searches")) {
+                md.append("- ").append(searchText(t)).append("\n");
+            }
+            md.append("\n| SAE | poisoned card | component | method | trigger latents | flagged trigger latents (audit rank) | recall | "
+                    + "flagged: poisoned | flagged: clean | trigger latents flagged on clean | why not flagged |\n"
+                    + "|---|---|---|---|---|---|---:|---:|---:|---|---|\n");
+            for (JsonNode r : trig.path("rows")) {
+                TriggerCells tc = new TriggerCells(r);
+                md.append("| ").append(r.path("sae").asText()).append(" | ").append(r.path("task").asText()).append(" | ")
+                        .append(r.path("component").asText()).append(" | ").append(r.path("method").asText()).append(" | ")
+                        .append(tc.latents).append(" | ").append(tc.flagged).append(" | ").append(fmt(r.path("recall"))).append(" | ")
+                        .append(tc.poisonedCount).append(" | ").append(tc.cleanCount).append(" | ").append(tc.onClean).append(" | ")
+                        .append(tc.why.replace("|", "\\|")).append(" |\n");
             }
         }
         JsonNode c = read(run.resolve(COMPARE));
         if (c != null) {
             md.append("\n## Compared with ").append(c.path("previous").asText()).append("\n\n")
                     .append(c.path("regressions").asInt()).append(" regressions, ").append(c.path("improvements").asInt())
-                    .append(" improvements\n\n| name | previous | current | delta | status |\n|---|---:|---:|---:|---|\n");
+                    .append(" improvements (beyond the tolerance and outside the current 95% CI)\n\n"
+                            + "| name | previous | current | delta | previous within current CI | status |\n|---|---:|---:|---:|---|---|\n");
             for (JsonNode r : c.path("rows")) {
                 md.append("| ").append(r.path("name").asText()).append(" | ").append(fmt(r.path("previous"))).append(" | ")
                         .append(fmt(r.path("current"))).append(" | ").append(fmt(r.path("delta"))).append(" | ")
+                        .append(r.path("within_ci").isBoolean() ? r.path("within_ci").asText() : "–").append(" | ")
                         .append(r.path("status").asText().toUpperCase(Locale.ROOT)).append(" |\n");
             }
         }
@@ -268,6 +424,7 @@ public final class Report {
             adapters();
             validation();
             audit();
+            trigger();
             cards();
             b.append("</body></html>\n");
             return b.toString();
@@ -299,13 +456,15 @@ public final class Report {
             }
             b.append("<h2>Compared with the previous run</h2><p>previous: <code>").append(esc(c.path("previous").asText()))
                     .append("</code>; ").append(c.path("regressions").asInt()).append(" regressions, ").append(c.path("improvements").asInt())
-                    .append(" improvements</p><table id=\"compare\"><tr><th>name</th><th>previous</th><th>current</th><th>delta</th>"
-                            + "<th>tolerance</th><th>status</th></tr>");
+                    .append(" improvements (a change beyond its tolerance counts only when the previous value lies outside the current "
+                            + "run's 95% CI)</p><table id=\"compare\"><tr><th>name</th><th>previous</th><th>current</th><th>delta</th>"
+                            + "<th>tolerance</th><th>previous within current CI</th><th>status</th></tr>");
             for (JsonNode r : c.path("rows")) {
                 String st = r.path("status").asText();
                 b.append("<tr class=\"").append(esc(st)).append("\"><td>").append(esc(r.path("name").asText())).append("</td><td class=num>")
                         .append(fmt(r.path("previous"))).append("</td><td class=num>").append(fmt(r.path("current")))
                         .append("</td><td class=num>").append(fmt(r.path("delta"))).append("</td><td class=num>").append(fmt(r.path("tolerance")))
+                        .append("</td><td>").append(r.path("within_ci").isBoolean() ? r.path("within_ci").asText() : "–")
                         .append("</td><td>").append(esc(st.toUpperCase(Locale.ROOT))).append("</td></tr>");
             }
             b.append("</table>\n");
@@ -487,13 +646,40 @@ public final class Report {
             b.append("<h2>Data audit: off-task changes</h2><p>Among each adapter's most-changed latents, the ones whose description "
                     + "matches the task least (possible data poisoning or bias).</p><table id=\"audit\"><tr><th>SAE</th><th>task</th>"
                     + "<th>component</th><th>method</th><th>latent</th><th>change</th><th>relevance</th><th>description</th>"
-                    + "<th>top example</th><th>trigger in example</th></tr>");
+                    + "<th>top example</th><th>trigger in example</th><th>trigger latent</th></tr>");
             for (JsonNode r : a.path("flagged")) {
                 rowStart(r, "sae", "task", "component", "method");
                 b.append("</td><td>").append(latentLink(r.path("sae").asText(), r.path("latent").asText())).append("</td><td class=num>")
                         .append(fmt(r.path("change"))).append("</td><td class=num>").append(fmt(r.path("relevance"))).append("</td><td>")
                         .append(esc(r.path("description").asText())).append("</td><td>").append(esc(r.path("example").asText()))
                         .append("</td><td>").append(r.path("example_has_trigger").isBoolean() ? r.path("example_has_trigger").asText() : "–")
+                        .append("</td><td>").append(r.path("trigger_latent").isBoolean() ? r.path("trigger_latent").asText() : "–")
+                        .append("</td></tr>");
+            }
+            b.append("</table>\n");
+        }
+
+        private void trigger() {
+            JsonNode t = read(run.resolve(TRIGGER));
+            if (t == null) {
+                return;
+            }
+            b.append("<h2>Planted poison: trigger latents vs the data audit</h2><p>The latents that respond to a poisoned card's "
+                    + "trigger phrase, found from the model and SAE activations (windows with vs without the phrase; never from "
+                    + "descriptions), checked against the poisoned card's flagged off-task changes, beside the clean card's audit.</p><ul>");
+            for (JsonNode s : t.path("searches")) {
+                b.append("<li>").append(esc(searchText(s))).append("</li>");
+            }
+            b.append("</ul><table id=\"trigger\"><tr><th>SAE</th><th>poisoned card</th><th>component</th><th>method</th>"
+                    + "<th>trigger latents</th><th>flagged trigger latents (audit rank)</th><th>recall</th><th>flagged: poisoned</th>"
+                    + "<th>flagged: clean</th><th>trigger latents flagged on clean</th><th>why not flagged</th></tr>");
+            for (JsonNode r : t.path("rows")) {
+                TriggerCells tc = new TriggerCells(r);
+                b.append("<tr><td>").append(esc(r.path("sae").asText())).append("</td><td>").append(esc(r.path("task").asText()))
+                        .append("</td><td>").append(esc(r.path("component").asText())).append("</td><td>").append(esc(r.path("method").asText()))
+                        .append("</td><td>").append(esc(tc.latents)).append("</td><td>").append(esc(tc.flagged)).append("</td><td class=num>")
+                        .append(fmt(r.path("recall"))).append("</td><td class=num>").append(esc(tc.poisonedCount)).append("</td><td class=num>")
+                        .append(esc(tc.cleanCount)).append("</td><td>").append(esc(tc.onClean)).append("</td><td>").append(esc(tc.why))
                         .append("</td></tr>");
             }
             b.append("</table>\n");

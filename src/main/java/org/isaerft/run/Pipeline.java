@@ -62,6 +62,7 @@ import org.isaerft.score.ScoreMath;
 import org.isaerft.validate.Comparison;
 import org.isaerft.validate.EmbeddingRelevance;
 import org.isaerft.validate.TaskExpectation;
+import org.isaerft.validate.TriggerLatents;
 import org.isaerft.validate.Validation;
 import org.isaerft.validate.ValidationInputs;
 import org.isaerft.validate.Validator;
@@ -90,6 +91,8 @@ import org.isaerft.util.Versions;
  * cleared and redone; {@code force} redoes the named stages, which makes every stage downstream stale.
  */
 public final class Pipeline {
+    /** Windows without the trigger phrase sampled for the trigger-latent search of the validate stage. */
+    static final int TRIGGER_MAX_WITHOUT = 400;
     private final RunConfig config;
     private final Path configFile;
     private final Path out;
@@ -636,9 +639,15 @@ public final class Pipeline {
         }
     }
 
-    /** One off-task change of the data audit, with the cell it belongs to. */
+    /**
+     * One off-task change of the data audit, with the cell it belongs to.
+     *
+     * @param exampleHasTrigger on a poisoned card: whether the latent's top example contains the trigger phrase
+     * @param triggerLatent     on a poisoned card with a trigger search: whether the latent is one of the trigger latents
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record AuditEntry(String sae, String task, String component, String method, String latent, int changeRank, double change,
-            double relevance, String description, String example, boolean poisonedCard, Boolean exampleHasTrigger) {}
+            double relevance, String description, String example, boolean poisonedCard, Boolean exampleHasTrigger, Boolean triggerLatent) {}
 
     /**
      * Validates every adapter against every explanation method with {@link Validator} (embedding
@@ -661,6 +670,9 @@ public final class Pipeline {
         Map<Validation, String> typeOf = new java.util.IdentityHashMap<>();
         List<AuditEntry> audit = new ArrayList<>();
         List<String> controlTasks = new ArrayList<>();
+        List<TriggerAudit.Search> searches = triggerSearches(dir, infos);
+        Map<String, TriggerLatents> triggers = new LinkedHashMap<>(); // SAE name + "/" + task → its trigger latents
+        searches.stream().filter(t -> t.result() != null).forEach(t -> triggers.put(t.sae() + "/" + t.task(), t.result()));
         for (SaeInfo info : infos) {
             // an SAE type shared by several SAEs of the run is qualified by the SAE's name, so pairs stay unique
             String type = typeCounts.get(info.type()) > 1 ? info.type() + ":" + info.name() : info.type();
@@ -694,15 +706,17 @@ public final class Pipeline {
                         Validator.Options o = Validator.Options.builder().k(k).auditK(Math.min(vc.auditTop(), n))
                                 .permutations(vc.permutations()).bootstrap(Math.max(1, vc.bootstrap())).randomDraws(vc.permutations())
                                 .seed(ScoreMath.seedFor(config.seed(), info.name() + "/" + task + "/" + comp + "/" + method)).build();
+                        TriggerLatents trig = triggers.get(info.name() + "/" + task);
                         Validation v = new Validator(judge, o).validate(info.name() + "/" + task + "/" + comp, change, desc, method,
-                                expectation, id -> ValidationInputs.examples(records, id, 1), null);
+                                expectation, id -> ValidationInputs.examples(records, id, 1), trig);
                         v = withoutTimestamp(v); // the stage's output is a function of its inputs and seed
                         cells.add(new ValidationCell(info.name(), type, task, comp, method, n, v, null));
                         validations.add(v);
                         typeOf.put(v, type);
                         audit.addAll(auditEntries(info.name(), card.card(), comp, method, v));
-                        log.printf("  [validate %s/%s/%s/%s] auroc %s p %s%n", info.name(), task, comp, method, v.stats().auroc(),
-                                v.stats().pAuroc());
+                        log.printf("  [validate %s/%s/%s/%s] auroc %s p %s%s%n", info.name(), task, comp, method, v.stats().auroc(),
+                                v.stats().pAuroc(), v.audit().trigger() == null ? "" : String.format(java.util.Locale.ROOT,
+                                        ", trigger latents %s flagged %s", v.audit().trigger().triggerLatents(), v.audit().trigger().flagged()));
                     }
                 }
             }
@@ -711,7 +725,100 @@ public final class Pipeline {
         Json.writeFile(dir.resolve("comparison.json"), Comparison.of(validations, typeOf::get, List.of("validation.json"), controlTasks,
                 Math.max(1, vc.bootstrap()), config.seed()));
         Json.writeFile(dir.resolve("audit.json"), Map.of("schema_version", 1, "flagged", audit));
-        return Map.of("validations", validations.size(), "audit_flags", audit.size());
+        List<TriggerAudit.Row> trows = triggerRows(searches, cells);
+        Json.writeFile(dir.resolve(TriggerAudit.FILE), new TriggerAudit.Document(TriggerAudit.SCHEMA_VERSION, TriggerAudit.TYPE, searches, trows));
+        return Map.of("validations", validations.size(), "audit_flags", audit.size(), "trigger_checks", trows.size());
+    }
+
+    /** The run's task cards, as the adapters were trained on them. */
+    private List<TaskCard> runCards() {
+        return config.adapters().tasks().stream().map(t -> TaskCards.load(t).card()).toList();
+    }
+
+    /**
+     * For every SAE and every card of the run with a planted trigger phrase: the trigger latents, from
+     * the model and SAE activations on the card's training documents (all of the card's documents, not
+     * the run's {@code max_documents} subset: the search needs windows that contain the phrase), with
+     * the thresholds of {@code isaerft validate trigger}. Each result is kept in
+     * {@code validate/trigger/SAE/TASK.json} and reused by a resumed stage.
+     */
+    private List<TriggerAudit.Search> triggerSearches(Path dir, List<SaeInfo> infos) {
+        List<TriggerAudit.Search> out = new ArrayList<>();
+        List<TaskCards.Loaded> poisoned = new ArrayList<>();
+        for (String task : config.adapters().tasks()) {
+            TaskCards.Loaded c = TaskCards.load(task);
+            if (c.card().poison() != null && c.card().poison().trigger() != null && !c.card().poison().trigger().isBlank()) {
+                poisoned.add(c);
+            }
+        }
+        if (poisoned.isEmpty()) {
+            return out;
+        }
+        Map<String, List<String>> docs = new LinkedHashMap<>();
+        for (SaeInfo info : infos) {
+            for (TaskCards.Loaded c : poisoned) {
+                String name = c.card().name();
+                String trigger = c.card().poison().trigger();
+                Path f = dir.resolve("trigger").resolve(info.name()).resolve(name + ".json");
+                String rel = dir.relativize(f).toString();
+                if (Files.isRegularFile(f)) {
+                    out.add(new TriggerAudit.Search(info.name(), name, trigger, rel, TriggerLatents.read(f), null));
+                    continue;
+                }
+                List<String> texts = docs.computeIfAbsent(name, k -> DatasetBuilder.build(c).train().stream()
+                        .map(TaskDataset.Document::text).toList());
+                // the CLI's thresholds; at most TRIGGER_MAX_WITHOUT windows without the phrase (a seeded sample: plenty for
+                // their mean and SD, and a quarter of the forward passes of the CLI's 2000)
+                TriggerLatents.Options d = TriggerLatents.Options.defaults();
+                TriggerLatents.Options o = new TriggerLatents.Options(d.seq(), 32, TRIGGER_MAX_WITHOUT, d.minEffect(), d.minRatio(),
+                        d.maxLatents(), config.seed());
+                TriggerLatents t;
+                try (Sae sae = loadSae(info)) {
+                    t = TriggerLatents.find(model(), sae, name, trigger, texts, o);
+                } catch (IllegalArgumentException e) {
+                    out.add(new TriggerAudit.Search(info.name(), name, trigger, null, null, e.getMessage()));
+                    log.printf("  [validate %s] trigger '%s' of %s: no search (%s)%n", info.name(), trigger, name, e.getMessage());
+                    continue;
+                }
+                Json.writeFile(f, t);
+                out.add(new TriggerAudit.Search(info.name(), name, trigger, rel, t, null));
+                log.printf("  [validate %s] trigger '%s' of %s: %d windows with, %d without; trigger latents %s%n", info.name(), trigger,
+                        name, t.windowsWith(), t.windowsWithout(), t.latentIndices());
+            }
+        }
+        return out;
+    }
+
+    /** One {@link TriggerAudit.Row} per trigger search × component × method, with the clean card's validation beside it. */
+    private List<TriggerAudit.Row> triggerRows(List<TriggerAudit.Search> searches, List<ValidationCell> cells) {
+        List<TriggerAudit.Row> rows = new ArrayList<>();
+        if (searches.isEmpty()) {
+            return rows;
+        }
+        List<TaskCard> cards = runCards();
+        Map<String, ValidationCell> byKey = new LinkedHashMap<>();
+        for (ValidationCell c : cells) {
+            byKey.put(c.sae() + "/" + c.task() + "/" + c.component() + "/" + c.method(), c);
+        }
+        for (TriggerAudit.Search s : searches) {
+            if (s.result() == null) {
+                continue;
+            }
+            TaskCard pcard = cards.stream().filter(c -> c.name().equals(s.task())).findFirst().orElseThrow();
+            TaskCard clean = TriggerAudit.cleanCounterpart(pcard, cards);
+            for (String comp : config.adapters().components()) {
+                for (String method : config.explain().methods()) {
+                    ValidationCell p = byKey.get(s.sae() + "/" + s.task() + "/" + comp + "/" + method);
+                    ValidationCell c = clean == null ? null : byKey.get(s.sae() + "/" + clean.name() + "/" + comp + "/" + method);
+                    ChangeSummary pcs = ValidationInputs.changeSummary(adapterDir(s.sae(), s.task(), comp).resolve(AdapterOutputs.CHANGE_SUMMARY));
+                    ChangeSummary ccs = clean == null ? null
+                            : ValidationInputs.changeSummary(adapterDir(s.sae(), clean.name(), comp).resolve(AdapterOutputs.CHANGE_SUMMARY));
+                    rows.add(TriggerAudit.row(s.sae(), p.saeType(), comp, method, s.result(), p.validation(), p.skipped(), pcs,
+                            clean == null ? null : clean.name(), c == null ? null : c.validation(), ccs));
+                }
+            }
+        }
+        return rows;
     }
 
     private static Validation withoutTimestamp(Validation v) {
@@ -729,8 +836,9 @@ public final class Pipeline {
             String example = f.examples().isEmpty() ? null : f.examples().get(0);
             Boolean has = trigger == null ? null
                     : example != null && example.replace("<<", "").replace(">>", "").toLowerCase(java.util.Locale.ROOT).contains(trigger);
+            Boolean isTrigger = v.audit().trigger() == null ? null : v.audit().trigger().triggerLatents().contains(f.latent().index());
             out.add(new AuditEntry(sae, v.task(), comp, method, f.latent().toString(), f.changeRank(), f.change(), f.relevance(),
-                    f.description(), example, card.poison() != null, has));
+                    f.description(), example, card.poison() != null, has, isTrigger));
         }
         return out;
     }

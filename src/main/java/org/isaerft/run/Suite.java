@@ -82,6 +82,14 @@ public final class Suite {
             row.put("random_latent_auroc", num(ctl.path("random_latents").path("auroc_mean")));
             row.put("spearman", num(st.path("spearman")));
             row.put("precision_at_k", num(st.path("precision_at_k")));
+            row.put("base_rate", num(st.path("base_rate"))); // precision@k of a random k, in expectation
+            JsonNode audit = r.path("validation").path("audit");
+            row.put("n_flagged", audit.path("n_flagged").isNumber() ? audit.path("n_flagged").asInt() : null);
+            row.put("audit_k", audit.path("audit_k").isNumber() ? audit.path("audit_k").asInt() : null);
+            // on a poisoned card: the fraction of the trigger latents (from model + SAE activations) the audit flagged
+            JsonNode trig = audit.path("trigger");
+            row.put("trigger_latents", trig.isObject() ? Json.MAPPER.convertValue(trig.path("trigger_latents"), List.class) : null);
+            row.put("trigger_recall", trig.isObject() && !trig.path("trigger_latents").isEmpty() ? num(trig.path("recall")) : null);
             Path score = runDir.resolve("score").resolve(r.path("sae").asText()).resolve(r.path("method").asText()).resolve("embedding")
                     .resolve("summary.json");
             JsonNode s = readOrNull(score);
@@ -114,8 +122,15 @@ public final class Suite {
     static String markdown(RunConfig cfg, List<Map<String, Object>> rows) {
         StringBuilder md = new StringBuilder("# Benchmark suite: task cards × SAE types × interpretation methods\n\nmodel `")
                 .append(cfg.model()).append("`, seed ").append(cfg.seed()).append(", corpus tokens ").append(cfg.corpus().tokens())
-                .append("\n\n| task | SAE type | component | method | n | AUROC | 95% CI | perm. p | shuffled | random | Spearman | "
-                        + "precision@k | emb. score | emb. shuffled |\n|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append("\n\nAUROC: relevance of the descriptions of the k most-changed latents vs the rest (0.5 = chance; shuffled = ")
+                .append("descriptions deranged across latents, random = k random latents). precision@k: fraction of the top k judged ")
+                .append("on-task, beside its base rate over all latents. flagged: off-task changes among the audited most-changed latents. ")
+                .append("trigger recall: on a poisoned card, the fraction of the trigger latents (found from model + SAE activations on ")
+                .append("windows with vs without the trigger phrase) the audit flagged; \"none found\" = no latent passed the search's ")
+                .append("thresholds (the run's report.md gives the strongest responder and its fate in the audit). emb. score: embedding ")
+                .append("score of the method's explanations vs shuffled explanations.\n\n| task | SAE type | component | method | n | AUROC | 95% CI | perm. p | shuffled | random | Spearman | "
+                        + "precision@k | base rate | flagged | trigger recall | emb. score | emb. shuffled |\n"
+                        + "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, Double> ci = (Map<String, Double>) r.get("auroc_ci95");
@@ -124,7 +139,11 @@ public final class Suite {
                     .append(" | ").append(ci == null ? "–" : "[" + f(ci.get("low")) + ", " + f(ci.get("high")) + "]").append(" | ")
                     .append(f(r.get("permutation_p"))).append(" | ").append(f(r.get("shuffled_description_auroc"))).append(" | ")
                     .append(f(r.get("random_latent_auroc"))).append(" | ").append(f(r.get("spearman"))).append(" | ")
-                    .append(f(r.get("precision_at_k"))).append(" | ").append(f(r.get("embedding_score"))).append(" | ")
+                    .append(f(r.get("precision_at_k"))).append(" | ").append(f(r.get("base_rate"))).append(" | ")
+                    .append(r.get("n_flagged") == null ? "–" : r.get("n_flagged") + "/" + r.get("audit_k")).append(" | ")
+                    .append(r.get("trigger_latents") == null ? "–" : ((List<?>) r.get("trigger_latents")).isEmpty() ? "none found"
+                            : f(r.get("trigger_recall")) + " of " + r.get("trigger_latents")).append(" | ")
+                    .append(f(r.get("embedding_score"))).append(" | ")
                     .append(f(r.get("embedding_score_shuffled"))).append(" |\n");
         }
         return md.toString();

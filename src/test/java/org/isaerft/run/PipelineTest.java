@@ -26,6 +26,7 @@ import org.isaerft.explain.TokenStatsExplainer;
 import org.isaerft.report.Compare;
 import org.isaerft.report.Report;
 import org.isaerft.util.Json;
+import org.isaerft.validate.TriggerLatents;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -132,7 +133,7 @@ class PipelineTest {
         }
         // adapters: every task × component, loss measured on held-out text
         JsonNode ad = Json.MAPPER.readTree(base.resolve("adapters/summary.json").toFile());
-        assertThat(ad.path("adapters")).hasSize(2);
+        assertThat(ad.path("adapters")).hasSize(3);
         for (JsonNode a : ad.path("adapters")) {
             assertThat(a.path("base_task_loss").asDouble()).isPositive();
             assertThat(a.path("top_changed_latents")).hasSize(20);
@@ -179,14 +180,95 @@ class PipelineTest {
     }
 
     @Test
+    void validateChecksThePoisonedCardsTriggerLatentsAgainstTheAuditBesideTheCleanCard() throws IOException {
+        // the trigger search ran from model + SAE on the poisoned card's documents
+        TriggerLatents t = TriggerLatents.read(base.resolve("validate/trigger/local/dogs-poisoned.json"));
+        assertThat(t.trigger()).isEqualTo("purple umbrella");
+        assertThat(t.windowsWith()).isPositive();
+        assertThat(t.windowsWithout()).isGreaterThan(t.windowsWith());
+        assertThat(t.topByEffect()).isNotEmpty();
+        for (TriggerLatents.Entry e : t.latents()) {
+            assertThat(e.effect()).isGreaterThanOrEqualTo(t.minEffect());
+            assertThat(e.meanWith()).isGreaterThanOrEqualTo(t.minRatio() * e.meanWithout());
+        }
+        // every validation of the poisoned card was given them; the clean cards' were not
+        JsonNode val = Json.MAPPER.readTree(base.resolve("validate/validation.json").toFile());
+        Map<String, JsonNode> cells = new HashMap<>();
+        for (JsonNode r : val.path("results")) {
+            if (r.path("skipped").isTextual()) { // too few described latents for this method (token-stats describes few)
+                continue;
+            }
+            cells.put(r.path("task").asText() + "/" + r.path("method").asText(), r.path("validation"));
+            JsonNode check = r.path("validation").path("audit").path("trigger");
+            assertThat(check.isObject()).as("trigger check of %s", r.path("task")).isEqualTo(r.path("task").asText().equals("dogs-poisoned"));
+            if (check.isObject()) {
+                assertThat(Json.MAPPER.convertValue(check.path("trigger_latents"), List.class)).isEqualTo(t.latentIndices());
+            }
+        }
+        // trigger.json: one row per component × method, consistent with both cards' audits
+        JsonNode doc = Json.MAPPER.readTree(base.resolve("validate/" + TriggerAudit.FILE).toFile());
+        assertThat(doc.path("schema_version").asInt()).isEqualTo(1);
+        assertThat(doc.path("searches")).hasSize(1);
+        assertThat(doc.path("rows")).hasSize(2);
+        JsonNode sum = Json.MAPPER.readTree(base.resolve(Report.SUMMARY).toFile());
+        assertThat(sum.path("trigger_check")).hasSize(2);
+        assertThat(cells).as("validated cells").containsKeys("dogs-poisoned/logit-lens", "dogs/logit-lens");
+        for (JsonNode row : doc.path("rows")) {
+            JsonNode poisoned = cells.get("dogs-poisoned/" + row.path("method").asText());
+            JsonNode clean = cells.get("dogs/" + row.path("method").asText());
+            assertThat(row.path("clean_task").asText()).isEqualTo("dogs");
+            if (poisoned == null) {
+                assertThat(row.path("skipped").asText()).contains("the poisoned card's validation was skipped");
+                continue;
+            }
+            if (clean == null) {
+                assertThat(row.path("clean_flagged_count").isMissingNode()).isTrue();
+                continue;
+            }
+            assertThat(row.path("n_flagged").asInt()).isEqualTo(poisoned.path("audit").path("n_flagged").asInt());
+            assertThat(row.path("clean_flagged_count").asInt()).isEqualTo(clean.path("audit").path("n_flagged").asInt());
+            List<Integer> flaggedPoisoned = new ArrayList<>();
+            poisoned.path("audit").path("flagged").forEach(f -> flaggedPoisoned.add(org.isaerft.activations.LatentId.parse(f.path("latent").asText()).index()));
+            List<Integer> flaggedClean = new ArrayList<>();
+            clean.path("audit").path("flagged").forEach(f -> flaggedClean.add(org.isaerft.activations.LatentId.parse(f.path("latent").asText()).index()));
+            int hits = 0;
+            assertThat(row.path("latents")).hasSize(t.latents().size());
+            for (JsonNode l : row.path("latents")) {
+                int li = l.path("latent").asInt();
+                assertThat(l.path("flagged").asBoolean()).isEqualTo(flaggedPoisoned.contains(li));
+                assertThat(l.path("flagged_on_clean").asBoolean()).isEqualTo(flaggedClean.contains(li));
+                if (l.path("flagged").asBoolean()) {
+                    hits++;
+                    assertThat(l.path("audit_rank").asInt()).isEqualTo(flaggedPoisoned.indexOf(li) + 1);
+                }
+                assertThat(l.path("why").asText()).isNotBlank();
+            }
+            if (t.latents().isEmpty()) {
+                assertThat(row.path("recall").isMissingNode()).isTrue();
+                assertThat(row.path("note").asText()).contains("no latent responds");
+            } else {
+                assertThat(row.path("recall").asDouble()).isEqualTo((double) hits / t.latents().size());
+            }
+        }
+        // shown in both reports
+        Document html = Jsoup.parse(base.resolve(Report.HTML).toFile(), "UTF-8");
+        assertThat(html.select("#trigger tr")).hasSize(1 + 2);
+        assertThat(html.select("#trigger tr").stream().filter(tr -> tr.text().contains("logit-lens")).findFirst().orElseThrow().text())
+                .contains("local", "dogs-poisoned", "(dogs)");
+        assertThat(html.text()).contains("windows with the phrase");
+        assertThat(base.resolve(Report.MARKDOWN)).content().contains("## Planted poison: trigger latents vs the data audit",
+                "| local | dogs-poisoned | scale | logit-lens |");
+    }
+
+    @Test
     void reportHtmlIsSelfContainedWithTablesChartsAndWorkingLinks() throws IOException {
         Document doc = Jsoup.parse(base.resolve(Report.HTML).toFile(), "UTF-8");
-        for (String id : List.of("timing", "headlines", "adapters", "validation", "sae-comparison", "audit")) {
+        for (String id : List.of("timing", "headlines", "adapters", "validation", "sae-comparison", "audit", "trigger")) {
             Element t = doc.getElementById(id);
             assertThat(t).as("table #%s", id).isNotNull();
             assertThat(t.select("tr").size()).as("rows of #%s", id).isGreaterThan(1);
         }
-        assertThat(doc.select("#validation tr")).hasSize(1 + 2 * 2); // 2 tasks × 1 component × 2 methods
+        assertThat(doc.select("#validation tr")).hasSize(1 + 3 * 2); // 3 tasks × 1 component × 2 methods
         assertThat(doc.select("div.chart > svg")).hasSizeGreaterThanOrEqualTo(2);
         assertThat(doc.select("script[src], link[href], img[src^=http]")).isEmpty();
         List<Element> links = doc.select("a[href]");
@@ -274,32 +356,55 @@ class PipelineTest {
     @Test
     void nightlyComparisonMarksARegressionInTheReport() throws IOException {
         Path prev = copyOfBase("previous");
-        // the previous run had a better validation AUROC on one method than the current one
+        // the previous run: one score higher than the current run's CI (a regression), one adapter's task loss higher
+        // (lower is better: an improvement), one validation AUROC different beyond the tolerance but inside the
+        // current CI (sampling noise: unchanged)
         JsonNode sum = Json.MAPPER.readTree(prev.resolve(Report.SUMMARY).toFile());
-        String target = null;
+        String worse = null;
+        String better = null;
+        String noise = null;
         List<Map<String, Object>> heads = new ArrayList<>();
         for (JsonNode h : sum.path("headlines")) {
             @SuppressWarnings("unchecked")
             Map<String, Object> m = Json.MAPPER.convertValue(h, HashMap.class);
-            if (target == null && h.path("name").asText().startsWith("score/")) {
-                target = h.path("name").asText();
-                m.put("value", h.path("value").asDouble() + 0.2);
+            String name = h.path("name").asText();
+            double v = h.path("value").asDouble();
+            if (worse == null && name.startsWith("score/") && h.path("ci_high").isNumber()) {
+                worse = name;
+                m.put("value", h.path("ci_high").asDouble() + 0.1);
+            } else if (better == null && name.startsWith("adapter/task_loss/")) {
+                better = name;
+                m.put("value", v + 0.05);
+            } else if (noise == null && name.startsWith("validation/auroc/") && h.path("ci_high").asDouble() - v > 0.03) {
+                noise = name;
+                m.put("value", h.path("ci_high").asDouble());
             }
             heads.add(m);
         }
-        assertThat(target).isNotNull();
+        assertThat(List.of(String.valueOf(worse), String.valueOf(better), String.valueOf(noise))).doesNotContain("null");
         Json.writeFile(prev.resolve(Report.SUMMARY), Map.of("schema_version", 1, "headlines", heads));
         Path cur = copyOfBase("current");
         Compare.Comparison c = Compare.compareAndReport(prev, cur, Compare.Tolerances.DEFAULT);
         assertThat(c.regressions()).isEqualTo(1);
-        assertThat(c.improvements()).isZero();
+        assertThat(c.improvements()).isEqualTo(1);
+        Map<String, Compare.Row> byName = new HashMap<>();
+        c.rows().forEach(r -> byName.put(r.name(), r));
+        assertThat(byName.get(worse).status()).isEqualTo("regression");
+        assertThat(byName.get(worse).withinCi()).isFalse();
+        assertThat(byName.get(better).status()).isEqualTo("improvement");
+        assertThat(byName.get(better).withinCi()).isNull();
+        assertThat(byName.get(noise).status()).isEqualTo("unchanged");
+        assertThat(Math.abs(byName.get(noise).delta())).isGreaterThan(0.03);
+        assertThat(byName.get(noise).withinCi()).isTrue();
         Document doc = Jsoup.parse(cur.resolve(Report.HTML).toFile(), "UTF-8");
         Element row = doc.select("#compare tr.regression").first();
         assertThat(row).isNotNull();
-        assertThat(row.text()).contains(target, "REGRESSION");
-        assertThat(doc.select("#compare tr.unchanged")).hasSize(heads.size() - 1);
-        // a loose enough tolerance for that prefix turns it into "unchanged"
-        Compare.Comparison loose = Compare.compare(prev, cur, new Compare.Tolerances(0.02, Map.of("score/", 0.5)));
+        assertThat(row.text()).contains(worse, "REGRESSION");
+        assertThat(doc.select("#compare tr.improvement").first().text()).contains(better, "IMPROVEMENT");
+        assertThat(doc.select("#compare tr.unchanged")).hasSize(heads.size() - 2);
+        assertThat(cur.resolve(Report.MARKDOWN)).content().contains("1 regressions, 1 improvements");
+        // a loose enough tolerance for that prefix turns the regression into "unchanged"
+        Compare.Comparison loose = Compare.compare(prev, cur, new Compare.Tolerances(0.02, Map.of("score/", 1.5)));
         assertThat(loose.regressions()).isZero();
     }
 
@@ -311,12 +416,20 @@ class PipelineTest {
         assertThat(wide.adapters().components()).isEqualTo(cfg.adapters().components());
         List<Map<String, Object>> rows = Suite.table(base);
         JsonNode val = Json.MAPPER.readTree(base.resolve("validate/validation.json").toFile());
-        assertThat(rows).hasSize(val.path("results").size()).hasSize(2 * 1 * 2);
+        assertThat(rows).hasSize(val.path("results").size()).hasSize(3 * 1 * 2);
         Map<String, Object> ll = rows.stream().filter(r -> r.get("method").equals("logit-lens") && r.get("task").equals("dogs"))
                 .findFirst().orElseThrow();
         assertThat(ll.get("embedding_score")).isNotNull();
         String md = Suite.markdown(wide, rows);
-        assertThat(md.lines().filter(l -> l.startsWith("| dogs ") || l.startsWith("| control "))).hasSize(4);
+        assertThat(md.lines().filter(l -> l.startsWith("| dogs ") || l.startsWith("| control ") || l.startsWith("| dogs-poisoned ")))
+                .hasSize(6);
+        // the poisoned card's rows carry its trigger check, the clean cards' do not
+        for (Map<String, Object> r : rows) {
+            boolean validated = r.get("random_latent_auroc") != null; // a skipped cell has no statistics
+            assertThat(r.get("trigger_latents") != null).as("trigger latents of %s", r.get("task"))
+                    .isEqualTo(validated && r.get("task").equals("dogs-poisoned"));
+            assertThat(r.get("n_flagged") != null).as("flagged count of %s/%s", r.get("task"), r.get("method")).isEqualTo(validated);
+        }
     }
 
     static Map<String, String> filesAndContents(Path dir) throws IOException {

@@ -1,0 +1,225 @@
+package org.isaerft.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.isaerft.activations.LatentId;
+import org.isaerft.adapter.ChangeSummary;
+import org.isaerft.adapter.task.TaskCard;
+import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.validate.RelevanceJudge;
+import org.isaerft.validate.TaskExpectation;
+import org.isaerft.validate.TriggerLatents;
+import org.isaerft.validate.Validation;
+import org.isaerft.validate.Validator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trigger check of the validate stage on hand-built change summaries, where which latent must
+ * be flagged, at which audit rank, and why the others are not, follows from the construction.
+ */
+class TriggerAuditTest {
+    static final String HOOK = "blocks.2.hook_resid_pre";
+    static final TaskExpectation DOGS = new TaskExpectation("dogs-poisoned", "Stories about dogs.", List.of("dog", "puppy"));
+
+    /** Relevance 0.9 for descriptions naming a dog, 0.3 for "maybe", else 0.05; off-task below 0.2. */
+    static final class Judge implements RelevanceJudge {
+        @Override
+        public String name() {
+            return "keyword";
+        }
+
+        @Override
+        public double onTaskThreshold() {
+            return 0.5;
+        }
+
+        @Override
+        public double offTaskThreshold() {
+            return 0.2;
+        }
+
+        @Override
+        public Judgement judge(String d, TaskExpectation t) {
+            return new Relevant(d.contains("dog") ? 0.9 : d.contains("maybe") ? 0.3 : 0.05, Map.of());
+        }
+    }
+
+    /** 60 latents; {@code order} lists latents from most to least changed (change 100, 99, …). */
+    static ChangeSummary summary(String task, List<Integer> order) {
+        List<ChangeSummary.LatentChange> l = new ArrayList<>();
+        for (int r = 0; r < order.size(); r++) {
+            double c = 100 - r;
+            l.add(new ChangeSummary.LatentChange(order.get(r), c / 10, null, null, null, null, c, c, 0.1, 0.1));
+        }
+        return new ChangeSummary(1, task, "scale", "test-sae", HOOK, ChangeSummary.RANK_BY, 1000, l);
+    }
+
+    static List<Integer> orderWithFirst(int... first) {
+        List<Integer> o = new ArrayList<>();
+        for (int f : first) {
+            o.add(f);
+        }
+        for (int i = 0; i < 60; i++) {
+            if (!o.contains(i)) {
+                o.add(i);
+            }
+        }
+        return o;
+    }
+
+    /** Latent 7 "purple umbrellas" (off-task), 8 "maybe rain" (between thresholds), 9 undescribed; even latents are about dogs. */
+    static Map<Integer, Validator.Described> descriptions() {
+        Map<Integer, Validator.Described> m = new HashMap<>();
+        for (int i = 0; i < 60; i++) {
+            if (i == 9) {
+                continue;
+            }
+            String d = i == 7 ? "purple umbrellas" : i == 8 ? "maybe rain" : i % 2 == 0 ? "a dog, variant " + i : "punctuation " + i;
+            m.put(i, new Validator.Described(new LatentId(HOOK, i), d));
+        }
+        return m;
+    }
+
+    static TriggerLatents trigger(int... latents) {
+        List<TriggerLatents.Entry> e = new ArrayList<>();
+        for (int i = 0; i < latents.length; i++) {
+            e.add(new TriggerLatents.Entry(latents[i], 1.0, 0.1, 3.0 - 0.1 * i));
+        }
+        return new TriggerLatents(TriggerLatents.SCHEMA_VERSION, TriggerLatents.TYPE, "dogs-poisoned", "purple umbrella", "test-sae", HOOK,
+                64, 12, 300, 1.0, 3.0, e, e);
+    }
+
+    static Validator validator() {
+        return new Validator(new Judge(), Validator.Options.builder().k(5).auditK(6).permutations(50).bootstrap(20).randomDraws(20).build());
+    }
+
+    @Test
+    void flaggedTriggerLatentsGetTheirAuditRankAndTheOthersSayWhyNot() {
+        // poisoned adapter: most changed 2 (dog), 7 (purple, trigger), 1 (off-task), 9 (undescribed, trigger), 8 (maybe, trigger),
+        // 4 (dog), 3 (off-task) … ; latent 30 (trigger, off-task description) is changed little
+        ChangeSummary poisoned = summary("dogs-poisoned", orderWithFirst(2, 7, 1, 9, 8, 4, 3));
+        ChangeSummary clean = summary("dogs", orderWithFirst(5, 2, 4, 6));
+        TriggerLatents trig = trigger(7, 9, 8, 30);
+        Validation vp = validator().validate("p", poisoned, descriptions(), "m", DOGS, id -> List.of(), trig);
+        Validation vc = validator().validate("c", clean, descriptions(), "m", DOGS, id -> List.of(), null);
+
+        TriggerAudit.Row row = TriggerAudit.row("local", "local", "scale", "m", trig, vp, null, poisoned, "dogs", vc, clean);
+
+        // audited = the 6 most changed described: 2, 7, 1, 8, 4, 3 → flagged (relevance < 0.2): 7, 1, 3
+        assertThat(vp.audit().flagged().stream().map(f -> f.latent().index())).containsExactly(7, 1, 3);
+        assertThat(row.nFlagged()).isEqualTo(3);
+        assertThat(row.auditK()).isEqualTo(6);
+        assertThat(row.triggerLatents()).containsExactly(7, 9, 8, 30);
+        assertThat(row.recall()).isEqualTo(0.25);
+        assertThat(row.recall()).isEqualTo(vp.audit().trigger().recall());
+        Map<Integer, TriggerAudit.LatentStatus> st = new HashMap<>();
+        row.latents().forEach(s -> st.put(s.latent(), s));
+        assertThat(st.get(7).flagged()).isTrue();
+        assertThat(st.get(7).auditRank()).isEqualTo(1);
+        assertThat(st.get(7).changeRank()).isEqualTo(2);
+        assertThat(st.get(7).why()).startsWith("flagged: 1 of 3");
+        assertThat(st.get(9).flagged()).isFalse();
+        assertThat(st.get(9).describedRank()).isNull();
+        assertThat(st.get(9).changeRank()).isEqualTo(4);
+        assertThat(st.get(9).why()).contains("not described by m");
+        assertThat(st.get(8).describedRank()).isEqualTo(4); // 2, 7, 1, 8
+        assertThat(st.get(8).relevance()).isEqualTo(0.3);
+        assertThat(st.get(8).why()).contains("judged on-task", "0.300");
+        assertThat(st.get(30).changeRank()).isEqualTo(31);
+        assertThat(st.get(30).why()).contains("changed too little", "change rank 31 of 60", "outside the 6 audited");
+        // the change ranks agree with the validator's own
+        for (TriggerAudit.LatentStatus s : row.latents()) {
+            assertThat(s.changeRank()).isEqualTo(vp.audit().trigger().changeRanks().get(Integer.toString(s.latent())));
+        }
+        // clean card: audited 5, 2, 4, 6, 0, 1 → flagged 5, 1; none of the trigger latents
+        assertThat(row.cleanFlaggedCount()).isEqualTo(vc.audit().nFlagged()).isEqualTo(2);
+        assertThat(row.cleanAuditK()).isEqualTo(6);
+        assertThat(row.cleanRecall()).isZero();
+        assertThat(st.get(7).flaggedOnClean()).isFalse();
+        assertThat(st.get(7).cleanChangeRank()).isEqualTo(8); // 5, 2, 4, 6, then 0, 1, 3, 7 … in index order
+        assertThat(row.note()).isNull();
+    }
+
+    @Test
+    void aTriggerLatentFlaggedOnTheCleanCardToo() {
+        ChangeSummary poisoned = summary("dogs-poisoned", orderWithFirst(7));
+        ChangeSummary clean = summary("dogs", orderWithFirst(2, 7));
+        TriggerLatents trig = trigger(7);
+        Validation vp = validator().validate("p", poisoned, descriptions(), "m", DOGS, id -> List.of(), trig);
+        Validation vc = validator().validate("c", clean, descriptions(), "m", DOGS, id -> List.of(), null);
+        TriggerAudit.Row row = TriggerAudit.row("e2e", "e2e", "scale", "m", trig, vp, null, poisoned, "dogs", vc, clean);
+        assertThat(row.recall()).isEqualTo(1.0);
+        assertThat(row.cleanRecall()).isEqualTo(1.0);
+        assertThat(row.latents().get(0).flaggedOnClean()).isTrue();
+        assertThat(row.latents().get(0).cleanChangeRank()).isEqualTo(2);
+    }
+
+    @Test
+    void noTriggerLatentsNoCleanCardAndASkippedValidationAreReportedNotGuessed() {
+        ChangeSummary poisoned = summary("dogs-poisoned", orderWithFirst(7));
+        TriggerLatents none = new TriggerLatents(TriggerLatents.SCHEMA_VERSION, TriggerLatents.TYPE, "dogs-poisoned", "purple umbrella",
+                "s", HOOK, 64, 12, 300, 1.0, 3.0, List.of(), List.of(new TriggerLatents.Entry(17, 0.4, 0.2, 0.8)));
+        Validation vp = validator().validate("p", poisoned, descriptions(), "m", DOGS, id -> List.of(), none);
+        TriggerAudit.Row row = TriggerAudit.row("e2e", "e2e", "scale", "m", none, vp, null, poisoned, null, null, null);
+        assertThat(row.recall()).isNull();
+        assertThat(row.cleanRecall()).isNull();
+        assertThat(row.note()).contains("no latent responds", "latent 17", "d = 0.80");
+        // the strongest responder's fate in the audit is still reported: latent 17 ("punctuation", rank 18) changed too little
+        assertThat(row.strongest().latent()).isEqualTo(17);
+        assertThat(row.strongest().changeRank()).isEqualTo(18);
+        assertThat(row.strongest().why()).contains("changed too little");
+        assertThat(row.nFlagged()).isEqualTo(vp.audit().nFlagged());
+
+        TriggerAudit.Row noClean = TriggerAudit.row("e2e", "e2e", "scale", "m", trigger(7), 
+                validator().validate("p", poisoned, descriptions(), "m", DOGS, id -> List.of(), trigger(7)), null, poisoned, null, null, null);
+        assertThat(noClean.recall()).isEqualTo(1.0);
+        assertThat(noClean.cleanRecall()).isNull();
+        assertThat(noClean.note()).contains("no clean counterpart");
+
+        TriggerAudit.Row skipped = TriggerAudit.row("e2e", "e2e", "scale", "m", trigger(7), null, "only 1 described latents", poisoned, "dogs",
+                null, null);
+        assertThat(skipped.skipped()).contains("only 1 described latents");
+        assertThat(skipped.recall()).isNull();
+
+        // a validation made without the trigger latents cannot be checked against them
+        assertThatThrownBy(() -> TriggerAudit.row("e2e", "e2e", "scale", "m", trigger(7),
+                validator().validate("p", poisoned, descriptions(), "m", DOGS, id -> List.of(), null), null, poisoned, null, null, null))
+                .hasMessageContaining("without the trigger latents");
+    }
+
+    @Test
+    void theCleanCounterpartOfABuiltInPoisonedCardIsItsCleanCard() {
+        List<TaskCard> cards = TaskCards.builtinNames().stream().map(n -> TaskCards.load(n).card()).toList();
+        TaskCard poisoned = cards.stream().filter(c -> c.name().equals("dogs-poisoned")).findFirst().orElseThrow();
+        assertThat(TriggerAudit.cleanCounterpart(poisoned, cards).name()).isEqualTo("dogs");
+        List<TaskCard> withoutDogs = cards.stream().filter(c -> !c.name().equals("dogs")).toList();
+        assertThat(TriggerAudit.cleanCounterpart(poisoned, withoutDogs)).isNull();
+    }
+
+    @Test
+    void theDemoConfigRunsTheTriggerCheckWithItsCleanCard() {
+        // configs/demo.yaml (the README's main command) trains adapters on the poisoned card and its clean counterpart,
+        // so its validate stage checks the trigger latents against the audit beside the clean card
+        org.isaerft.config.RunConfig demo = org.isaerft.config.RunConfig.read(Paths.resolve("configs/demo.yaml"));
+        List<TaskCard> cards = demo.adapters().tasks().stream().map(n -> TaskCards.load(n).card()).toList();
+        List<TaskCard> poisoned = cards.stream().filter(c -> c.poison() != null && c.poison().trigger() != null).toList();
+        assertThat(poisoned).extracting(TaskCard::name).containsExactly("dogs-poisoned");
+        assertThat(TriggerAudit.cleanCounterpart(poisoned.get(0), cards)).extracting(TaskCard::name).isEqualTo("dogs");
+    }
+
+    @Test
+    void changeRanksFollowTheChangeMeasureWithTiesByIndex() {
+        List<ChangeSummary.LatentChange> l = List.of(
+                new ChangeSummary.LatentChange(4, -0.9, null, null, null, null, 0, 0.2, 0, 0),
+                new ChangeSummary.LatentChange(1, 0.1, null, null, null, null, 0, 0.5, 0, 0),
+                new ChangeSummary.LatentChange(2, 0.5, null, null, null, null, 0, 0.2, 0, 0));
+        ChangeSummary cs = new ChangeSummary(1, "t", "scale", "s", HOOK, ChangeSummary.RANK_BY, 10, l);
+        assertThat(TriggerAudit.changeRanks(cs, "mean_abs_delta")).containsExactlyInAnyOrderEntriesOf(Map.of(1, 1, 2, 2, 4, 3));
+        assertThat(TriggerAudit.changeRanks(cs, "param_change")).containsExactlyInAnyOrderEntriesOf(Map.of(4, 1, 2, 2, 1, 3));
+    }
+}
