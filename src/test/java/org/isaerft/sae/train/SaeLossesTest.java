@@ -112,11 +112,11 @@ class SaeLossesTest {
         float[] pre = random(4 * 5 * 6, 7, 1);
         pre[0] = 0f;
         pre[7] = -0f;
-        NDArray inv = manager.full(new Shape(), 1f / 6, DataType.FLOAT32);
+        NDArray inv = ND.get().full(new Shape(), 1f / 6, DataType.FLOAT32);
         float[][] grads = new float[2][];
         float[] values = new float[2];
         for (int variant = 0; variant < 2; variant++) {
-            try (NDManager m = manager.newSubManager()) {
+            try (ai.djl.ndarray.NDManager m = ND.get().newSubManager()) {
                 NDArray p = m.create(pre, new Shape(4, 5, 6)).duplicate();
                 p.setRequiresGradient(true);
                 try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
