@@ -194,8 +194,10 @@ public final class ValidateCommand implements Callable<Integer> {
             w.printf(Locale.ROOT, "  Spearman %s  p=%s   precision@k %.3f (base rate %.3f)%n", fmt(s.spearman()),
                     s.pSpearman() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", s.pSpearman()), s.precisionAtK(), s.baseRate());
             w.printf(Locale.ROOT, "  audit: %d of the %d most changed are off-task%s%n", val.audit().nFlagged(), val.audit().auditK(),
-                    val.audit().trigger() == null ? "" : String.format(Locale.ROOT, "; trigger latents %s flagged: %s (recall %.2f)",
-                            val.audit().trigger().triggerLatents(), val.audit().trigger().flagged(), val.audit().trigger().recall()));
+                    val.audit().trigger() == null ? "" : String.format(Locale.ROOT, "; trigger latents %s flagged: %s (recall %s)",
+                            val.audit().trigger().triggerLatents(), val.audit().trigger().flagged(),
+                            val.audit().trigger().recall() == null ? "undefined: no trigger latent found"
+                                    : String.format(Locale.ROOT, "%.2f", val.audit().trigger().recall())));
             if (dv != null) {
                 dv.fields().forEach((f, st) -> w.printf(Locale.ROOT, "  directions %s: own-task relevance %.3f (rank %d of %d), own − others %.3f, p=%.4f%n",
                         f, st.meanOwn(), st.ownRank(), st.meanByTask().size(), st.meanDiff(), st.pSignFlip()));

@@ -48,7 +48,8 @@ public record Comparison(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Row(String task, String saeType, String sae, String component, String method, String control, Double auroc,
             RankStats.Interval aurocCi, Double pAuroc, Double spearman, RankStats.Interval spearmanCi, Double pSpearman,
-            Double precisionAtK, Double baseRate, Integer nFlagged, Integer auditK, Double triggerRecall, int nLatents) {}
+            Double precisionAtK, Double baseRate, Integer nFlagged, Integer auditK, Double triggerRecall, int nLatents,
+            boolean triggerChecked) {}
 
     /** The paired difference B − A across cards. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -127,14 +128,14 @@ public record Comparison(
             Double recall = v.audit().trigger() == null ? null : v.audit().trigger().recall();
             rows.add(new Row(v.task(), st, v.sae(), v.component(), v.method(), null, s.auroc(), s.aurocCi(), s.pAuroc(), s.spearman(),
                     s.spearmanCi(), s.pSpearman(), s.precisionAtK(), s.baseRate(), v.audit().nFlagged(), v.audit().auditK(), recall,
-                    v.nLatents()));
+                    v.nLatents(), v.audit().trigger() != null));
             Validation.Stats sh = v.controls().shuffled();
             rows.add(new Row(v.task(), st, v.sae(), v.component(), v.method(), "shuffled", sh.auroc(), sh.aurocCi(), sh.pAuroc(),
-                    sh.spearman(), sh.spearmanCi(), sh.pSpearman(), sh.precisionAtK(), sh.baseRate(), null, null, null, v.nLatents()));
+                    sh.spearman(), sh.spearmanCi(), sh.pSpearman(), sh.precisionAtK(), sh.baseRate(), null, null, null, v.nLatents(), false));
             Validation.RandomLatentControl r = v.controls().randomLatents();
             rows.add(new Row(v.task(), st, v.sae(), v.component(), v.method(), "random-latents", r.aurocMean(),
                     new RankStats.Interval(r.aurocLow(), r.aurocHigh(), r.draws(), 0), null, null, null, null, r.precisionMean(),
-                    s.baseRate(), null, null, null, v.nLatents()));
+                    s.baseRate(), null, null, null, v.nLatents(), false));
         }
         rows.sort(Comparator.comparing(Row::task).thenComparing(Row::component).thenComparing(Row::method)
                 .thenComparing(r -> r.control() == null ? "" : r.control()).thenComparing(Row::saeType));
@@ -259,7 +260,7 @@ public record Comparison(
                 .append("p = one-sided permutation p-value (descriptions shuffled across latents). [CI] = bootstrap 95%. ")
                 .append("Controls: `shuffled` = descriptions deranged across latents once; `random-latents` = top-k replaced by k ")
                 .append("random latents (mean and 2.5–97.5% over draws). flagged = off-task changes among the audited most-changed latents; ")
-                .append("trigger = fraction of the independently found trigger latents that were flagged.\n\n");
+                .append("trigger = fraction of the independently found trigger latents that were flagged (none found = no latent passed the trigger search's thresholds, so recall is undefined).\n\n");
         sb.append("| task | component | method | control | SAE | AUROC [CI] | p | Spearman [CI] | p | P@k | base | flagged | trigger |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
@@ -269,7 +270,7 @@ public record Comparison(
                     .append(withCi(r.spearman(), r.spearmanCi())).append(" | ").append(p(r.pSpearman())).append(" | ")
                     .append(f(r.precisionAtK())).append(" | ").append(f(r.baseRate())).append(" | ")
                     .append(r.nFlagged() == null ? "" : r.nFlagged() + "/" + r.auditK()).append(" | ")
-                    .append(r.triggerRecall() == null ? "" : f(r.triggerRecall())).append(" |\n");
+                    .append(r.triggerRecall() != null ? f(r.triggerRecall()) : r.triggerChecked() ? "none found" : "").append(" |\n");
         }
         sb.append("\n## Paired differences across task cards (B − A)\n\n");
         if (paired.isEmpty()) {

@@ -116,11 +116,11 @@ public record Validation(
      * @param changeRanks      each trigger latent's change rank (1 = most changed; null when undescribed)
      * @param relevance        each trigger latent's relevance (null when undescribed)
      * @param flagged          the trigger latents that the audit flagged
-     * @param recall           flagged / trigger latents
+     * @param recall           flagged / trigger latents; null (undefined) when no trigger latent was found
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TriggerCheck(String trigger, List<Integer> triggerLatents, Map<String, Integer> changeRanks,
-            Map<String, Double> relevance, List<Integer> flagged, double recall) {}
+            Map<String, Double> relevance, List<Integer> flagged, Double recall) {}
 
     /** One latent of the population. */
     public record LatentRow(int latent, int rank, double change, double relevance, String description) {}

@@ -187,7 +187,7 @@ public final class Validator {
             }
             int nt = trigger.latentIndices().size();
             check = new Validation.TriggerCheck(trigger.trigger(), trigger.latentIndices(), ranks, rels, hit,
-                    nt == 0 ? 0.0 : (double) hit.size() / nt);
+                    nt == 0 ? null : (double) hit.size() / nt);
         }
         Validation.Audit audit = new Validation.Audit(auditK, flags.size(), (double) flags.size() / auditK, flags, check);
         List<Validation.LatentRow> rows = new ArrayList<>();
