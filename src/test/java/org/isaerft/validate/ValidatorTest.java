@@ -118,6 +118,19 @@ class ValidatorTest {
     }
 
     @Test
+    void triggerRecallIsUndefinedWhenTheSearchFoundNoLatent() {
+        int n = 200;
+        TriggerLatents none = new TriggerLatents(1, TriggerLatents.TYPE, "dogs-poisoned", "purple umbrella", "test-sae", HOOK, 64, 10, 100,
+                1.0, 3.0, List.of(), List.of());
+        Validation v = validator(0).validate("a", summary(n), describe(descriptions(n, 20, null, true)), "m", DOGS, id -> List.of(), none);
+        assertThat(v.audit().trigger()).isNotNull();
+        assertThat(v.audit().trigger().triggerLatents()).isEmpty();
+        assertThat(v.audit().trigger().recall()).isNull(); // 0 of 0 is undefined, not a recall of 0
+        Comparison c = Comparison.of(List.of(v), x -> "local", List.of("a"), List.of(), 50, 0);
+        assertThat(c.markdown()).contains("none found");
+    }
+
+    @Test
     void auditFlagsAPlantedOffTaskLatentAndTheTriggerCheckFindsIt() {
         int n = 200;
         List<String> d = descriptions(n, 20, null, true);
