@@ -75,6 +75,32 @@ public final class BenchCommand extends GroupCommand {
     }
 
     /** {@code isaerft bench forward}: forward-pass tokens/s after warm-up. */
+    /** The options and the JSON output every bench subcommand shares. */
+    static final class Run {
+        @Option(names = "--threads", defaultValue = "2", description = "Engine intra-op threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON result to FILE (atomically).")
+        Path out;
+
+        @Option(names = "--quiet", description = "No download progress on stderr.")
+        boolean quiet;
+
+        /** Adds engine, load average and command to {@code o}, prints it as one JSON line and writes it to --out. */
+        int emit(picocli.CommandLine.Model.CommandSpec spec, Map<String, Object> o, List<Double> load) {
+            o.put("engine", "DJL " + Versions.all().get("djl") + ", PyTorch " + Versions.all().get("pytorch") + " (libtorch)");
+            o.put("load_average_at_start", load);
+            o.put("command", "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            if (out != null) {
+                Json.writeFile(out, o);
+            }
+            PrintWriter w = spec.commandLine().getOut();
+            w.println(Json.line(o));
+            w.flush();
+            return 0;
+        }
+    }
+
     @Command(name = "forward", mixinStandardHelpOptions = true,
             description = "Forward-pass throughput (tokens/s) of a model on a seeded random [batch, seq] batch, after warm-up. "
                     + "Prints one JSON object; --out also writes it to a file.")
@@ -102,27 +128,21 @@ public final class BenchCommand extends GroupCommand {
         @Option(names = "--iters", defaultValue = "5", description = "Timed forwards (default: ${DEFAULT-VALUE}).")
         int iters;
 
-        @Option(names = "--threads", defaultValue = "2", description = "Engine intra-op threads (default: ${DEFAULT-VALUE}).")
-        int threads;
-
         @Option(names = "--seed", defaultValue = "0", description = "Seed of the token ids and random weights (default: ${DEFAULT-VALUE}).")
         long seed;
-
-        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON result to FILE (atomically).")
-        Path out;
 
         @Option(names = "--dump-logits", paramLabel = "FILE",
                 description = "Write the benchmark batch's `tokens` [B, T] (I32) and `logits` [B, T, V] (F32) to a safetensors FILE "
                         + "(for the cross-check against the reference).")
         Path dumpLogits;
 
-        @Option(names = "--quiet", description = "No download progress on stderr.")
-        boolean quiet;
+        @picocli.CommandLine.Mixin
+        Run run;
 
         @Override
         public Integer call() {
             List<Double> load = loadAverage();
-            int inEffect = setThreads(threads);
+            int inEffect = setThreads(run.threads);
             ForwardBenchmark.Spec bs = new ForwardBenchmark.Spec(batch, seq, warmup, iters, seed);
             Map<String, Object> o = new LinkedHashMap<>();
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu()); LanguageModel m = open(manager, o)) {
@@ -142,18 +162,8 @@ public final class BenchCommand extends GroupCommand {
                 o.put("seconds", r.seconds());
                 o.put("iter_seconds", r.iterSeconds());
                 o.put("tokens_per_s", r.tokensPerSecond());
-                o.put("engine", "DJL " + Versions.all().get("djl") + ", PyTorch " + Versions.all().get("pytorch") + " (libtorch)");
-                o.put("load_average_at_start", load);
-                o.put("command", "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             }
-            String json = Json.line(o);
-            if (out != null) {
-                Json.writeFile(out, o);
-            }
-            PrintWriter w = spec.commandLine().getOut();
-            w.println(json);
-            w.flush();
-            return 0;
+            return run.emit(spec, o, load);
         }
 
         /** Opens the model; records where it was read from in {@code o} ({@code model_dir}). */
@@ -164,7 +174,7 @@ public final class BenchCommand extends GroupCommand {
             }
             ModelOptions mo = new ModelOptions();
             mo.model = model;
-            mo.quiet = quiet;
+            mo.quiet = run.quiet;
             Path dir = mo.resolve().dir();
             o.put("model_dir", dir.toAbsolutePath().toString());
             return mo.loader.apply(dir, manager);
@@ -221,9 +231,6 @@ public final class BenchCommand extends GroupCommand {
         @Option(names = "--iters", defaultValue = "20", description = "Timed steps (default: ${DEFAULT-VALUE}).")
         int iters;
 
-        @Option(names = "--threads", defaultValue = "2", description = "Engine intra-op threads (default: ${DEFAULT-VALUE}).")
-        int threads;
-
         @Option(names = "--seed", defaultValue = "0", description = "Seed of the SAE initialisation and the token ids (default: ${DEFAULT-VALUE}).")
         long seed;
 
@@ -233,27 +240,24 @@ public final class BenchCommand extends GroupCommand {
         @Option(names = "--lr", defaultValue = "0.002", description = "Learning rate, constant over the run (default: ${DEFAULT-VALUE}).")
         double lr;
 
-        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON result to FILE (atomically).")
-        Path out;
-
         @Option(names = "--dump", paramLabel = "FILE",
                 description = "Write one training step from the same start to a safetensors FILE: tokens, init.* and step1.* parameters, "
                         + "losses in the metadata (for the cross-check against the reference).")
         Path dump;
 
-        @Option(names = "--quiet", description = "No download progress on stderr.")
-        boolean quiet;
+        @picocli.CommandLine.Mixin
+        Run run;
 
         @Override
         public Integer call() {
             List<Double> load = loadAverage();
-            int inEffect = setThreads(threads);
+            int inEffect = setThreads(run.threads);
             SaeTrainBenchmark.Spec bs = new SaeTrainBenchmark.Spec(TrainKind.parse(kind), HookPoint.parse(hook), dSae, batch, seq, warmup,
                     iters, seed, l1, lr);
             Map<String, Object> o = new LinkedHashMap<>();
             ModelOptions mo = new ModelOptions();
             mo.model = model;
-            mo.quiet = quiet;
+            mo.quiet = run.quiet;
             try (ModelOptions.Opened opened = mo.open()) {
                 LanguageModel m = opened.model();
                 if (dump != null) {
@@ -283,18 +287,8 @@ public final class BenchCommand extends GroupCommand {
                 o.put("iter_seconds", r.iterSeconds());
                 o.put("seconds", r.seconds());
                 o.put("last_loss", last.loss());
-                o.put("engine", "DJL " + Versions.all().get("djl") + ", PyTorch " + Versions.all().get("pytorch") + " (libtorch)");
-                o.put("load_average_at_start", load);
-                o.put("command", "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             }
-            String json = Json.line(o);
-            if (out != null) {
-                Json.writeFile(out, o);
-            }
-            PrintWriter w = spec.commandLine().getOut();
-            w.println(json);
-            w.flush();
-            return 0;
+            return run.emit(spec, o, load);
         }
     }
 }
