@@ -14,7 +14,8 @@ public final class MultipleTesting {
     /**
      * Benjamini–Hochberg step-up q-values (the false-discovery-rate adjusted p-values of
      * R's {@code p.adjust(p, "BH")} and statsmodels' {@code fdr_bh}): sort ascending, take
-     * {@code p_(i) · m / i}, then the running minimum from the largest p down, capped at 1.
+     * {@code p_(i) · m / i}, then the running minimum from the largest p down (never above 1, since the
+     * largest q is the largest p).
      * NaN entries (tests that could not be run) stay NaN and do not count in m.
      *
      * @param p raw p-values in [0, 1] or NaN
