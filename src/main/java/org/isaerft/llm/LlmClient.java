@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
-import org.isaerft.explain.Explanation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -188,7 +187,7 @@ public final class LlmClient {
                 ResponseCache.Entry e = hit.entry().get();
                 double cost = config.cost(e.inputTokens(), e.outputTokens());
                 ledger.cacheHit(e.inputTokens(), e.outputTokens(), cost);
-                return new LlmResponse(e.text(), e.logprobs(), new Explanation.Usage(e.inputTokens(), e.outputTokens(), cost), true,
+                return new LlmResponse(e.text(), e.logprobs(), new Usage(e.inputTokens(), e.outputTokens(), cost), true,
                         e.finishReason(), key);
             }
         }
@@ -212,7 +211,7 @@ public final class LlmClient {
                             config.model(), keyParameters, sample, msgs, a.text, a.finishReason, in, out, estimated,
                             a.logprobs, Instant.now().toString()));
                 }
-                return new LlmResponse(a.text, a.logprobs, new Explanation.Usage(in, out, cost), false, a.finishReason, key);
+                return new LlmResponse(a.text, a.logprobs, new Usage(in, out, cost), false, a.finishReason, key);
             } finally {
                 permits.release();
             }
@@ -240,7 +239,7 @@ public final class LlmClient {
             throw new IllegalArgumentException("max_parse_retries must be >= 0, found " + maxParseRetries);
         }
         List<String> rejected = new ArrayList<>();
-        Explanation.Usage usage = Explanation.Usage.NONE;
+        Usage usage = Usage.NONE;
         for (int sample = 0; sample <= maxParseRetries; sample++) {
             LlmResponse r;
             try {
