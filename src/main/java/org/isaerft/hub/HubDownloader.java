@@ -1,21 +1,14 @@
 package org.isaerft.hub;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -321,7 +314,7 @@ public final class HubDownloader {
                 }
                 ResponseBody body = r.body();
                 long total = expected >= 0 ? expected : (body.contentLength() >= 0 ? have + body.contentLength() : -1);
-                copyBody(f, body.byteStream(), target, append, have, total);
+                BodyWriter.write(body.byteStream(), target, append, progress(f, have, total));
                 long got = Files.size(target);
                 if (expected >= 0 && got < expected) {
                     last = new IOException("body ended after " + got + " of " + expected + " bytes");
@@ -348,42 +341,13 @@ public final class HubDownloader {
         throw new HubException.Truncated(f, expected, got, last);
     }
 
-    private void copyBody(HubFile f, InputStream in, Path target, boolean append, long have, long total) throws IOException {
-        ProgressBar bar = null;
-        PrintStream out0 = settings.progressOut();
-        if (!settings.quiet() && total >= settings.progressThreshold() && (out0 != null || System.console() != null)) {
-            bar = new ProgressBarBuilder()
-                    .setTaskName(f.path())
-                    .setInitialMax(total)
-                    .setUnit("MiB", 1L << 20)
-                    .showSpeed()
-                    .setConsumer(new ConsoleProgressBarConsumer(out0 != null ? out0 : System.err))
-                    .build();
-            bar.stepTo(have);
+    /** A progress bar for a body of {@code total} bytes when it is large enough and not quiet, else null. */
+    private ProgressBar progress(HubFile f, long have, long total) {
+        PrintStream out = settings.progressOut();
+        if (settings.quiet() || total < settings.progressThreshold() || (out == null && System.console() == null)) {
+            return null;
         }
-        try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
-             OutputStream out = Channels.newOutputStream(ch)) {
-            byte[] buf = new byte[1 << 16];
-            long done = have;
-            int n;
-            try {
-                while ((n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                    done += n;
-                    if (bar != null) {
-                        bar.stepTo(done);
-                    }
-                }
-            } finally {
-                out.flush();
-                ch.force(true);
-            }
-        } finally {
-            if (bar != null) {
-                bar.close();
-            }
-        }
+        return BodyWriter.progressBar(f.path(), have, total, out != null ? out : System.err);
     }
 
     private void sleep(int attempt) {

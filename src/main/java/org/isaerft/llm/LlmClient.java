@@ -60,6 +60,8 @@ public final class LlmClient {
     private final Sleeper sleeper;
     private final Random jitter;
     private final java.util.Map<String, Object> keyParameters;
+    /** The API key, held only to redact it from error messages and exception chains; never written. */
+    private final String secret;
 
     private LlmClient(Builder b) {
         this.model = b.model;
@@ -73,6 +75,8 @@ public final class LlmClient {
         java.util.Map<String, Object> kp = new java.util.LinkedHashMap<>(b.config.cacheParameters());
         kp.putAll(b.keyExtras);
         this.keyParameters = java.util.Collections.unmodifiableMap(kp);
+        String key = b.config.apiKeyEnv() == null ? null : b.env.apply(b.config.apiKeyEnv());
+        this.secret = key == null || key.isBlank() ? null : key.trim();
     }
 
     /** A client for {@code model} configured by {@code config}. */
@@ -88,6 +92,7 @@ public final class LlmClient {
         private LlmLedger ledger;
         private Sleeper sleeper = Thread::sleep;
         private long seed = 0x15AE4F7L;
+        private java.util.function.Function<String, String> env = System::getenv;
         private final java.util.Map<String, Object> keyExtras = new java.util.TreeMap<>();
 
         private Builder(ChatModel model, LlmConfig config) {
@@ -112,6 +117,18 @@ public final class LlmClient {
 
         public Builder sleeper(Sleeper s) {
             this.sleeper = s;
+            return this;
+        }
+
+        /**
+         * Where the API key variable is looked up, to redact the key from errors (default: the process
+         * environment); pass the same lookup given to {@link ChatModels#create}.
+         */
+        public Builder env(java.util.function.Function<String, String> env) {
+            if (env == null) {
+                throw new IllegalArgumentException("env lookup must not be null");
+            }
+            this.env = env;
             return this;
         }
 
@@ -283,8 +300,10 @@ public final class LlmClient {
                 failure = e;
             } catch (RuntimeException e) {
                 LlmException.Kind kind = classify(e);
+                // the provider's message may echo the key or the Authorization header: redact it, and keep
+                // only a redacted copy of the exception chain (its messages would reach logs and stack traces)
                 failure = new LlmException(kind, attempt, modelRef() + " request failed (" + kind.name().toLowerCase(java.util.Locale.ROOT)
-                        + "): " + oneLine(e), e);
+                        + "): " + oneLine(e, secret), Redaction.scrub(e, secret));
             }
             if (!failure.kind().retriable() || attempt > config.maxRetries()) {
                 ledger.failure(failure.kind());
@@ -349,16 +368,15 @@ public final class LlmClient {
         return LlmException.Kind.OTHER;
     }
 
-    /** Key-like strings a provider may echo in an error (OpenAI: "Incorrect API key provided: sk-ab***yz"). */
-    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
-            "(?i)\\b(sk|pk|rk|ak)-[A-Za-z0-9_*.-]{6,}|(?i)(api[ _-]?key|bearer|x-api-key|authorization)(\\s*(?:provided)?\\s*[:=]?\\s*(?:bearer\\s+)?)[^\\s,\"'}]{6,}");
-
     /** An error message on one line, with anything key-like replaced by "[redacted]", at most 300 characters. */
     static String oneLine(Throwable e) {
+        return oneLine(e, null);
+    }
+
+    /** {@link #oneLine(Throwable)}, also replacing the literal {@code secret}. */
+    static String oneLine(Throwable e, String secret) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        m = m.replaceAll("\\s+", " ");
-        m = SECRET.matcher(m).replaceAll(r -> r.group(1) != null ? "[redacted]"
-                : java.util.regex.Matcher.quoteReplacement(r.group(2) + r.group(3) + "[redacted]"));
+        m = Redaction.redact(m.replaceAll("\\s+", " "), secret);
         return m.length() > 300 ? m.substring(0, 300) + "…" : m;
     }
 

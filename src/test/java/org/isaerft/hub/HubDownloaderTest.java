@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP side on its own: HEAD metadata and resumable, verified downloads into a plain file (no cache). */
 class HubDownloaderTest {
-    static final String REPO = "acme/tiny-model";
-    static final String MAIN = "0123456789abcdef0123456789abcdef01234567";
+    static final String REPO = HubClientTest.REPO;
+    static final String MAIN = HubClientTest.MAIN;
 
     @TempDir
     Path tmp;
