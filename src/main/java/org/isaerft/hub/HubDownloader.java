@@ -229,31 +229,32 @@ public final class HubDownloader {
             Files.deleteIfExists(target); // unverifiable bytes from an earlier attempt are never trusted
         }
         boolean resumed = fetchInto(f, meta, target);
-        String mismatch = mismatch(f, meta, target);
-        if (mismatch != null && resumed) {
+        Mismatch bad = mismatch(f, meta, target);
+        if (bad != null && resumed) {
             // the prefix kept from an earlier attempt was bad: start again from nothing, once
             Files.deleteIfExists(target);
             fetchInto(f, meta, target);
-            mismatch = mismatch(f, meta, target);
+            bad = mismatch(f, meta, target);
         }
-        if (mismatch != null) {
-            String found = Sha256.of(target);
+        if (bad != null) {
             Files.deleteIfExists(target);
-            throw new HubException.IntegrityMismatch(f, "downloaded content, deleted", mismatch, found);
+            throw new HubException.IntegrityMismatch(f, "downloaded content, deleted", bad.expected(), bad.found());
         }
     }
 
-    /** The expected hash {@code target} fails to match (the caller's first, then the etag's), or null if it matches. */
-    private static String mismatch(HubFile f, Meta meta, Path target) {
+    private record Mismatch(String expected, String found) {}
+
+    /** The expected hash {@code target} fails to match (the caller's first, then the etag's) and its actual hash, or null. */
+    private static Mismatch mismatch(HubFile f, Meta meta, Path target) {
         String etagSha = meta.etagSha256();
         if (f.sha256() == null && etagSha == null) {
             return null;
         }
         String found = Sha256.of(target);
         if (f.sha256() != null && !found.equals(f.sha256())) {
-            return f.sha256();
+            return new Mismatch(f.sha256(), found);
         }
-        return etagSha != null && !found.equals(etagSha) ? etagSha : null;
+        return etagSha != null && !found.equals(etagSha) ? new Mismatch(etagSha, found) : null;
     }
 
     /**
