@@ -26,15 +26,17 @@ class HubDownloaderTest {
     @RegisterExtension
     final TestServer server = new TestServer();
     FakeHub hub;
-    byte[] weights;
-    byte[] config;
+    /** Content served as an LFS file (etag = sha256) and as a plain git file (etag = an opaque id); never modified. */
+    static final byte[] WEIGHTS = new byte[100_000];
+    static final byte[] CONFIG = "{\"vocab_size\": 512}\n".repeat(200).getBytes(StandardCharsets.UTF_8);
+
+    static {
+        new Random(11).nextBytes(WEIGHTS);
+    }
 
     @BeforeEach
     void start() {
-        weights = new byte[100_000];
-        new Random(11).nextBytes(weights);
-        config = "{\"vocab_size\": 512}\n".repeat(200).getBytes(StandardCharsets.UTF_8);
-        hub = new FakeHub().branch("main", MAIN).lfs(REPO, "w.bin", weights).git(REPO, "config.json", config);
+        hub = new FakeHub().branch("main", MAIN).lfs(REPO, "w.bin", WEIGHTS).git(REPO, "config.json", CONFIG);
         server.setDispatcher(hub);
     }
 
@@ -52,11 +54,11 @@ class HubDownloaderTest {
     @Test
     void headReadsCommitEtagAndSizeTheWayTheHubSendsThem() {
         HubDownloader.Meta lfs = downloader(0).head(HubFile.model(REPO, "main", "w.bin"));
-        assertThat(lfs).isEqualTo(new HubDownloader.Meta(MAIN, FakeHub.sha256(weights), weights.length));
-        assertThat(lfs.etagSha256()).isEqualTo(FakeHub.sha256(weights));
+        assertThat(lfs).isEqualTo(new HubDownloader.Meta(MAIN, FakeHub.sha256(WEIGHTS), WEIGHTS.length));
+        assertThat(lfs.etagSha256()).isEqualTo(FakeHub.sha256(WEIGHTS));
 
         HubDownloader.Meta git = downloader(0).head(HubFile.model(REPO, "main", "config.json"));
-        assertThat(git.etag()).as("W/ and quotes stripped").isEqualTo(FakeHub.sha256(config).substring(0, 40));
+        assertThat(git.etag()).as("W/ and quotes stripped").isEqualTo(FakeHub.sha256(CONFIG).substring(0, 40));
         assertThat(git.etagSha256()).isNull();
         assertThat(HubDownloader.normaliseEtag(" W/\"abc\" ")).isEqualTo("abc");
         assertThat(HubDownloader.normaliseEtag("\"\"")).isNull();
@@ -81,7 +83,7 @@ class HubDownloaderTest {
         hub.truncate = true;
         assertThatThrownBy(() -> d.download(f, meta, target)).isInstanceOf(HubException.Truncated.class);
         long partial = Files.size(target);
-        assertThat(partial).isEqualTo(weights.length / 2);
+        assertThat(partial).isEqualTo(WEIGHTS.length / 2);
 
         // the partial file is damaged between the two attempts (disk error, another tool, a bad proxy)
         byte[] bad = Files.readAllBytes(target);
@@ -92,7 +94,7 @@ class HubDownloaderTest {
         drainRequests();
         d.download(f, meta, target);
 
-        assertThat(Sha256.of(target)).isEqualTo(FakeHub.sha256(weights));
+        assertThat(Sha256.of(target)).isEqualTo(FakeHub.sha256(WEIGHTS));
         RecordedRequest resume = server.get().takeRequest();
         assertThat(resume.getHeaders().get("Range")).as("first the prefix is trusted and resumed").isEqualTo("bytes=" + partial + "-");
         RecordedRequest restart = server.get().takeRequest();
@@ -109,21 +111,21 @@ class HubDownloaderTest {
         Files.write(target, "garbage that must not survive".getBytes(StandardCharsets.UTF_8));
         drainRequests();
         d.download(f, meta, target);
-        assertThat(target).hasBinaryContent(config);
+        assertThat(target).hasBinaryContent(CONFIG);
         assertThat(server.get().takeRequest().getHeaders().get("Range")).isNull();
     }
 
     @Test
     void contentFailingItsHashOnAFreshDownloadIsDeletedAndReported() {
         HubFile f = HubFile.model(REPO, "main", "w.bin");
-        byte[] evil = weights.clone();
+        byte[] evil = WEIGHTS.clone();
         evil[7] ^= 1;
         hub.corruptWith = evil;
         Path target = tmp.resolve("w.incomplete");
         HubDownloader d = downloader(0);
         assertThatThrownBy(() -> d.download(f, d.head(f), target))
                 .isInstanceOfSatisfying(HubException.IntegrityMismatch.class, e -> {
-                    assertThat(e.expected()).isEqualTo(FakeHub.sha256(weights));
+                    assertThat(e.expected()).isEqualTo(FakeHub.sha256(WEIGHTS));
                     assertThat(e.found()).isEqualTo(FakeHub.sha256(evil));
                 });
         assertThat(target).doesNotExist();
@@ -139,7 +141,7 @@ class HubDownloaderTest {
         assertThatThrownBy(() -> d.download(f, d.head(f), target))
                 .isInstanceOf(HubException.IntegrityMismatch.class)
                 .hasMessageContaining("expected " + wrong)
-                .hasMessageContaining("found " + FakeHub.sha256(config));
+                .hasMessageContaining("found " + FakeHub.sha256(CONFIG));
         assertThat(target).doesNotExist();
     }
 }
