@@ -48,6 +48,10 @@ import org.isaerft.tensor.TensorFormatException;
  * <p>The forward pass keeps no state between calls. {@link #load(Path, NDManager, DataType)} with
  * FLOAT64 gives a double-precision copy for numerical checks; {@link #random} builds a
  * seeded, randomly initialised model of any GPT-2 shape (benchmarks).
+ *
+ * <p>Over 400 lines because loading (name mapping, shape checks), random initialisation and the
+ * annotated forward pass of one family read best together; what the families share (token rule,
+ * hook calls, early stop) is in {@link org.isaerft.model.ForwardPass}.
  */
 public final class Gpt2Model implements LanguageModel {
     private static final String WEIGHTS_FILE = "model.safetensors";

@@ -32,6 +32,10 @@ import org.isaerft.tensor.EngineArrays;
  *
  * <p>Shapes: B batch, T sequence, D d_model, H query heads, K kv heads, G = H/K queries per kv
  * head, E d_head, F d_mlp, V vocab.
+ *
+ * <p>Over 400 lines because the forward pass, RoPE and the key/value-cache generation it must agree
+ * with read best together; what the families share (token rule, hook calls, early stop) is in
+ * {@link org.isaerft.model.ForwardPass}.
  */
 public final class LlamaModel implements LanguageModel {
     private final LlamaConfig cfg;
