@@ -48,6 +48,7 @@ public final class Main extends GroupCommand {
     }
 
     public static void main(String[] args) {
+        org.isaerft.config.ProjectHome.install(org.isaerft.config.ProjectHome.fromSystem());
         System.exit(commandLine().execute(args));
     }
 

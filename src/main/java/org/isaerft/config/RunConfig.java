@@ -17,7 +17,7 @@ import org.isaerft.util.Json;
  * any problem into a {@link ConfigException} naming the file and the field path.
  *
  * <p>Paths in the file may start with {@code ${shared}} (the shared folder) or be relative to the
- * project home; they are resolved by {@link org.isaerft.run.Paths}.
+ * project home; they are resolved by {@link ProjectHome#resolve(String)}.
  *
  * @param schemaVersion must be 1
  * @param runId         folder name under {@code results/} ([A-Za-z0-9._-]+)

@@ -72,6 +72,8 @@ public final class Corpus {
         CorpusReader reader = CorpusReader.open(path, textField);
         return new Iterator<>() {
             private TokenizedDocument pending;
+            private long kept;
+            private long tokens;
 
             @Override
             public boolean hasNext() {
@@ -79,10 +81,19 @@ public final class Corpus {
                     RawDocument d = reader.next();
                     if (split.keeps(part, d.index())) {
                         pending = tokenize(d, tokenizer);
+                        kept++;
+                        tokens += pending.tokens().length;
                     }
                 }
                 if (pending == null) {
                     reader.close();
+                    if (kept == 0) {
+                        throw new IllegalArgumentException("corpus " + path + " has no documents in its " + part.name().toLowerCase(java.util.Locale.ROOT)
+                                + " part (held-out fraction " + split.heldOutFraction() + ")");
+                    }
+                    if (tokens == 0) {
+                        throw new IllegalArgumentException("corpus " + path + " has no tokens: its " + kept + " documents are all empty");
+                    }
                 }
                 return pending != null;
             }

@@ -5,6 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +37,13 @@ import java.util.stream.Stream;
  *   <li>A directory: its regular {@code .txt}, {@code .jsonl} and {@code .ndjson} files, sorted by name
  *   (not recursive).</li>
  * </ul>
- * Document indices run over the whole corpus in this order.
+ * Document indices run over the whole corpus in this order. Files must be UTF-8: anything else is an
+ * error naming the file, the byte offset and how to convert it. A corpus without a single document
+ * is an error ("corpus X has no documents"), not an empty stream.
  */
 public final class CorpusReader implements Iterator<RawDocument>, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path source;
     private final Deque<Path> files;
     private final String textField;
     private BufferedReader reader;
@@ -42,7 +52,8 @@ public final class CorpusReader implements Iterator<RawDocument>, AutoCloseable 
     private long nextIndex;
     private RawDocument pending;
 
-    private CorpusReader(List<Path> files, String textField) {
+    private CorpusReader(Path source, List<Path> files, String textField) {
+        this.source = source;
         this.files = new ArrayDeque<>(files);
         this.textField = textField;
     }
@@ -52,7 +63,7 @@ public final class CorpusReader implements Iterator<RawDocument>, AutoCloseable 
     }
 
     public static CorpusReader open(Path path, String textField) {
-        return new CorpusReader(files(path), textField);
+        return new CorpusReader(path, files(path), textField);
     }
 
     /** The files a corpus path stands for, in reading order. */
@@ -105,6 +116,11 @@ public final class CorpusReader implements Iterator<RawDocument>, AutoCloseable 
             while (true) {
                 if (reader == null) {
                     if (files.isEmpty()) {
+                        if (nextIndex == 0 && source != null) {
+                            throw new IllegalArgumentException("corpus " + source + " has no documents: "
+                                    + (Files.isDirectory(source) ? "its .txt/.jsonl files are empty or hold"
+                                    : "the file is empty or holds") + " only blank lines");
+                        }
                         return null;
                     }
                     current = files.poll();
@@ -118,8 +134,62 @@ public final class CorpusReader implements Iterator<RawDocument>, AutoCloseable 
                 reader.close();
                 reader = null;
             }
+        } catch (CharacterCodingException e) {
+            throw notUtf8(current, e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read corpus file " + current + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The error for a file that is not UTF-8: where (byte offset, line, the byte) and how to convert it. */
+    static IllegalArgumentException notUtf8(Path file, CharacterCodingException cause) {
+        String where;
+        try {
+            long[] bad = firstInvalidUtf8(file);
+            where = bad == null ? "" : String.format(" at byte offset %d (line %d): byte 0x%02x is not valid UTF-8;", bad[0], bad[1], bad[2]);
+        } catch (IOException e) {
+            where = "";
+        }
+        return new IllegalArgumentException("corpus file " + file + " is not UTF-8 encoded:" + where
+                + " corpus files must be UTF-8. Convert it with iconv, naming its real encoding after -f, e.g. from Latin-1: "
+                + "iconv -f latin1 -t utf-8 '" + file + "' > '" + file + ".utf8' (file -i guesses the encoding)", cause);
+    }
+
+    /**
+     * The first place {@code file} is not valid UTF-8, as {@code {byte offset, line (1-based), byte value}},
+     * or null if it all decodes. Reads 64 KiB at a time.
+     */
+    static long[] firstInvalidUtf8(Path file) throws IOException {
+        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.allocate(1 << 16);
+        CharBuffer out = CharBuffer.allocate(1 << 16);
+        long base = 0; // file offset of in[0]
+        long line = 1;
+        boolean eof = false;
+        try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+            while (true) {
+                if (!eof && ch.read(in) < 0) {
+                    eof = true;
+                }
+                in.flip();
+                int from = in.position();
+                CoderResult r = dec.decode(in, out, eof);
+                for (int i = from; i < in.position(); i++) {
+                    if (in.get(i) == '\n') {
+                        line++;
+                    }
+                }
+                if (r.isError()) {
+                    return new long[] {base + in.position(), line, in.get(in.position()) & 0xff};
+                }
+                out.clear();
+                if (eof && !in.hasRemaining()) {
+                    return null;
+                }
+                base += in.position();
+                in.compact();
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 import org.isaerft.activations.LatentId;
+import org.isaerft.llm.Usage;
 
 /** The outcome of explaining one latent: a {@link Success} or a typed {@link Failure}. */
 public sealed interface ExplainResult permits ExplainResult.Success, ExplainResult.Failure {
@@ -56,7 +57,7 @@ public sealed interface ExplainResult permits ExplainResult.Success, ExplainResu
             String message,
             int attempts,
             List<String> answers,
-            Explanation.Usage usage,
+            Usage usage,
             String createdAt) implements ExplainResult {
         public static final int SCHEMA_VERSION = 1;
         public static final String TYPE = "explain_failure";
@@ -69,15 +70,15 @@ public sealed interface ExplainResult permits ExplainResult.Success, ExplainResu
                 throw new IllegalArgumentException("explain failure needs a latent, a method and a reason");
             }
             answers = List.copyOf(answers == null ? List.of() : answers);
-            usage = usage == null ? Explanation.Usage.NONE : usage;
+            usage = usage == null ? Usage.NONE : usage;
         }
 
         public static Failure of(LatentId latent, String method, Reason reason, String message) {
-            return of(latent, method, reason, message, 0, List.of(), Explanation.Usage.NONE);
+            return of(latent, method, reason, message, 0, List.of(), Usage.NONE);
         }
 
         public static Failure of(LatentId latent, String method, Reason reason, String message, int attempts, List<String> answers,
-                Explanation.Usage usage) {
+                Usage usage) {
             return new Failure(SCHEMA_VERSION, TYPE, latent, method, reason, message, attempts, answers, usage, Instant.now().toString());
         }
     }

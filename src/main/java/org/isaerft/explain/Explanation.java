@@ -3,6 +3,7 @@ package org.isaerft.explain;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import org.isaerft.activations.LatentId;
+import org.isaerft.llm.Usage;
 
 /**
  * One description of one latent by one interpretation method. One JSON object per line in
@@ -52,14 +53,5 @@ public record Explanation(
             String promptSha256, List<String> examplesUsed, Usage usage) {
         return new Explanation(SCHEMA_VERSION, TYPE, latent, description, method, promptId, promptVersion, promptSha256,
                 examplesUsed, usage, java.time.Instant.now().toString());
-    }
-
-    /** LLM tokens and estimated cost in US dollars. */
-    public record Usage(long inputTokens, long outputTokens, double costUsd) {
-        public static final Usage NONE = new Usage(0, 0, 0);
-
-        public Usage plus(Usage o) {
-            return new Usage(inputTokens + o.inputTokens, outputTokens + o.outputTokens, costUsd + o.costUsd);
-        }
     }
 }

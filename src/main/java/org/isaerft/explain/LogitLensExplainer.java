@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.isaerft.activations.LatentRecord;
 import org.isaerft.activations.LogitLens;
+import org.isaerft.llm.Usage;
 
 /**
  * Offline, output-centric explainer (no LLM): the tokens the latent's decoder direction promotes
@@ -53,6 +54,6 @@ public final class LogitLensExplainer implements Explainer {
             parts.add("suppresses " + TokenStatsExplainer.quoted(down));
         }
         return new ExplainResult.Success(Explanation.of(record.id(), String.join("; ", parts), METHOD, null, null, null, List.of(),
-                Explanation.Usage.NONE));
+                Usage.NONE));
     }
 }

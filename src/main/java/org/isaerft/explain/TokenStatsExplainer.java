@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.isaerft.activations.Example;
 import org.isaerft.activations.LatentRecord;
+import org.isaerft.llm.Usage;
 import org.isaerft.util.Json;
 
 /**
@@ -99,7 +100,7 @@ public final class TokenStatsExplainer implements Explainer {
         List<Example> used = new ArrayList<>(activating);
         used.addAll(background);
         return new ExplainResult.Success(Explanation.of(record.id(), String.join("; ", parts), METHOD, null, null, null,
-                ExampleRefs.refs(record, used), Explanation.Usage.NONE));
+                ExampleRefs.refs(record, used), Usage.NONE));
     }
 
     private List<String> pick(List<LogOdds.Scored> scored, int max) {

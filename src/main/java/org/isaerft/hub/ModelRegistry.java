@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.util.Json;
 
 /**
@@ -116,14 +117,14 @@ public final class ModelRegistry {
         return new ModelRegistry(file, models);
     }
 
-    /** {@code <isaerft.home>/configs/models.yaml} (else {@code ./configs/models.yaml}). */
-    public static Path projectFile() {
-        String home = System.getProperty("isaerft.home");
-        return (home != null ? Path.of(home) : Path.of("")).toAbsolutePath().resolve("configs").resolve("models.yaml");
+    /** The project's registry, {@code configs/models.yaml} under {@code home}. */
+    public static ModelRegistry project(ProjectHome home) {
+        return load(home.modelRegistry());
     }
 
+    /** The registry of {@link ProjectHome#current()}; for callers not yet handed a {@code ProjectHome}. */
     public static ModelRegistry project() {
-        return load(projectFile());
+        return project(ProjectHome.current());
     }
 
     public Path source() {

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
-import org.isaerft.explain.Explanation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +60,8 @@ public final class LlmClient {
     private final Sleeper sleeper;
     private final Random jitter;
     private final java.util.Map<String, Object> keyParameters;
+    /** The API key, held only to redact it from error messages and exception chains; never written. */
+    private final String secret;
 
     private LlmClient(Builder b) {
         this.model = b.model;
@@ -74,6 +75,8 @@ public final class LlmClient {
         java.util.Map<String, Object> kp = new java.util.LinkedHashMap<>(b.config.cacheParameters());
         kp.putAll(b.keyExtras);
         this.keyParameters = java.util.Collections.unmodifiableMap(kp);
+        String key = b.config.apiKeyEnv() == null ? null : b.env.apply(b.config.apiKeyEnv());
+        this.secret = key == null || key.isBlank() ? null : key.trim();
     }
 
     /** A client for {@code model} configured by {@code config}. */
@@ -89,6 +92,7 @@ public final class LlmClient {
         private LlmLedger ledger;
         private Sleeper sleeper = Thread::sleep;
         private long seed = 0x15AE4F7L;
+        private java.util.function.Function<String, String> env = System::getenv;
         private final java.util.Map<String, Object> keyExtras = new java.util.TreeMap<>();
 
         private Builder(ChatModel model, LlmConfig config) {
@@ -113,6 +117,18 @@ public final class LlmClient {
 
         public Builder sleeper(Sleeper s) {
             this.sleeper = s;
+            return this;
+        }
+
+        /**
+         * Where the API key variable is looked up, to redact the key from errors (default: the process
+         * environment); pass the same lookup given to {@link ChatModels#create}.
+         */
+        public Builder env(java.util.function.Function<String, String> env) {
+            if (env == null) {
+                throw new IllegalArgumentException("env lookup must not be null");
+            }
+            this.env = env;
             return this;
         }
 
@@ -188,7 +204,7 @@ public final class LlmClient {
                 ResponseCache.Entry e = hit.entry().get();
                 double cost = config.cost(e.inputTokens(), e.outputTokens());
                 ledger.cacheHit(e.inputTokens(), e.outputTokens(), cost);
-                return new LlmResponse(e.text(), e.logprobs(), new Explanation.Usage(e.inputTokens(), e.outputTokens(), cost), true,
+                return new LlmResponse(e.text(), e.logprobs(), new Usage(e.inputTokens(), e.outputTokens(), cost), true,
                         e.finishReason(), key);
             }
         }
@@ -212,7 +228,7 @@ public final class LlmClient {
                             config.model(), keyParameters, sample, msgs, a.text, a.finishReason, in, out, estimated,
                             a.logprobs, Instant.now().toString()));
                 }
-                return new LlmResponse(a.text, a.logprobs, new Explanation.Usage(in, out, cost), false, a.finishReason, key);
+                return new LlmResponse(a.text, a.logprobs, new Usage(in, out, cost), false, a.finishReason, key);
             } finally {
                 permits.release();
             }
@@ -240,7 +256,7 @@ public final class LlmClient {
             throw new IllegalArgumentException("max_parse_retries must be >= 0, found " + maxParseRetries);
         }
         List<String> rejected = new ArrayList<>();
-        Explanation.Usage usage = Explanation.Usage.NONE;
+        Usage usage = Usage.NONE;
         for (int sample = 0; sample <= maxParseRetries; sample++) {
             LlmResponse r;
             try {
@@ -284,8 +300,10 @@ public final class LlmClient {
                 failure = e;
             } catch (RuntimeException e) {
                 LlmException.Kind kind = classify(e);
+                // the provider's message may echo the key or the Authorization header: redact it, and keep
+                // only a redacted copy of the exception chain (its messages would reach logs and stack traces)
                 failure = new LlmException(kind, attempt, modelRef() + " request failed (" + kind.name().toLowerCase(java.util.Locale.ROOT)
-                        + "): " + oneLine(e), e);
+                        + "): " + oneLine(e, secret), Redaction.scrub(e, secret));
             }
             if (!failure.kind().retriable() || attempt > config.maxRetries()) {
                 ledger.failure(failure.kind());
@@ -350,16 +368,15 @@ public final class LlmClient {
         return LlmException.Kind.OTHER;
     }
 
-    /** Key-like strings a provider may echo in an error (OpenAI: "Incorrect API key provided: sk-ab***yz"). */
-    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
-            "(?i)\\b(sk|pk|rk|ak)-[A-Za-z0-9_*.-]{6,}|(?i)(api[ _-]?key|bearer|x-api-key|authorization)(\\s*(?:provided)?\\s*[:=]?\\s*(?:bearer\\s+)?)[^\\s,\"'}]{6,}");
-
     /** An error message on one line, with anything key-like replaced by "[redacted]", at most 300 characters. */
     static String oneLine(Throwable e) {
+        return oneLine(e, null);
+    }
+
+    /** {@link #oneLine(Throwable)}, also replacing the literal {@code secret}. */
+    static String oneLine(Throwable e, String secret) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        m = m.replaceAll("\\s+", " ");
-        m = SECRET.matcher(m).replaceAll(r -> r.group(1) != null ? "[redacted]"
-                : java.util.regex.Matcher.quoteReplacement(r.group(2) + r.group(3) + "[redacted]"));
+        m = Redaction.redact(m.replaceAll("\\s+", " "), secret);
         return m.length() > 300 ? m.substring(0, 300) + "…" : m;
     }
 

@@ -1,7 +1,6 @@
 package org.isaerft.llm;
 
 import java.util.List;
-import org.isaerft.explain.Explanation;
 
 /**
  * What one chat request returned.
@@ -13,14 +12,14 @@ import org.isaerft.explain.Explanation;
  * @param finishReason the provider's finish reason (e.g. STOP, LENGTH), may be null
  * @param cacheKey     sha256 of (provider, model, parameters, messages, sample)
  */
-public record LlmResponse(String text, List<TokenLogprobs> logprobs, Explanation.Usage usage, boolean fromCache,
+public record LlmResponse(String text, List<TokenLogprobs> logprobs, Usage usage, boolean fromCache,
         String finishReason, String cacheKey) {
     public LlmResponse {
         if (text == null) {
             throw new IllegalArgumentException("llm response needs text");
         }
         logprobs = List.copyOf(logprobs == null ? List.of() : logprobs);
-        usage = usage == null ? Explanation.Usage.NONE : usage;
+        usage = usage == null ? Usage.NONE : usage;
     }
 
     public boolean hasLogprobs() {

@@ -1,7 +1,6 @@
 package org.isaerft.llm;
 
 import java.util.List;
-import org.isaerft.explain.Explanation;
 
 /**
  * The outcome of {@link LlmClient#completeParsed}: an answer that parsed, or a typed failure.
@@ -11,17 +10,17 @@ import org.isaerft.explain.Explanation;
 public sealed interface Parsed<T> permits Parsed.Ok, Parsed.Failed {
     List<String> rejected();
 
-    Explanation.Usage usage();
+    Usage usage();
 
     /** An answer parsed into {@code value}. */
-    record Ok<T>(T value, String answer, List<String> rejected, Explanation.Usage usage) implements Parsed<T> {
+    record Ok<T>(T value, String answer, List<String> rejected, Usage usage) implements Parsed<T> {
         public Ok {
             rejected = List.copyOf(rejected);
         }
     }
 
     /** No usable answer. */
-    record Failed<T>(Reason reason, String message, List<String> rejected, Explanation.Usage usage) implements Parsed<T> {
+    record Failed<T>(Reason reason, String message, List<String> rejected, Usage usage) implements Parsed<T> {
         public Failed {
             rejected = List.copyOf(rejected);
         }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.util.Json;
 
 /**
@@ -19,10 +20,14 @@ public final class Prompts {
         this.root = root;
     }
 
-    /** The project's prompts directory: {@code -Disaerft.home}/prompts, else ./prompts. */
+    /** The project's prompts directory, {@code prompts/} under {@code home}. */
+    public static Prompts project(ProjectHome home) {
+        return new Prompts(home.promptsDir());
+    }
+
+    /** The prompts of {@link ProjectHome#current()}; for callers not yet handed a {@code ProjectHome}. */
     public static Prompts project() {
-        String home = System.getProperty("isaerft.home");
-        return new Prompts((home != null ? Path.of(home) : Path.of("")).resolve("prompts").toAbsolutePath());
+        return project(ProjectHome.current());
     }
 
     public Path root() {

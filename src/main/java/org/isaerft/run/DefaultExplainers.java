@@ -42,7 +42,7 @@ public final class DefaultExplainers implements ExplainerFactory {
             case "logit-lens" -> new Made(new LogitLensExplainer(), null, null);
             case "llm-oai", "llm-delphi" -> {
                 LlmConfig cfg = LlmConfig.load(Paths.resolve(config.explain().llm()));
-                LlmClient client = LlmClient.builder(ChatModels.create(cfg, env), cfg).cacheDir(cacheDir).seed(config.seed()).build();
+                LlmClient client = LlmClient.builder(ChatModels.create(cfg, env), cfg).env(env).cacheDir(cacheDir).seed(config.seed()).build();
                 LlmExplainer e = new LlmExplainer(client, style(method), Prompts.project(), LlmExplainer.Options.DEFAULT);
                 yield new Made(e, client, e.prompt());
             }

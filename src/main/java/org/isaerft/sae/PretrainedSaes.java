@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.isaerft.config.ProjectHome;
 
 /**
  * The catalogue of pretrained SAEs ({@code configs/pretrained_saes.yaml}), in SAELens'
@@ -58,9 +59,9 @@ public final class PretrainedSaes {
         this.releases = Collections.unmodifiableMap(releases);
     }
 
-    /** {@code <isaerft.home>/configs/pretrained_saes.yaml} (isaerft.home defaults to the working directory). */
+    /** The catalogue of {@link ProjectHome#current()} ({@code configs/pretrained_saes.yaml}); else use {@link ProjectHome#saeCatalogue()}. */
     public static Path defaultFile() {
-        return Path.of(System.getProperty("isaerft.home", "."), "configs", "pretrained_saes.yaml");
+        return ProjectHome.current().saeCatalogue();
     }
 
     public static PretrainedSaes load(Path yaml) {

@@ -12,6 +12,7 @@ import org.isaerft.explain.Explanation;
 import org.isaerft.llm.Message;
 import org.isaerft.llm.Prompt;
 import org.isaerft.llm.Prompts;
+import org.isaerft.llm.Usage;
 
 /**
  * The shared machinery of Delphi's detection and fuzzing scorers (Paulo et al. 2024): the held-out
@@ -107,7 +108,7 @@ public abstract class JudgeScorer implements Scorer {
             return Score.undefined(record.id(), ref, name(), new Score.Undefined(Score.Reason.SINGLE_CLASS,
                     "all " + items.size() + " held-out items are " + (pos == 0 ? "negatives" : "positives")), null, null, pref, null);
         }
-        Explanation.Usage usage = Explanation.Usage.NONE;
+        Usage usage = Usage.NONE;
         boolean[] predicted = new boolean[items.size()];
         double[] prob = new double[items.size()];
         boolean allProbabilities = true;
@@ -163,7 +164,7 @@ public abstract class JudgeScorer implements Scorer {
     /** The metric step alone (labels vs answers, optional probabilities). */
     static Score fromPredictions(org.isaerft.activations.LatentId latent, Score.ExplanationRef ref, String scorer, boolean[] labels,
             boolean[] predicted, double[] probabilities, List<Score.ExampleDetail> details, Score.PromptRef prompt,
-            Explanation.Usage usage) {
+            Usage usage) {
         ScoreMath.Confusion c = ScoreMath.Confusion.of(predicted, labels);
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("n_items", (double) c.n());

@@ -48,14 +48,14 @@ public final class LlmClientScoringLlm implements ScoringLlm {
      */
     public static LlmClientScoringLlm create(LlmConfig cfg, Path cacheDir, JsonSchema schema, boolean structured,
             Function<String, String> env) {
-        LlmClient main = LlmClient.builder(ChatModels.create(cfg, env), cfg).cacheDir(cacheDir).build();
+        LlmClient main = LlmClient.builder(ChatModels.create(cfg, env), cfg).env(env).cacheDir(cacheDir).build();
         if (!structured || schema == null || cfg.provider() != Provider.OPENAI) {
             return new LlmClientScoringLlm(main, null, null);
         }
         LlmConfig jsonCfg = cfg.toBuilder().logprobs(false).topLogprobs(0).build();
         ResponseFormat format = ResponseFormat.builder().type(ResponseFormatType.JSON).jsonSchema(schema).build();
         ChatModel jsonModel = ChatModels.create(jsonCfg, env, format);
-        LlmClient json = LlmClient.builder(jsonModel, jsonCfg).cacheDir(cacheDir).ledger(main.ledger())
+        LlmClient json = LlmClient.builder(jsonModel, jsonCfg).env(env).cacheDir(cacheDir).ledger(main.ledger())
                 .cacheKeyExtra("response_format", format.toString()).build();
         return new LlmClientScoringLlm(main, json, schema);
     }

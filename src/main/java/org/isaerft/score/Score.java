@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.isaerft.activations.LatentId;
 import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Usage;
 
 /**
  * One scorer's verdict on one explanation of one latent. One JSON object per line in
@@ -42,7 +43,7 @@ public record Score(
         Map<String, Double> metrics,
         List<ExampleDetail> details,
         PromptRef prompt,
-        Explanation.Usage usage) {
+        Usage usage) {
     public static final int SCHEMA_VERSION = 1;
     public static final String TYPE = "score";
     public static final String BASELINE_NONE = "none";
@@ -76,17 +77,17 @@ public record Score(
         }
         metrics = metrics == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(metrics));
         details = List.copyOf(details == null ? List.of() : details);
-        usage = usage == null ? Explanation.Usage.NONE : usage;
+        usage = usage == null ? Usage.NONE : usage;
     }
 
     public static Score defined(LatentId latent, ExplanationRef explanation, String scorer, double value, Map<String, Double> metrics,
-            List<ExampleDetail> details, PromptRef prompt, Explanation.Usage usage) {
+            List<ExampleDetail> details, PromptRef prompt, Usage usage) {
         return new Score(SCHEMA_VERSION, TYPE, latent, explanation, scorer, explanation.baselineFor(latent), value, null, metrics,
                 details, prompt, usage);
     }
 
     public static Score undefined(LatentId latent, ExplanationRef explanation, String scorer, Undefined why,
-            Map<String, Double> metrics, List<ExampleDetail> details, PromptRef prompt, Explanation.Usage usage) {
+            Map<String, Double> metrics, List<ExampleDetail> details, PromptRef prompt, Usage usage) {
         return new Score(SCHEMA_VERSION, TYPE, latent, explanation, scorer, explanation.baselineFor(latent), null, why, metrics,
                 details, prompt, usage);
     }

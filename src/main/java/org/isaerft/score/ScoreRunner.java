@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import org.isaerft.activations.LatentId;
 import org.isaerft.activations.LatentRecord;
 import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Usage;
 import org.isaerft.util.AtomicFiles;
 import org.isaerft.util.Json;
 
@@ -180,7 +181,7 @@ public final class ScoreRunner {
     public static ScoreSummary summarize(Scorer scorer, String method, List<LatentRecord> records, List<Score> real,
             List<Score> shuffled, Options opts) {
         long bootSeed = ScoreMath.seedFor(opts.seed(), "bootstrap");
-        Explanation.Usage usage = Explanation.Usage.NONE;
+        Usage usage = Usage.NONE;
         LinkedHashSet<Score.PromptRef> prompts = new LinkedHashSet<>();
         for (Score s : real) {
             usage = usage.plus(s.usage());

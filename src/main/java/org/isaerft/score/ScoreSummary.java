@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Usage;
 
 /**
  * The aggregate of one scorer over one explanation method: the mean over latents with a defined
@@ -33,7 +33,7 @@ public record ScoreSummary(
         String shuffledNote,
         List<ChanceLevel> chanceLevels,
         List<Score.PromptRef> prompts,
-        Explanation.Usage usage) {
+        Usage usage) {
     public static final int SCHEMA_VERSION = 1;
     public static final String TYPE = "score_summary";
 
@@ -50,7 +50,7 @@ public record ScoreSummary(
         }
         chanceLevels = List.copyOf(chanceLevels == null ? List.of() : chanceLevels);
         prompts = List.copyOf(prompts == null ? List.of() : prompts);
-        usage = usage == null ? Explanation.Usage.NONE : usage;
+        usage = usage == null ? Usage.NONE : usage;
     }
 
     /**

@@ -2,9 +2,9 @@ package org.isaerft.score;
 
 import dev.langchain4j.model.chat.request.json.JsonSchema;
 import java.util.List;
-import org.isaerft.explain.Explanation;
 import org.isaerft.llm.Message;
 import org.isaerft.llm.TokenLogprobs;
+import org.isaerft.llm.Usage;
 
 /**
  * What the LLM-based scorers need from the LLM layer: a conversation in, the answer text and
@@ -37,13 +37,13 @@ public interface ScoringLlm {
      * @param logprobs  one entry per output token; empty when the provider returned none
      * @param truncated true if the answer stopped at the output-token limit
      */
-    record Reply(String text, List<TokenLogprobs> logprobs, Explanation.Usage usage, boolean truncated) {
+    record Reply(String text, List<TokenLogprobs> logprobs, Usage usage, boolean truncated) {
         public Reply {
             if (text == null) {
                 throw new IllegalArgumentException("LLM reply without text");
             }
             logprobs = List.copyOf(logprobs == null ? List.of() : logprobs);
-            usage = usage == null ? Explanation.Usage.NONE : usage;
+            usage = usage == null ? Usage.NONE : usage;
         }
 
         public boolean hasLogprobs() {

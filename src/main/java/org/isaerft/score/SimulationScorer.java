@@ -17,6 +17,7 @@ import org.isaerft.explain.Explanation;
 import org.isaerft.llm.Message;
 import org.isaerft.llm.Prompt;
 import org.isaerft.llm.Prompts;
+import org.isaerft.llm.Usage;
 import org.isaerft.util.Json;
 
 /**
@@ -95,7 +96,7 @@ public final class SimulationScorer implements Scorer {
             return Score.undefined(record.id(), ref, NAME, new Score.Undefined(Score.Reason.NO_EXAMPLES,
                     "no held-out top or random examples"), null, null, Score.PromptRef.of(used), null);
         }
-        Explanation.Usage usage = Explanation.Usage.NONE;
+        Usage usage = Usage.NONE;
         List<Score.ExampleDetail> details = new ArrayList<>();
         int logprobPositions = 0;
         int answeredPositions = 0;
@@ -129,7 +130,7 @@ public final class SimulationScorer implements Scorer {
 
     /** The correlation step alone: pooled Pearson over every token of every example's details. */
     static Score fromPredictions(org.isaerft.activations.LatentId latent, Score.ExplanationRef ref, List<Score.ExampleDetail> details,
-            int logprobPositions, int answeredPositions, Score.PromptRef prompt, Explanation.Usage usage) {
+            int logprobPositions, int answeredPositions, Score.PromptRef prompt, Usage usage) {
         int n = 0;
         for (Score.ExampleDetail d : details) {
             n += d.trueActivations().length;
@@ -174,13 +175,13 @@ public final class SimulationScorer implements Scorer {
         return Score.defined(latent, ref, NAME, r.getAsDouble(), metrics, details, prompt, usage);
     }
 
-    private record Prediction(double[] values, int fromLogprobs, boolean logprobsMissing, Explanation.Usage usage) {}
+    private record Prediction(double[] values, int fromLogprobs, boolean logprobsMissing, Usage usage) {}
 
     /** The simulator's answer could not be read; carries the usage already spent. */
     static final class UnparseableAnswer extends Exception {
-        final Explanation.Usage usage;
+        final Usage usage;
 
-        UnparseableAnswer(String message, Explanation.Usage usage) {
+        UnparseableAnswer(String message, Usage usage) {
             super(message);
             this.usage = usage;
         }
@@ -268,7 +269,7 @@ public final class SimulationScorer implements Scorer {
         return new Lines(values, offsets);
     }
 
-    private static Lines parseLines(String text, int n, Explanation.Usage usage) throws UnparseableAnswer {
+    private static Lines parseLines(String text, int n, Usage usage) throws UnparseableAnswer {
         try {
             return parseLinesStrict(text, n);
         } catch (IllegalArgumentException e) {
@@ -316,7 +317,7 @@ public final class SimulationScorer implements Scorer {
         return out;
     }
 
-    private static double[] parseJson(String text, int n, Explanation.Usage usage) throws UnparseableAnswer {
+    private static double[] parseJson(String text, int n, Usage usage) throws UnparseableAnswer {
         try {
             return parseJsonStrict(text, n);
         } catch (IllegalArgumentException e) {

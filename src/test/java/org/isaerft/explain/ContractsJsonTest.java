@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.isaerft.activations.Example;
 import org.isaerft.activations.LatentRecord;
+import org.isaerft.llm.Usage;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.Test;
 
@@ -43,14 +44,14 @@ class ContractsJsonTest {
     @Test
     void explanationAndFailureRoundTrip() throws Exception {
         Explanation e = Explanation.of(Records.dog(1).id(), "dogs", "token-stats", null, null, null, List.of("top:0"),
-                new Explanation.Usage(10, 2, 0.5));
+                new Usage(10, 2, 0.5));
         String line = Json.line(e);
         assertThat(line).contains("\"latent\":\"blocks.6.hook_resid_pre/1\"", "\"examples_used\":[\"top:0\"]", "\"cost_usd\":0.5",
                 "\"created_at\":");
         assertThat(Json.MAPPER.readValue(line, Explanation.class)).isEqualTo(e);
 
         ExplainResult.Failure f = ExplainResult.Failure.of(e.latent(), "llm:openai/m:oai", ExplainResult.Reason.UNPARSEABLE, "bad", 3,
-                List.of("a", "b", "c"), Explanation.Usage.NONE);
+                List.of("a", "b", "c"), Usage.NONE);
         assertThat(Json.MAPPER.readValue(Json.line(f), ExplainResult.Failure.class)).isEqualTo(f);
         assertThat(Json.line(f)).contains("\"type\":\"explain_failure\"", "\"reason\":\"UNPARSEABLE\"");
     }

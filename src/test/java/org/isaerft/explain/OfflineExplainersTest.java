@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.isaerft.activations.LatentId;
 import org.isaerft.activations.LatentRecord;
+import org.isaerft.llm.Usage;
 import org.junit.jupiter.api.Test;
 
 /** token-stats and logit-lens on hand-made records whose answers follow from the definitions. */
@@ -19,7 +20,7 @@ class OfflineExplainersTest {
         assertThat(e.description()).isEqualTo("tokens \" dog\"; contexts \" the dog\"");
         assertThat(e.method()).isEqualTo("token-stats");
         assertThat(e.promptId()).isNull();
-        assertThat(e.usage()).isEqualTo(Explanation.Usage.NONE);
+        assertThat(e.usage()).isEqualTo(Usage.NONE);
         assertThat(e.examplesUsed()).containsExactly("top:0", "top:1", "top:2", "top:3", "top:4", "top:5", "random:0", "random:1",
                 "random:2");
     }

@@ -203,16 +203,22 @@ class HubClientTest {
                 .isInstanceOf(HubException.Offline.class);
     }
 
-    @Test
-    void resumesAPartialDownloadWithARangeRequest() throws Exception {
+    /** A download of sub/model.bin cut off half-way (no retries): only its .incomplete remains. */
+    HubFile interruptedDownload() {
         hub.truncate = true;
         HubFile f = HubFile.model(REPO, "main", "sub/model.bin");
-        String sha = FakeHub.sha256(weights);
         assertThatThrownBy(() -> client(Map.of()).maxRetries(0).build().fetch(f)).isInstanceOf(HubException.Truncated.class);
+        hub.truncate = false;
+        return f;
+    }
+
+    @Test
+    void resumesAPartialDownloadWithARangeRequest() throws Exception {
+        HubFile f = interruptedDownload();
+        String sha = FakeHub.sha256(weights);
         long partial = Files.size(repoDir().resolve("blobs/" + sha + ".incomplete"));
         assertThat(partial).isEqualTo(weights.length / 2);
 
-        hub.truncate = false;
         int n = server.getRequestCount();
         for (int i = 0; i < n; i++) {
             server.takeRequest();
@@ -230,11 +236,27 @@ class HubClientTest {
     }
 
     @Test
+    void aCorruptIncompleteBlobBetweenTwoDownloadsIsDetectedAndRestarted() throws Exception {
+        HubFile f = interruptedDownload();
+        String sha = FakeHub.sha256(weights);
+        Path incomplete = repoDir().resolve("blobs/" + sha + ".incomplete");
+        byte[] partial = Files.readAllBytes(incomplete);
+        partial[partial.length / 3] ^= (byte) 0xff;
+        Files.write(incomplete, partial);
+
+        Path p = client().fetch(f);
+        assertThat(HubClient.sha256(p)).isEqualTo(sha);
+        assertThat(Files.readAllBytes(p)).isEqualTo(weights);
+        assertThat(hub.gets.get()).as("interrupted GET, resumed GET, full GET after the hash failed").isEqualTo(3);
+        assertThat(cacheFiles()).containsExactly(
+                "models--acme--tiny-model/blobs/" + sha,
+                "models--acme--tiny-model/refs/main",
+                "models--acme--tiny-model/snapshots/" + MAIN + "/sub/model.bin");
+    }
+
+    @Test
     void serverIgnoringRangeRestartsFromTheBeginning() throws Exception {
-        hub.truncate = true;
-        HubFile f = HubFile.model(REPO, "main", "sub/model.bin");
-        assertThatThrownBy(() -> client(Map.of()).maxRetries(0).build().fetch(f)).isInstanceOf(HubException.Truncated.class);
-        hub.truncate = false;
+        HubFile f = interruptedDownload();
         hub.ignoreRange = true;
         Path p = client().fetch(f);
         assertThat(Files.readAllBytes(p)).isEqualTo(weights);
@@ -358,9 +380,18 @@ class HubClientTest {
         assertThat(d.endpoint()).isEqualTo("http://m:8080");
         assertThat(d.offline()).isTrue();
         assertThat(d.hasToken()).isTrue();
-        // with no ISAERFT_MIRROR, the workplace mirror ../shared/models is the default
+        // with no ISAERFT_MIRROR, the project's <shared>/models is the default mirror when it exists
         assertThat(HubClient.builder().env(Map.of()).build().mirror())
-                .contains(Path.of("").toAbsolutePath().resolve("../shared/models").normalize());
+                .contains(org.isaerft.config.ProjectHome.current().shared().resolve("models"));
+    }
+
+    @Test
+    void defaultMirrorIsTheGivenProjectsSharedModelsFolder() throws IOException {
+        var home = new org.isaerft.config.ProjectHome(tmp.resolve("proj"), tmp.resolve("sh"));
+        assertThat(HubClient.builder().env(Map.of()).home(home).build().mirror()).isEmpty();
+        Files.createDirectories(tmp.resolve("sh/models"));
+        assertThat(HubClient.builder().env(Map.of()).home(home).build().mirror()).contains(tmp.resolve("sh/models"));
+        assertThat(HubClient.builder().env(Map.of("ISAERFT_MIRROR", "off")).home(home).build().mirror()).isEmpty();
     }
 
     @Test

@@ -311,6 +311,57 @@ class LlmClientTest {
     }
 
     @Test
+    void anErrorBodyEchoingTheAuthorizationHeaderOrTheKeyIsNeverLoggedNorInExceptions() throws Exception {
+        // a key without a recognisable prefix: only literal redaction can catch a bare echo of it
+        String key = "local7788abcd9911zz";
+        String echo = "rejected headers {\"authorization\": \"Bearer " + key + "\"}; the key was " + key;
+        server.enqueue(Wire.json(500, Wire.openAiError("server_error", echo)));
+        server.enqueue(Wire.json(400, Wire.openAiError("invalid_request_error", echo)));
+        LlmConfig c = cfg().build();
+        LlmClient client = LlmClient.builder(ChatModels.create(c, Map.of("TEST_OPENAI_KEY", key)::get), c)
+                .env(Map.of("TEST_OPENAI_KEY", key)::get).sleeper(sleeps::add).build();
+
+        java.io.PrintStream err = System.err;
+        var captured = new java.io.ByteArrayOutputStream();
+        LlmException thrown;
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            thrown = org.junit.jupiter.api.Assertions.assertThrows(LlmException.class, () -> client.complete(MSGS));
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log).as("the retry of the 500 was logged").contains("SERVER_ERROR on attempt 1").doesNotContain(key);
+
+        assertThat(thrown.kind()).isEqualTo(LlmException.Kind.CLIENT_ERROR);
+        assertThat(thrown.getMessage()).doesNotContain(key).contains("\\\"authorization\\\": \\\"Bearer [redacted]\\\"")
+                .contains("the key was [redacted]");
+        var trace = new java.io.StringWriter();
+        thrown.printStackTrace(new java.io.PrintWriter(trace));
+        assertThat(trace.toString()).as("no cause in the chain keeps the raw provider message").doesNotContain(key)
+                .contains("[redacted]");
+        assertThat(thrown.getCause()).isInstanceOf(Redaction.Redacted.class);
+        assertThat(thrown.getCause().getMessage()).startsWith("dev.langchain4j.");
+        assertThat(thrown.getCause().getStackTrace()).isNotEmpty();
+
+        RecordedRequest sent = server.get().takeRequest(1, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(sent.getHeaders().get("Authorization")).isEqualTo("Bearer " + key);
+    }
+
+    @Test
+    void redactionReplacesTheKnownKeyAndKeyLikeStringsOnly() {
+        assertThat(Redaction.redact("Authorization: Bearer abcdef123456 rejected", null))
+                .isEqualTo("Authorization: Bearer [redacted] rejected");
+        assertThat(Redaction.redact("{\"api_key\":\"zz9988776655\"}", null)).isEqualTo("{\"api_key\":\"[redacted]\"}");
+        assertThat(Redaction.redact("{\\\"Authorization\\\": \\\"Bearer zz9988776655\\\"}", null))
+                .as("JSON inside a JSON string").isEqualTo("{\\\"Authorization\\\": \\\"Bearer [redacted]\\\"}");
+        assertThat(Redaction.redact("token local7788abcd9911zz leaked", "local7788abcd9911zz")).isEqualTo("token [redacted] leaked");
+        assertThat(Redaction.redact("a short key abc is not replaced literally", "abc")).isEqualTo("a short key abc is not replaced literally");
+        assertThat(Redaction.redact("model gpt-4o-mini overloaded", "local7788abcd9911zz")).isEqualTo("model gpt-4o-mini overloaded");
+        assertThat(Redaction.redact(null, "x")).isNull();
+    }
+
+    @Test
     void missingKeyVariableIsAClearError() {
         LlmConfig c = cfg().apiKeyEnv("NOT_SET_ANYWHERE").build();
         assertThatThrownBy(() -> ChatModels.create(c, ENV::get)).isInstanceOf(IllegalArgumentException.class)

@@ -6,9 +6,9 @@ import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import dev.langchain4j.model.chat.request.json.JsonSchema;
-import org.isaerft.explain.Explanation;
 import org.isaerft.llm.Message;
 import org.isaerft.llm.TokenLogprobs;
+import org.isaerft.llm.Usage;
 
 /**
  * A deterministic judge: reads the explanation and the "Example i: …" lines of each request and
@@ -88,6 +88,6 @@ final class FakeJudge implements ScoringLlm {
         }
         toks.add(new TokenLogprobs("]", 0, List.of(new TokenLogprobs.Alternative("]", 0))));
         text.append(']');
-        return new Reply(text.toString(), logprobs ? toks : null, new Explanation.Usage(50, 5, 0.001), false);
+        return new Reply(text.toString(), logprobs ? toks : null, new Usage(50, 5, 0.001), false);
     }
 }

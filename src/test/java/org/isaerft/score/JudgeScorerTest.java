@@ -9,7 +9,7 @@ import java.util.Map;
 import org.isaerft.activations.Example;
 import org.isaerft.activations.LatentId;
 import org.isaerft.activations.LatentRecord;
-import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Usage;
 import org.junit.jupiter.api.Test;
 
 class JudgeScorerTest {
@@ -54,7 +54,7 @@ class JudgeScorerTest {
         assertThat(s.metrics().get("auroc")).isCloseTo(0.78125, within(1e-9));
         assertThat(s.details()).hasSize(8);
         assertThat(s.details()).allSatisfy(d -> assertThat(d.probability()).isNotNull());
-        assertThat(s.usage()).isEqualTo(new Explanation.Usage(100, 10, 0.002));
+        assertThat(s.usage()).isEqualTo(new Usage(100, 10, 0.002));
         assertThat(s.prompt().id()).isEqualTo("score/detection");
 
         // without log-probabilities: same hard metrics, AUROC undefined (null), never NaN

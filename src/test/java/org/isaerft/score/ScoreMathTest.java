@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.isaerft.activations.LatentId;
 import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Usage;
 import org.isaerft.util.Json;
 import org.junit.jupiter.api.Test;
 
@@ -104,7 +105,7 @@ class ScoreMathTest {
         Score s = Score.undefined(id, Score.ExplanationRef.of(e), "detection",
                 new Score.Undefined(Score.Reason.SINGLE_CLASS, "all negatives"), m,
                 List.of(new Score.ExampleDetail("top:0", true, false, 0.25, null, new int[] {1}, null, null)),
-                new Score.PromptRef("score/detection", "1", "abc"), new Explanation.Usage(3, 4, 0));
+                new Score.PromptRef("score/detection", "1", "abc"), new Usage(3, 4, 0));
         String line = Json.line(s);
         assertThat(line).contains("\"undefined\":{\"reason\":\"single_class\"").contains("\"baseline\":\"shuffled\"")
                 .contains("\"schema_version\":1").doesNotContain("NaN");

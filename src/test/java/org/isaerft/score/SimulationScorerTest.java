@@ -14,9 +14,9 @@ import mockwebserver3.RecordedRequest;
 import org.isaerft.activations.Example;
 import org.isaerft.activations.LatentId;
 import org.isaerft.activations.LatentRecord;
-import org.isaerft.explain.Explanation;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Provider;
+import org.isaerft.llm.Usage;
 import org.isaerft.testing.TestServer;
 import org.isaerft.testing.Wire;
 import org.isaerft.util.Json;
@@ -151,7 +151,7 @@ class SimulationScorerTest {
                         within(1e-12));
         assertThat(s.prompt().id()).isEqualTo("score/simulation");
         assertThat(s.prompt().sha256()).hasSize(64);
-        assertThat(s.usage()).isEqualTo(new Explanation.Usage(200, 20, 0));
+        assertThat(s.usage()).isEqualTo(new Usage(200, 20, 0));
     }
 
     @Test

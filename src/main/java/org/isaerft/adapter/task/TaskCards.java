@@ -9,70 +9,66 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.util.Json;
 
 /**
  * Reads task cards (YAML) and resolves the paths they mention. A card is named by a path to a
  * YAML file or by its name, looked up as {@code benchmarks/suite/tasks/<name>.yaml} under the
- * project home ({@code -Disaerft.home}, set by {@code scripts/isaerft}; else the working directory).
+ * {@link ProjectHome} (given, or {@link ProjectHome#current()}).
  */
 public final class TaskCards {
-    public static final String TASKS_DIR = "benchmarks/suite/tasks";
-
     private TaskCards() {}
 
-    /** A parsed card and the file it came from. */
-    public record Loaded(TaskCard card, Path file) {
-        /** Resolves a path mentioned in the card: {@code ${shared}} prefix, else relative to the card's directory. */
+    /**
+     * A parsed card, the file it came from, and the project whose shared folder {@code ${shared}} means.
+     */
+    public record Loaded(TaskCard card, Path file, ProjectHome home) {
+        public Loaded {
+            if (card == null || file == null || home == null) {
+                throw new IllegalArgumentException("a loaded task card needs a card, its file and a project home (file " + file + ")");
+            }
+            file = file.toAbsolutePath().normalize();
+        }
+
+        /** A card of the current project ({@link ProjectHome#current()}). */
+        public Loaded(TaskCard card, Path file) {
+            this(card, file, ProjectHome.current());
+        }
+
+        /** Resolves a path mentioned in the card: {@code ${shared}} prefix, absolute, else relative to the card's directory. */
         public Path resolve(String p) {
-            return TaskCards.resolve(file, p);
+            return home.resolve(p, file.getParent());
         }
     }
 
-    public static Path home() {
-        String h = System.getProperty("isaerft.home");
-        return (h != null ? Path.of(h) : Path.of("")).toAbsolutePath().normalize();
-    }
-
-    /** The folder holding ../shared: -Disaerft.shared, $ISAERFT_SHARED, else home/../shared. */
-    public static Path sharedRoot() {
-        String p = System.getProperty("isaerft.shared");
-        if (p == null) {
-            p = System.getenv("ISAERFT_SHARED");
-        }
-        return (p != null ? Path.of(p) : home().resolve("..").resolve("shared")).toAbsolutePath().normalize();
-    }
-
-    static Path resolve(Path cardFile, String p) {
-        if (p.startsWith("${shared}")) {
-            String rest = p.substring("${shared}".length()).replaceFirst("^/+", "");
-            return sharedRoot().resolve(rest).normalize();
-        }
-        Path q = Path.of(p);
-        if (q.isAbsolute()) {
-            return q;
-        }
-        Path dir = cardFile.toAbsolutePath().getParent();
-        return dir.resolve(q).normalize();
-    }
-
-    /** Loads a card by file path or by built-in name. */
+    /** Loads a card of the current project ({@link ProjectHome#current()}) by file path or built-in name. */
     public static Loaded load(String nameOrPath) {
+        return load(nameOrPath, ProjectHome.current());
+    }
+
+    /** Loads a card by file path or by built-in name ({@code <home>/benchmarks/suite/tasks/<name>.yaml}). */
+    public static Loaded load(String nameOrPath, ProjectHome home) {
         Path p = Path.of(nameOrPath);
         if (nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml") || Files.exists(p)) {
-            return new Loaded(read(p), p.toAbsolutePath().normalize());
+            return new Loaded(read(p), p, home);
         }
-        Path builtin = home().resolve(TASKS_DIR).resolve(nameOrPath + ".yaml");
+        Path builtin = home.tasksDir().resolve(nameOrPath + ".yaml");
         if (!Files.exists(builtin)) {
             throw new IllegalArgumentException("task card '" + nameOrPath + "' not found: not a file, and no " + builtin
-                    + " (built-in cards: " + builtinNames() + ")");
+                    + " (built-in cards: " + builtinNames(home) + ")");
         }
-        return new Loaded(read(builtin), builtin);
+        return new Loaded(read(builtin), builtin, home);
     }
 
-    /** Names of the cards in the project's tasks folder. */
+    /** Names of the cards in the current project's tasks folder. */
     public static List<String> builtinNames() {
-        Path dir = home().resolve(TASKS_DIR);
+        return builtinNames(ProjectHome.current());
+    }
+
+    /** Names of the cards in {@code <home>/benchmarks/suite/tasks}, sorted. */
+    public static List<String> builtinNames(ProjectHome home) {
+        Path dir = home.tasksDir();
         List<String> out = new ArrayList<>();
         if (Files.isDirectory(dir)) {
             try (Stream<Path> s = Files.list(dir)) {

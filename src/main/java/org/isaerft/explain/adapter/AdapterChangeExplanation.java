@@ -2,7 +2,7 @@ package org.isaerft.explain.adapter;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
-import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Usage;
 
 /**
  * What a scale or bias adapter changed: the latents raised and lowered most, and a summary.
@@ -20,7 +20,7 @@ public record AdapterChangeExplanation(
         String promptId,
         String promptVersion,
         String promptSha256,
-        Explanation.Usage usage,
+        Usage usage,
         String createdAt) {
     public static final int SCHEMA_VERSION = 1;
     public static final String TYPE = "adapter_change_explanation";
@@ -34,6 +34,6 @@ public record AdapterChangeExplanation(
         }
         raised = List.copyOf(raised);
         lowered = List.copyOf(lowered);
-        usage = usage == null ? Explanation.Usage.NONE : usage;
+        usage = usage == null ? Usage.NONE : usage;
     }
 }

@@ -12,13 +12,13 @@ import org.isaerft.activations.Example;
 import org.isaerft.activations.LatentRecord;
 import org.isaerft.explain.AnswerParsers;
 import org.isaerft.explain.ExplainResult;
-import org.isaerft.explain.Explanation;
 import org.isaerft.explain.Shown;
 import org.isaerft.llm.LlmClient;
 import org.isaerft.llm.Message;
 import org.isaerft.llm.Parsed;
 import org.isaerft.llm.Prompt;
 import org.isaerft.llm.Prompts;
+import org.isaerft.llm.Usage;
 
 /**
  * Explains adapter directions from the descriptions of the SAE latents they touch: FFNN hidden units
@@ -92,7 +92,7 @@ public final class AdapterExplainer {
             String edit = offlineEdit(writes);
             return new AdapterExplainResult.Success<>(new UnitExplanation(UnitExplanation.SCHEMA_VERSION, UnitExplanation.TYPE,
                     a.adapterId(), u, a.unitId(u), question, edit, "when " + question + ", it " + edit, reads, writes, contexts,
-                    method(), null, null, null, Explanation.Usage.NONE, Instant.now().toString()));
+                    method(), null, null, null, Usage.NONE, Instant.now().toString()));
         }
         Map<String, Object> vars = new LinkedHashMap<>();
         vars.put("unit", u);
@@ -194,7 +194,7 @@ public final class AdapterExplainer {
         if (client == null) {
             return new AdapterExplainResult.Success<>(new AdapterChangeExplanation(AdapterChangeExplanation.SCHEMA_VERSION,
                     AdapterChangeExplanation.TYPE, a.adapterId(), a.kind().id(), offlineSummary(raised, lowered), raised, lowered,
-                    method(), null, null, null, Explanation.Usage.NONE, Instant.now().toString()));
+                    method(), null, null, null, Usage.NONE, Instant.now().toString()));
         }
         Asked<String> asked = ask(changeMessages(a), answer -> AnswerParsers.marked(answer, "SUMMARY"));
         if (asked.failure != null) {
@@ -232,7 +232,7 @@ public final class AdapterExplainer {
 
     // ---- shared -----------------------------------------------------------------------------------
 
-    private record Asked<T>(T value, ExplainResult.Reason failure, String message, List<String> rejected, Explanation.Usage usage) {}
+    private record Asked<T>(T value, ExplainResult.Reason failure, String message, List<String> rejected, Usage usage) {}
 
     private <T> Asked<T> ask(List<Message> msgs, Function<String, Optional<T>> parse) {
         Parsed<T> p = client.completeParsed(msgs, parse, maxParseRetries);

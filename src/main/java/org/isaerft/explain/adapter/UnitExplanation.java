@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import org.isaerft.activations.LatentId;
 import org.isaerft.explain.Explanation;
+import org.isaerft.llm.Usage;
 
 /**
  * What one FFNN adapter hidden unit does: its question (what it reads), its edit (what it writes)
@@ -28,7 +29,7 @@ public record UnitExplanation(
         String promptId,
         String promptVersion,
         String promptSha256,
-        Explanation.Usage usage,
+        Usage usage,
         String createdAt) {
     public static final int SCHEMA_VERSION = 1;
     public static final String TYPE = "adapter_unit_explanation";
@@ -45,7 +46,7 @@ public record UnitExplanation(
         reads = List.copyOf(reads);
         writes = List.copyOf(writes);
         contexts = List.copyOf(contexts == null ? List.of() : contexts);
-        usage = usage == null ? Explanation.Usage.NONE : usage;
+        usage = usage == null ? Usage.NONE : usage;
     }
 
     /** The unit as an ordinary explanation of its virtual latent (description = the sentence). */

@@ -1,5 +1,7 @@
 package org.isaerft.model.gpt2;
 
+import static org.isaerft.model.ForwardPass.at;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.isaerft.model.ForwardPass;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
@@ -45,6 +48,10 @@ import org.isaerft.tensor.TensorFormatException;
  * <p>The forward pass keeps no state between calls. {@link #load(Path, NDManager, DataType)} with
  * FLOAT64 gives a double-precision copy for numerical checks; {@link #random} builds a
  * seeded, randomly initialised model of any GPT-2 shape (benchmarks).
+ *
+ * <p>Over 400 lines because loading (name mapping, shape checks), random initialisation and the
+ * annotated forward pass of one family read best together; what the families share (token rule,
+ * hook calls, early stop) is in {@link org.isaerft.model.ForwardPass}.
  */
 public final class Gpt2Model implements LanguageModel {
     private static final String WEIGHTS_FILE = "model.safetensors";
@@ -306,8 +313,8 @@ public final class Gpt2Model implements LanguageModel {
      */
     @Override
     public NDArray forward(NDArray tokens, Hooks hooks) {
-        checkHooks(hooks);
-        NDArray ids = checkTokens(tokens);                       // [B, T] int64, engine-owned copy
+        ForwardPass.checkHooks(hooks, hookPointSet, "GPT-2", cfg.nLayer());
+        NDArray ids = ForwardPass.tokenIds(tokens, 0, cfg.nPositions(), "n_positions", cfg.vocabSize()); // [B, T] int64 copy
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
         long c = cfg.nEmbd();
@@ -353,7 +360,7 @@ public final class Gpt2Model implements LanguageModel {
 
             NDArray lnFinal = at(hooks, HookPoint.lnFinal(), layerNorm(x, lnFinalW, lnFinalB)); // [B, T, C]
             return lnFinal.matMul(unembed);                                       // [B, T, V]
-        } catch (StopForward stop) {
+        } catch (ForwardPass.Stop stop) {
             return null;
         }
     }
@@ -389,65 +396,6 @@ public final class Gpt2Model implements LanguageModel {
     private NDArray geluNew(NDArray x) {
         NDArray u = x.square().mul(geluCubic).add(geluScale).mul(x);             // [B, T, M]  2u
         return x.mul(u.getNDArrayInternal().sigmoid());                           // [B, T, M]
-    }
-
-    /** Runs the hooks at {@code point}; stops the pass right after the stop point. */
-    private static NDArray at(Hooks hooks, HookPoint point, NDArray activation) {
-        NDArray out = hooks.apply(point, activation);
-        if (hooks.stopsAt(point)) {
-            throw StopForward.INSTANCE;
-        }
-        return out;
-    }
-
-    /** Control flow for {@link Hooks#stopAt()}: unwinds the forward pass (no stack trace). */
-    private static final class StopForward extends RuntimeException {
-        static final StopForward INSTANCE = new StopForward();
-
-        private StopForward() {
-            super("stop", null, false, false);
-        }
-    }
-
-    private void checkHooks(Hooks hooks) {
-        for (HookPoint p : hooks.points()) {
-            if (!hookPointSet.contains(p)) {
-                throw new IllegalArgumentException("hook point " + p + " does not exist in this GPT-2 (" + cfg.nLayer()
-                        + " layers, blocks.0 .. blocks." + (cfg.nLayer() - 1) + ")");
-            }
-        }
-        hooks.stopAt().ifPresent(p -> {
-            if (!hookPointSet.contains(p)) {
-                throw new IllegalArgumentException("stop point " + p + " does not exist in this GPT-2 (" + cfg.nLayer() + " layers)");
-            }
-        });
-    }
-
-    private NDArray checkTokens(NDArray tokens) {
-        Shape s = tokens.getShape();
-        if (s.dimension() != 2) {
-            throw new IllegalArgumentException("tokens must be [batch, seq], found shape " + s);
-        }
-        DataType dt = tokens.getDataType();
-        if (dt != DataType.INT32 && dt != DataType.INT64 && dt != DataType.INT8 && dt != DataType.UINT8) {
-            throw new IllegalArgumentException("tokens must be an integer array, found " + dt);
-        }
-        if (s.get(0) < 1 || s.get(1) < 1) {
-            throw new IllegalArgumentException("tokens must have at least one row and one position, found shape " + s);
-        }
-        if (s.get(1) > cfg.nPositions()) {
-            throw new IllegalArgumentException("sequence length " + s.get(1) + " exceeds this model's context of "
-                    + cfg.nPositions() + " positions (n_positions)");
-        }
-        NDArray ids = tokens.toType(DataType.INT64, true);                       // [B, T] engine-owned copy
-        long min = ids.min().getLong();
-        long max = ids.max().getLong();
-        if (min < 0 || max >= cfg.vocabSize()) {
-            long bad = min < 0 ? min : max;
-            ids.close();
-            throw new IllegalArgumentException("token id " + bad + " is outside the vocabulary [0, " + cfg.vocabSize() + ")");
-        }
-        return ids;
     }
 
     // ------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package org.isaerft.model.llama;
 
+import static org.isaerft.model.ForwardPass.at;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -12,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.isaerft.model.ForwardPass;
 import org.isaerft.model.Generation;
 import org.isaerft.model.GenerationConfig;
 import org.isaerft.model.HookPoint;
@@ -29,6 +32,10 @@ import org.isaerft.tensor.EngineArrays;
  *
  * <p>Shapes: B batch, T sequence, D d_model, H query heads, K kv heads, G = H/K queries per kv
  * head, E d_head, F d_mlp, V vocab.
+ *
+ * <p>Over 400 lines because the forward pass, RoPE and the key/value-cache generation it must agree
+ * with read best together; what the families share (token rule, hook calls, early stop) is in
+ * {@link org.isaerft.model.ForwardPass}.
  */
 public final class LlamaModel implements LanguageModel {
     private final LlamaConfig cfg;
@@ -44,6 +51,7 @@ public final class LlamaModel implements LanguageModel {
     private final NDArray causalMask;  // [ctx, ctx], 0 on and below the diagonal, -inf above
     private final NDArray attnScale;   // [] 1/sqrt(E)
     private final List<HookPoint> hookPoints;
+    private final java.util.Set<HookPoint> hookPointSet;
     private final Map<String, NDArray> weights;
 
     /** One block's weights, stored as (in, out) views so that {@code y = x.matMul(w)}. */
@@ -59,13 +67,6 @@ public final class LlamaModel implements LanguageModel {
         KvCache(int layers) {
             k = new NDArray[layers];
             v = new NDArray[layers];
-        }
-    }
-
-    /** Thrown inside {@link #forward} right after the {@code stopAt} hook point. */
-    private static final class StopForward extends RuntimeException {
-        StopForward() {
-            super(null, null, false, false);
         }
     }
 
@@ -129,6 +130,7 @@ public final class LlamaModel implements LanguageModel {
         this.causalMask = owned(mask, ctx, ctx);
         this.attnScale = manager.full(new Shape(), (float) (1.0 / Math.sqrt(cfg.dHead())), DataType.FLOAT32);
         this.hookPoints = HookPoint.all(cfg.nLayers());
+        this.hookPointSet = java.util.Set.copyOf(hookPoints);
     }
 
     /** An engine-owned copy of host data (never a view of a JVM buffer). */
@@ -186,7 +188,7 @@ public final class LlamaModel implements LanguageModel {
     public NDArray forward(NDArray tokens, Hooks hooks) {
         try {
             return run(tokens, hooks, null);
-        } catch (StopForward stop) {
+        } catch (ForwardPass.Stop stop) {
             return null;
         }
     }
@@ -196,7 +198,9 @@ public final class LlamaModel implements LanguageModel {
      * their keys and values are appended to the cache.
      */
     private NDArray run(NDArray tokens, Hooks hooks, KvCache cache) {
-        checkTokens(tokens, cache == null ? 0 : cache.length);
+        ForwardPass.checkHooks(hooks, hookPointSet, "Llama model", cfg.nLayers());
+        NDArray ids = ForwardPass.tokenIds(tokens, cache == null ? 0 : cache.length, cfg.contextLength(), "max_position_embeddings / seq_len",
+                cfg.vocabSize());                                                       // [B, T]  engine-owned int64 copy
         long[] bt = tokens.getShape().getShape();
         long b = bt[0];
         long t = bt[1];
@@ -205,7 +209,6 @@ public final class LlamaModel implements LanguageModel {
         int k = cfg.nKvHeads();
         int g = h / k;
         int e = cfg.dHead();
-        NDArray ids = tokens.toType(DataType.INT64, true);                              // [B, T]  engine-owned copy
         NDArray cos = perCall(ids, ropeCos.get(past + ":" + (past + t)));               // [T, E/2]
         NDArray sin = perCall(ids, ropeSin.get(past + ":" + (past + t)));               // [T, E/2]
         NDArray mask = perCall(ids, causalMask.get(past + ":" + (past + t) + ", 0:" + (past + t))); // [T, past+T]
@@ -269,15 +272,6 @@ public final class LlamaModel implements LanguageModel {
         return slice;
     }
 
-    /** Runs the hooks at {@code point}; ends the pass if it is the stop point. */
-    private static NDArray at(Hooks hooks, HookPoint point, NDArray x) {
-        NDArray y = hooks.apply(point, x);
-        if (hooks.stopsAt(point)) {
-            throw new StopForward();
-        }
-        return y;
-    }
-
     /** x / sqrt(mean(x²) + eps) * weight over the last axis: [..., D] → [..., D]. */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray ms = x.square().mean(new int[] {-1}, true);                            // [..., 1]
@@ -306,32 +300,6 @@ public final class LlamaModel implements LanguageModel {
         NDArray r1 = x1.mul(cos).sub(x2.mul(sin));                                      // [B, N, T, E/2]
         NDArray r2 = x2.mul(cos).add(x1.mul(sin));                                      // [B, N, T, E/2]
         return r1.concat(r2, 3);                                                        // [B, N, T, E]
-    }
-
-    private void checkTokens(NDArray tokens, int past) {
-        Shape s = tokens.getShape();
-        if (s.dimension() != 2) {
-            throw new IllegalArgumentException("tokens must be [batch, seq], found shape " + s);
-        }
-        DataType dt = tokens.getDataType();
-        if (dt != DataType.INT32 && dt != DataType.INT64) {
-            throw new IllegalArgumentException("tokens must be int32 or int64, found " + dt);
-        }
-        long t = s.get(1);
-        if (s.get(0) < 1 || t < 1) {
-            throw new IllegalArgumentException("tokens must have at least one row and one position, found shape " + s);
-        }
-        if (past + t > cfg.contextLength()) {
-            throw new IllegalArgumentException("sequence length " + (past + t) + " exceeds the model's context length "
-                    + cfg.contextLength());
-        }
-        long min = tokens.min().toType(DataType.INT64, false).getLong();
-        long max = tokens.max().toType(DataType.INT64, false).getLong();
-        if (min < 0 || max >= cfg.vocabSize()) {
-            long bad = min < 0 ? min : max;
-            throw new IllegalArgumentException("token id " + bad + " out of range: ids must be in [0, " + cfg.vocabSize()
-                    + ") (vocab_size " + cfg.vocabSize() + ")");
-        }
     }
 
     /**

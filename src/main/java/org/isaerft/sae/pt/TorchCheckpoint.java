@@ -191,19 +191,54 @@ public record TorchCheckpoint(Path path, Map<String, HostTensor> tensors, Map<St
         return new HostTensor(dt, size, slice);
     }
 
+    /** The largest entry a Java array can hold (with a little headroom). */
+    static final long MAX_ENTRY_BYTES = Integer.MAX_VALUE - 16;
+    /** Reads grow their buffer in steps of at most this size, so a lying header costs nothing. */
+    static final int CHUNK_BYTES = 1 << 20;
+
+    /**
+     * Reads one entry in bounded chunks. The size the zip header declares is never allocated up
+     * front: the buffer grows with the bytes that actually arrive (doubling, from at most 1 MiB), so
+     * a header claiming ~2 GiB over a few bytes of data fails with "truncated" after reading them.
+     */
     private static byte[] readEntry(ZipFile zip, ZipEntry e, Path path) throws IOException {
-        if (e.getSize() > Integer.MAX_VALUE - 16) {
-            throw new TensorFormatException(path + ": zip entry " + e.getName() + " is over 2 GiB; not supported");
+        long declared = e.getSize();
+        String what = path + ": zip entry " + e.getName();
+        if (declared > MAX_ENTRY_BYTES) {
+            throw new TensorFormatException(what + " declares " + declared + " bytes, over the 2 GiB limit of one entry; not supported");
         }
+        long fileSize = Files.size(path);
+        if (e.getMethod() == ZipEntry.STORED && e.getCompressedSize() > fileSize) {
+            throw new TensorFormatException(what + " is truncated or corrupt: it declares " + e.getCompressedSize()
+                    + " stored bytes but the whole file has " + fileSize);
+        }
+        long cap = declared >= 0 ? declared : MAX_ENTRY_BYTES;
         try (InputStream s = zip.getInputStream(e)) {
-            byte[] b = s.readAllBytes();
-            if (e.getSize() >= 0 && b.length != e.getSize()) {
-                throw new TensorFormatException(path + ": zip entry " + e.getName() + " is truncated (" + b.length + " of "
-                        + e.getSize() + " bytes)");
+            byte[] buf = new byte[(int) Math.min(cap, CHUNK_BYTES)];
+            int n = 0;
+            while (true) {
+                if (n == buf.length) {
+                    if (n >= cap) {
+                        if (s.read() >= 0) {
+                            throw new TensorFormatException(what + " holds more than the " + cap + " bytes "
+                                    + (declared >= 0 ? "its header declares" : "one entry may have"));
+                        }
+                        break;
+                    }
+                    buf = Arrays.copyOf(buf, (int) Math.min(cap, Math.max(2L * buf.length, CHUNK_BYTES)));
+                }
+                int r = s.read(buf, n, Math.min(buf.length - n, CHUNK_BYTES));
+                if (r < 0) {
+                    break;
+                }
+                n += r;
             }
-            return b;
+            if (declared >= 0 && n != declared) {
+                throw new TensorFormatException(what + " is truncated (" + n + " of " + declared + " bytes)");
+            }
+            return n == buf.length ? buf : Arrays.copyOf(buf, n);
         } catch (ZipException | java.io.EOFException ex) {
-            throw new TensorFormatException(path + ": zip entry " + e.getName() + " is truncated or corrupt: " + ex.getMessage(), ex);
+            throw new TensorFormatException(what + " is truncated or corrupt: " + ex.getMessage(), ex);
         }
     }
 }

@@ -3,7 +3,11 @@ package org.isaerft.adapter.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.isaerft.config.ProjectHome;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TaskCardsTest {
     private static final String GOOD = """
@@ -26,6 +30,24 @@ class TaskCardsTest {
         assertThat(c.data().sources().get(0).recase()).isFalse();
         assertThat(c.poison()).isNull();
         assertThat(c.knownRelevantLatents()).isEmpty();
+    }
+
+    @Test
+    void cardsComeFromTheGivenProjectHomeAndResolveItsSharedFolder(@TempDir Path tmp) throws Exception {
+        ProjectHome home = new ProjectHome(tmp.resolve("proj"), tmp.resolve("elsewhere/shared"));
+        Files.createDirectories(home.tasksDir());
+        Files.writeString(home.tasksDir().resolve("t.yaml"), GOOD);
+        Files.writeString(home.tasksDir().resolve("notes.txt"), "not a card");
+
+        assertThat(TaskCards.builtinNames(home)).containsExactly("t");
+        TaskCards.Loaded l = TaskCards.load("t", home);
+        assertThat(l.file()).isEqualTo(home.tasksDir().resolve("t.yaml"));
+        assertThat(l.resolve("${shared}/corpora/c.txt")).isEqualTo(tmp.resolve("elsewhere/shared/corpora/c.txt"));
+        assertThat(l.resolve("x.txt")).isEqualTo(home.tasksDir().resolve("x.txt"));
+        assertThatThrownBy(() -> TaskCards.load("dogs", home))
+                .hasMessageContaining("task card 'dogs' not found")
+                .hasMessageContaining(home.tasksDir().resolve("dogs.yaml").toString())
+                .hasMessageContaining("[t]");
     }
 
     @Test

@@ -217,11 +217,19 @@ class Gpt2FixtureTest {
             assertThatThrownBy(() -> model.forward(m.create(new int[][] {{-1, 3}})))
                     .hasMessageContaining("token id -1");
             assertThatThrownBy(() -> model.forward(m.zeros(new Shape(1, 65), ai.djl.ndarray.types.DataType.INT32)))
-                    .hasMessageContaining("sequence length 65").hasMessageContaining("64 positions");
+                    .hasMessageContaining("sequence length 65").hasMessageContaining("context length 64 (n_positions)");
             assertThatThrownBy(() -> model.forward(m.create(new int[] {1, 2, 3})))
                     .hasMessageContaining("[batch, seq]");
             assertThatThrownBy(() -> model.forward(m.create(new float[][] {{1f, 2f}})))
                     .hasMessageContaining("integer");
+            // one token rule for every family (ForwardPass): int32 and int64 give the same logits, 8-bit ids are refused
+            float[] l32 = model.forward(m.create(new int[][] {{1, 7, 300}})).toFloatArray();
+            float[] l64 = model.forward(m.create(new long[][] {{1, 7, 300}})).toFloatArray();
+            assertThat(l64).containsExactly(l32);
+            for (var dt : List.of(ai.djl.ndarray.types.DataType.INT8, ai.djl.ndarray.types.DataType.UINT8)) {
+                assertThatThrownBy(() -> model.forward(m.zeros(new Shape(1, 2), dt)))
+                        .hasMessage("tokens must be an integer array of int32 or int64, found " + dt);
+            }
             Hooks tooDeep = Hooks.builder().add("blocks.2.hook_resid_pre", (x, p) -> x).build();
             assertThatThrownBy(() -> model.forward(m.create(new int[][] {{1, 2}}), tooDeep))
                     .hasMessageContaining("blocks.2.hook_resid_pre").hasMessageContaining("2 layers");

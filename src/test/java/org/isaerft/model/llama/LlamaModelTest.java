@@ -158,6 +158,18 @@ class LlamaModelTest {
                     .hasMessageContaining("int32 or int64");
             assertThatThrownBy(() -> model.forward(m.zeros(new Shape(4), DataType.INT32)))
                     .hasMessageContaining("[batch, seq]");
+            // the same token rule as GPT-2 (ForwardPass): int64 gives the int32 logits, 8-bit ids are refused
+            float[] l32 = model.forward(m.create(new int[] {1, 403, 407}, new Shape(1, 3))).toFloatArray();
+            float[] l64 = model.forward(m.create(new long[] {1, 403, 407}, new Shape(1, 3))).toFloatArray();
+            assertThat(l64).containsExactly(l32);
+            for (DataType dt : List.of(DataType.INT8, DataType.UINT8)) {
+                assertThatThrownBy(() -> model.forward(m.zeros(new Shape(1, 2), dt)))
+                        .hasMessage("tokens must be an integer array of int32 or int64, found " + dt);
+            }
+            // and hooks must name points of this model, as for GPT-2
+            Hooks tooDeep = Hooks.builder().add("blocks.5.hook_resid_pre", (x, p) -> x).build();
+            assertThatThrownBy(() -> model.forward(m.create(new int[] {1, 2}, new Shape(1, 2)), tooDeep))
+                    .hasMessageContaining("blocks.5.hook_resid_pre").hasMessageContaining("5 layers");
         }
     }
 

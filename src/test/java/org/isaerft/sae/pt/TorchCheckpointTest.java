@@ -218,4 +218,75 @@ class TorchCheckpointTest {
         Files.write(f, new Pkl().proto(2).op('K', 1).op('.').bytes());
         assertThatThrownBy(() -> TorchCheckpoint.read(f)).hasMessageContaining("legacy");
     }
+
+    /** Rewrites the sizes of one entry in its local and central headers. */
+    static void declareSize(Path zip, String entry, long size, boolean compressedToo) throws IOException {
+        byte[] b = Files.readAllBytes(zip);
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] name = entry.getBytes(StandardCharsets.UTF_8);
+        int patched = 0;
+        for (int i = 0; i + 46 < b.length; i++) {
+            int sig = bb.getInt(i);
+            int nameAt = sig == 0x04034b50 ? i + 30 : sig == 0x02014b50 ? i + 46 : -1;
+            int lenAt = sig == 0x04034b50 ? i + 26 : i + 28;
+            int sizesAt = sig == 0x04034b50 ? i + 18 : i + 20;
+            if (nameAt < 0 || (bb.getShort(lenAt) & 0xffff) != name.length
+                    || !java.util.Arrays.equals(b, nameAt, nameAt + name.length, name, 0, name.length)) {
+                continue;
+            }
+            if (compressedToo) {
+                bb.putInt(sizesAt, (int) size);
+            }
+            bb.putInt(sizesAt + 4, (int) size);
+            patched++;
+        }
+        assertThat(patched).as("local and central header of " + entry).isEqualTo(2);
+        Files.write(zip, b);
+    }
+
+    /** Reads {@code f}, expecting a format error naming it, the entry and each of {@code fragments}; returns the bytes this thread allocated meanwhile. */
+    static long allocatedWhileRefusing(Path f, String entry, String... fragments) {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(tid);
+        var thrown = assertThatThrownBy(() -> TorchCheckpoint.read(f)).isInstanceOf(TensorFormatException.class)
+                .hasMessageContaining(f.getFileName().toString()).hasMessageContaining(entry);
+        for (String s : fragments) {
+            thrown.hasMessageContaining(s);
+        }
+        return threads.getThreadAllocatedBytes(tid) - before;
+    }
+
+    @Test
+    void anEntryDeclaringJustUnder2GiBOverShortDataFailsWithoutAllocatingTheDeclaredSize() throws IOException {
+        Path f = tmp.resolve("liar.pt");
+        PtWriter.write(f, "liar", Map.of("w", HostTensor.f32(new long[] {4}, new float[] {1, 2, 3, 4})));
+        long declared = TorchCheckpoint.MAX_ENTRY_BYTES - 1;
+        declareSize(f, "liar/data/0", declared, true);
+
+        long allocated = allocatedWhileRefusing(f, "liar/data/0", "truncated or corrupt", String.valueOf(declared));
+        assertThat(allocated).as("bytes allocated while refusing the entry").isLessThan(64L << 20);
+    }
+
+    @Test
+    void aDeflatedEntryShorterThanItsHeaderSaysIsTruncatedAndReadInBoundedChunks() throws IOException {
+        // deflated: the stored-size shortcut does not apply, the chunked read has to find out
+        byte[] data = new byte[3 << 20]; // 3 MiB of zeros: several chunks, tiny compressed
+        Path f = tmp.resolve("deflated.pt");
+        try (OutputStream os = Files.newOutputStream(f); ZipOutputStream z = new ZipOutputStream(os)) {
+            z.putNextEntry(new ZipEntry("d/data.pkl"));
+            z.write(stateDict("FloatStorage", 4, 0, new int[] {4}, new int[] {1})); // a tensor over the storage's first 4 floats
+            z.closeEntry();
+            z.putNextEntry(new ZipEntry("d/data/0"));
+            z.write(data);
+            z.closeEntry();
+        }
+        TorchCheckpoint ok = TorchCheckpoint.read(f);
+        assertThat(ok.get("w", 4).toFloatArray()).containsExactly(0f, 0f, 0f, 0f);
+
+        long declared = TorchCheckpoint.MAX_ENTRY_BYTES - 1;
+        declareSize(f, "d/data/0", declared, false);
+        assertThat(allocatedWhileRefusing(f, "d/data/0", "truncated (3145728 of " + declared + " bytes)"))
+                .as("bytes allocated while refusing the entry").isLessThan(64L << 20);
+    }
 }
