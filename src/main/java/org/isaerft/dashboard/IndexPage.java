@@ -12,16 +12,6 @@ import org.isaerft.explain.Explanation;
 final class IndexPage {
     private IndexPage() {}
 
-    static final String SORT_JS = """
-            document.querySelectorAll('th.sort').forEach(function(th){th.addEventListener('click',function(){
-            var tb=th.closest('table').tBodies[0],col=th.cellIndex,asc=th.dataset.dir!=='asc',num=th.dataset.type==='num';
-            th.dataset.dir=asc?'asc':'desc';var rows=Array.prototype.slice.call(tb.rows);
-            rows.sort(function(a,b){var x=a.cells[col].dataset.v,y=b.cells[col].dataset.v;
-            if(num){x=x===''?-Infinity:+x;y=y===''?-Infinity:+y;return asc?x-y:y-x;}
-            return asc?x.localeCompare(y):y.localeCompare(x);});rows.forEach(function(r){tb.appendChild(r);});});});
-            var hide=document.getElementById('hidedead');if(hide){hide.addEventListener('change',function(){
-            document.querySelectorAll('tr.dead').forEach(function(r){r.style.display=hide.checked?'none':'';});});}
-            """;
 
     static String render(List<LatentRecord> records, MiningIndex index, Map<LatentId, List<Explanation>> expl,
             Map<LatentId, List<Dashboard.ScoreView>> scores, Map<LatentId, Double> changes) {
@@ -75,7 +65,7 @@ final class IndexPage {
             }
             b.append("</tr>\n");
         }
-        b.append("</tbody></table>\n<script>").append(SORT_JS).append("</script>\n</body></html>\n");
+        b.append("</tbody></table>\n<script>").append(Templates.SORT_JS).append("</script>\n</body></html>\n");
         return b.toString();
     }
 
