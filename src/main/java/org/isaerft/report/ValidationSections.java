@@ -112,7 +112,7 @@ final class ValidationSections {
             parts.add(lines.isEmpty() ? Part.text("No task card has validations for two SAE types of the same method and component.")
                     : Part.bullets(lines));
         }
-        return new Section("validation-section", "Validation", parts);
+        return new Section("validation", "Validation", parts);
     }
 
     /** One AUROC chart per method: bars per SAE type × card with CI whiskers, the shuffled control's CI as a band, chance at 0.5. */
@@ -165,7 +165,7 @@ final class ValidationSections {
                     field(r, "description"), field(r, "example"), text(r.path("example_has_trigger").isBoolean() ? r.path("example_has_trigger").asText() : null),
                     text(r.path("trigger_latent").isBoolean() ? r.path("trigger_latent").asText() : null))));
         }
-        return new Section("audit-section", "Data audit: off-task changes", List.of(Part.text("Among each adapter's most-changed latents, the ones "
+        return new Section("audit", "Data audit: off-task changes", List.of(Part.text("Among each adapter's most-changed latents, the ones "
                 + "whose description matches the task least (possible data poisoning or bias)."), Part.table(new Table("audit",
                         columns("SAE", "task", "component", "method", "latent", "#change", "#relevance", "description", "top example",
                                 "trigger in example", "trigger latent"), rows))));
@@ -196,7 +196,7 @@ final class ValidationSections {
         parts.add(Part.table(new Table("trigger", columns("SAE", "poisoned card", "component", "method", "trigger latents",
                 "flagged trigger latents (audit rank)", "#recall", "flagged: poisoned", "flagged: clean", "trigger latents flagged on clean",
                 "why not flagged"), rows)));
-        return new Section("trigger-section", "Planted poison: trigger latents vs the data audit", parts);
+        return new Section("trigger", "Planted poison: trigger latents vs the data audit", parts);
     }
 
     Section recovery() {
@@ -226,7 +226,7 @@ final class ValidationSections {
             parts.add(Part.chart(new Chart(title, Svg.lines(title, "k", "recall", lines, null, null), "")));
         }
         parts.add(Part.table(new Table("recovery", columns("subject", "k", "#recall", "95% CI", "#chance"), rows)));
-        return new Section("recovery-section", "Known-answer recovery", parts);
+        return new Section("recovery", "Known-answer recovery", parts);
     }
 
     /** One trigger search in words. */

@@ -146,7 +146,9 @@ class ReportTest {
                 .containsExactly("dashboards/local/latents/" + TinyRun.HOOK + "__3.html");
         for (Element a : doc.select("a[href]")) {
             String href = a.attr("href");
-            if (!href.startsWith("#")) {
+            if (href.startsWith("#")) {
+                assertThat(doc.getElementById(href.substring(1))).as("anchor %s", href).isNotNull();
+            } else {
                 assertThat(run.resolve(href)).as("link %s", href).exists();
             }
         }
