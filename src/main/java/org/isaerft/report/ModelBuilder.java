@@ -205,7 +205,8 @@ final class ModelBuilder {
             String sae = s.getKey();
             parts.add(Part.heading("SAE " + sae));
             if (run.dashboards() != null && run.dashboards().path("dashboards").has(sae)) {
-                parts.add(Part.bullets(List.of("dashboard index: " + run.dashboards().path("dashboards").path(sae).asText())));
+                parts.add(Part.links(List.of(new ReportModel.Link("dashboard of every " + sae + " latent",
+                        run.dashboards().path("dashboards").path(sae).asText()))));
             }
             List<Card> cards = new ArrayList<>();
             for (var l : s.getValue().entrySet()) {

@@ -115,10 +115,10 @@ public record ReportModel(String title, List<String> meta, Nightly nightly, List
     }
 
     /** One piece of a section: exactly one of the fields is set. */
-    public record Part(String heading, String text, List<String> bullets, Chart chart, Table table, List<Card> cards) {
+    public record Part(String heading, String text, List<String> bullets, Chart chart, Table table, List<Card> cards, List<Link> links) {
         public Part {
             int set = (heading != null ? 1 : 0) + (text != null ? 1 : 0) + (bullets != null ? 1 : 0) + (chart != null ? 1 : 0)
-                    + (table != null ? 1 : 0) + (cards != null ? 1 : 0);
+                    + (table != null ? 1 : 0) + (cards != null ? 1 : 0) + (links != null ? 1 : 0);
             if (set != 1) {
                 throw new IllegalArgumentException("a section part holds exactly one thing, found " + set);
             }
@@ -132,28 +132,36 @@ public record ReportModel(String title, List<String> meta, Nightly nightly, List
             return cards != null && !cards.isEmpty();
         }
 
+        public boolean hasLinks() {
+            return links != null && !links.isEmpty();
+        }
+
+        public static Part links(List<Link> l) {
+            return new Part(null, null, null, null, null, null, List.copyOf(l));
+        }
+
         public static Part heading(String h) {
-            return new Part(h, null, null, null, null, null);
+            return new Part(h, null, null, null, null, null, null);
         }
 
         public static Part text(String t) {
-            return new Part(null, t, null, null, null, null);
+            return new Part(null, t, null, null, null, null, null);
         }
 
         public static Part bullets(List<String> b) {
-            return new Part(null, null, List.copyOf(b), null, null, null);
+            return new Part(null, null, List.copyOf(b), null, null, null, null);
         }
 
         public static Part chart(Chart c) {
-            return new Part(null, null, null, c, null, null);
+            return new Part(null, null, null, c, null, null, null);
         }
 
         public static Part table(Table t) {
-            return new Part(null, null, null, null, t, null);
+            return new Part(null, null, null, null, t, null, null);
         }
 
         public static Part cards(List<Card> c) {
-            return new Part(null, null, null, null, null, List.copyOf(c));
+            return new Part(null, null, null, null, null, List.copyOf(c), null);
         }
     }
 
@@ -247,6 +255,22 @@ public record ReportModel(String title, List<String> meta, Nightly nightly, List
 
         public Cell(String text, String sort, String href, List<Link> links) {
             this(text, sort, href, links, false);
+        }
+
+        /** Long text wraps in a wide cell; everything else stays on one line. */
+        public boolean wrap() {
+            return !numeric && text.length() > 28;
+        }
+
+        /** Very long text (e.g. why a trigger latent was not flagged) is folded behind its first words. */
+        public boolean folded() {
+            return text.length() > 220;
+        }
+
+        /** The first words of folded text. */
+        public String head() {
+            int cut = text.lastIndexOf(' ', 110);
+            return text.substring(0, cut > 40 ? cut : Math.min(110, text.length())) + " …";
         }
 
         Cell inColumn(Column c) {

@@ -82,12 +82,13 @@ public final class Svg {
         }
         hi += (hi - lo) * 0.05;
         int left = 56;
-        int top = 34;
+        int top = 12;
         int plotH = 220;
         int groupW = Math.max(36, 14 * series.size() + 16);
-        int plotW = Math.max(Math.max(300, (int) (title.length() * 7.2) - 40), groupW * categories.size());
+        int plotW = Math.max(260, groupW * categories.size());
         int legendH = 18;
-        int labelH = 90;
+        int longest = categories.stream().mapToInt(String::length).max().orElse(4);
+        int labelH = Math.min(110, 18 + (int) (longest * 4.6));
         int w = left + plotW + 20;
         int h = top + plotH + labelH + legendH;
         Scale y = new Scale(lo, hi, top + plotH, top);
@@ -95,7 +96,6 @@ public final class Svg {
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart-svg\" width=\"%d\" height=\"%d\" "
                 + "viewBox=\"0 0 %d %d\" role=\"img\" font-family=\"system-ui,sans-serif\" font-size=\"11\">", w, h, w, h));
         b.append("<title>").append(esc(title)).append("</title>");
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"600\">%s</text>", left, esc(title)));
         axis(b, y, left, plotW, yLabel, top, plotH);
         double bw = (groupW - 10.0) / Math.max(1, series.size());
         for (int c = 0; c < categories.size(); c++) {
@@ -173,7 +173,7 @@ public final class Svg {
         }
         ymax = ymax <= 0 ? 1 : ymax * 1.05;
         int left = 56;
-        int top = 34;
+        int top = 12;
         int plotW = 420;
         int plotH = 220;
         int w = left + plotW + 20;
@@ -184,7 +184,6 @@ public final class Svg {
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart-svg\" width=\"%d\" height=\"%d\" "
                 + "viewBox=\"0 0 %d %d\" role=\"img\" font-family=\"system-ui,sans-serif\" font-size=\"11\">", w, h, w, h));
         b.append("<title>").append(esc(title)).append("</title>");
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" font-size=\"13\" font-weight=\"600\">%s</text>", left, esc(title)));
         axis(b, y, left, plotW, yLabel, top, plotH);
         for (double t : ticks(xmin, xmax)) {
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", x.at(t), top + plotH + 14, fmt(t)));

@@ -18,6 +18,7 @@ import org.isaerft.report.ReportModel.Part;
 import org.isaerft.report.ReportModel.Row;
 import org.isaerft.report.ReportModel.Section;
 import org.isaerft.report.ReportModel.Table;
+import org.isaerft.score.MultipleTesting;
 
 /** The validate stage's detail sections (and the recovery stage's): relevance AUROC per method and control, audit, trigger. */
 final class ValidationSections {
@@ -102,12 +103,23 @@ final class ValidationSections {
             parts.add(Part.table(new Table("sae-comparison", columns("task", "component", "method", "control", "SAE type", "#AUROC", "95% CI",
                     "#perm. p", "#q (BH)", "#Spearman", "#precision@k", "flagged"), rows)));
             parts.add(Part.heading("e2e vs local SAEs (paired over task cards)"));
+            // BH within each metric's paired rows (the same family as the e2e-vs-local finding for AUROC)
+            Map<String, List<JsonNode>> byMetric = new LinkedHashMap<>();
+            cmp.path("paired").forEach(d -> byMetric.computeIfAbsent(d.path("metric").asText(), k -> new ArrayList<>()).add(d));
+            Map<JsonNode, Double> pairedQ = new java.util.IdentityHashMap<>();
+            for (List<JsonNode> fam : byMetric.values()) {
+                double[] qs = MultipleTesting.benjaminiHochberg(fam.stream()
+                        .mapToDouble(d -> d.path("p_two_sided").isNumber() ? d.path("p_two_sided").asDouble() : Double.NaN).toArray());
+                for (int i = 0; i < fam.size(); i++) {
+                    pairedQ.put(fam.get(i), qs[i]);
+                }
+            }
             List<String> lines = new ArrayList<>();
             for (JsonNode d : cmp.path("paired")) {
                 lines.add(d.path("sae_b").asText() + " − " + d.path("sae_a").asText() + " (" + d.path("metric").asText() + ", "
                         + d.path("method").asText() + ", " + d.path("component").asText() + "): mean difference " + Cells.fmt(d.path("mean_difference"))
                         + " " + Cells.ci(d.path("ci")) + " over " + d.path("tasks").size() + " task cards (cards resampled), p (two-sided) "
-                        + Cells.fmt(d.path("p_two_sided")));
+                        + Cells.fmt(d.path("p_two_sided")) + ", q (BH within " + d.path("metric").asText() + ") " + Cells.fmt(pairedQ.get(d)));
             }
             parts.add(lines.isEmpty() ? Part.text("No task card has validations for two SAE types of the same method and component.")
                     : Part.bullets(lines));

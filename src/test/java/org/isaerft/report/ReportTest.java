@@ -84,11 +84,42 @@ class ReportTest {
         assertThat(byKey.get("t1/good/shuffled")).isCloseTo(0.6, within(1e-12));
     }
 
+    /** Replaces the comparison's paired rows with one e2e − local AUROC difference per card. */
+    static void pairedDifferences(Path run, List<Double> d) {
+        var cmp = (com.fasterxml.jackson.databind.node.ObjectNode) RunFolder.read(run).comparison();
+        List<String> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < d.size(); i++) {
+            tasks.add("c" + i);
+        }
+        cmp.set("paired", Json.MAPPER.valueToTree(List.of(Map.of("metric", "auroc", "method", "good", "component", "scale", "sae_a", "local",
+                "sae_b", "e2e", "tasks", tasks, "differences", d, "mean_difference", d.stream().mapToDouble(x -> x).average().orElseThrow(),
+                "p_two_sided", 0.5))));
+        Json.writeFile(run.resolve("validate/comparison.json"), cmp);
+    }
+
+    @Test
+    void crossTaskDifferenceNeedsBothTheCardCiAndTheSignFlipQ() {
+        Path run = TinyRun.write(tmp);
+        // 6 cards, all positive: exact sign-flip p = 2/2^6 = 0.03125 (one row, so q = p), card-bootstrap CI above 0
+        pairedDifferences(run, List.of(0.10, 0.12, 0.08, 0.11, 0.09, 0.10));
+        Verdict six = verdicts(Report.model(run), MoreFindings.Q_SAE).get("e2e − local (good, scale)");
+        assertThat(six.word()).isEqualTo("e2e better");
+        assertThat(six.evidence()).contains("+0.100", "over 6 cards", "p 0.031", "q 0.031");
+        // 4 cards, all positive: the CI excludes 0 but the smallest possible p is 2/2^4 = 0.125 — no difference shown
+        pairedDifferences(run, List.of(0.10, 0.12, 0.08, 0.11));
+        Verdict four = verdicts(Report.model(run), MoreFindings.Q_SAE).get("e2e − local (good, scale)");
+        assertThat(four.word()).isEqualTo("no difference shown");
+        assertThat(four.evidence()).contains("p 0.125");
+        // method A − B is paired by card too: good − weak on the 4 cards of TinyRun, all positive → p 0.125
+        Verdict m = verdicts(Report.model(run), MoreFindings.Q_METHODS).get("good − weak (local, scale)");
+        assertThat(m.evidence()).startsWith("+0.295").contains("over 4 cards", "p 0.125");
+    }
+
     @Test
     void stagesThatDidNotRunSayNotRun() {
         ReportModel m = Report.model(TinyRun.write(tmp));
-        assertThat(verdicts(m, Findings.Q_TRIGGER).get("").word()).isEqualTo("not run");
-        assertThat(verdicts(m, Findings.Q_RECOVERY).get("").word()).isEqualTo("not run");
+        assertThat(verdicts(m, MoreFindings.Q_TRIGGER).get("").word()).isEqualTo("not run");
+        assertThat(verdicts(m, MoreFindings.Q_RECOVERY).get("").word()).isEqualTo("not run");
     }
 
     @Test
@@ -100,7 +131,7 @@ class ReportTest {
                 Map.of("method", "weak", "k", 5, "recall_at_k", 0.12, "chance", 0.1, "ci", Map.of("low", 0.0, "high", 0.3)))));
         Report.render(run);
         ReportModel m = Report.model(run);
-        Map<String, Verdict> v = verdicts(m, Findings.Q_RECOVERY);
+        Map<String, Verdict> v = verdicts(m, MoreFindings.Q_RECOVERY);
         assertThat(v.get("good").word()).isEqualTo("yes");
         assertThat(v.get("good").evidence()).contains("recall@5 0.800", "vs chance 0.100");
         assertThat(v.get("weak").word()).isEqualTo("no");
