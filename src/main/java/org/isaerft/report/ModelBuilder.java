@@ -162,12 +162,8 @@ final class ModelBuilder {
             return null;
         }
         List<String> cats = new ArrayList<>();
-        List<Double> v = new ArrayList<>();
-        List<Double> lo = new ArrayList<>();
-        List<Double> hi = new ArrayList<>();
-        List<Double> sh = new ArrayList<>();
-        List<Double> shLo = new ArrayList<>();
-        List<Double> shHi = new ArrayList<>();
+        Svg.Collect real = new Svg.Collect();
+        Svg.Collect shuffled = new Svg.Collect();
         List<Row> rows = new ArrayList<>();
         for (var e : run.scores().entrySet()) {
             JsonNode n = e.getValue();
@@ -175,12 +171,8 @@ final class ModelBuilder {
             JsonNode ex = n.path("explanations");
             JsonNode s = n.path("shuffled");
             cats.add(name);
-            v.add(RunFolder.num(ex.path("mean")));
-            lo.add(RunFolder.num(ex.path("ci95").path("low")));
-            hi.add(RunFolder.num(ex.path("ci95").path("high")));
-            sh.add(RunFolder.num(s.path("mean")));
-            shLo.add(RunFolder.num(s.path("ci95").path("low")));
-            shHi.add(RunFolder.num(s.path("ci95").path("high")));
+            real.add(RunFolder.num(ex.path("mean")), ex.path("ci95"));
+            shuffled.add(RunFolder.num(s.path("mean")), s.path("ci95"));
             rows.add(row("", List.of(text(name), field(n, "value_metric"), Cells.integer(ex.path("n_defined")), num(ex.path("mean")),
                     text(Cells.ci(ex.path("ci95"))), num(s.path("mean")), text(Cells.ci(s.path("ci95"))))));
         }
@@ -188,8 +180,8 @@ final class ModelBuilder {
         List<Part> parts = new ArrayList<>();
         parts.add(Part.text("How well each method's explanations predict held-out activations (embedding scorer), beside the same explanations "
                 + "shuffled across latents. Whiskers: 95% bootstrap CI over latents; grey band: the shuffled control's CI."));
-        parts.add(Part.chart(new Chart(title, Svg.bars(title, "score", cats, List.of(new Svg.Series("explanations", v, lo, hi),
-                Svg.Series.of("shuffled", sh)), new Svg.Band("shuffled 95% CI", shLo, shHi), null, null), "")));
+        parts.add(Part.chart(new Chart(title, Svg.bars(title, "score", cats, List.of(real.series("explanations"), shuffled.valuesOnly("shuffled")),
+                shuffled.band("shuffled 95% CI"), null, null), "")));
         parts.add(Part.table(new Table("scores", columns("SAE/method/scorer", "metric", "#n", "#mean", "95% CI", "#shuffled", "shuffled 95% CI"),
                 rows)));
         return new Section("scores", "Explanation scores", parts);

@@ -31,6 +31,40 @@ public final class Svg {
         }
     }
 
+    /** Collects one value with its 95% CI per category, for a {@link Series} or a {@link Band}. */
+    static final class Collect {
+        private final List<Double> values = new ArrayList<>();
+        private final List<Double> low = new ArrayList<>();
+        private final List<Double> high = new ArrayList<>();
+
+        /** Adds a value with the CI of a JSON {@code {low, high}} node (missing numbers become null). */
+        Collect add(Double value, com.fasterxml.jackson.databind.JsonNode ci) {
+            values.add(value);
+            low.add(RunFolder.num(ci.path("low")));
+            high.add(RunFolder.num(ci.path("high")));
+            return this;
+        }
+
+        Series series(String name) {
+            return new Series(name, values, low, high);
+        }
+
+        Series valuesOnly(String name) {
+            return Series.of(name, values);
+        }
+
+        /** A band from the CIs, falling back to the value itself where a CI is missing. */
+        Band band(String name) {
+            List<Double> lo = new ArrayList<>();
+            List<Double> hi = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                lo.add(low.get(i) != null ? low.get(i) : values.get(i));
+                hi.add(high.get(i) != null ? high.get(i) : values.get(i));
+            }
+            return new Band(name, lo, hi);
+        }
+    }
+
     /**
      * A control band per category (e.g. the shuffled-description control's CI), drawn as a grey box
      * behind the bars; null entries draw none.

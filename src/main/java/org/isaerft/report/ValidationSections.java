@@ -140,27 +140,19 @@ final class ValidationSections {
         }
         for (var m : byMethod.entrySet()) {
             List<String> cats = new ArrayList<>();
-            List<Double> v = new ArrayList<>();
-            List<Double> lo = new ArrayList<>();
-            List<Double> hi = new ArrayList<>();
-            List<Double> bLo = new ArrayList<>();
-            List<Double> bHi = new ArrayList<>();
+            Svg.Collect auroc = new Svg.Collect();
+            Svg.Collect shuffled = new Svg.Collect();
             for (var c : m.getValue().entrySet()) {
                 JsonNode r = c.getValue().get("");
                 JsonNode sh = c.getValue().get("shuffled");
-                String task = r.path("task").asText();
-                cats.add(c.getKey() + (controlTasks.contains(task) ? " (control)" : ""));
-                v.add(RunFolder.num(r.path("auroc")));
-                lo.add(RunFolder.num(r.path("auroc_ci").path("low")));
-                hi.add(RunFolder.num(r.path("auroc_ci").path("high")));
-                bLo.add(sh == null ? null : RunFolder.num(sh.path("auroc_ci").path("low")) != null ? RunFolder.num(sh.path("auroc_ci").path("low"))
-                        : RunFolder.num(sh.path("auroc")));
-                bHi.add(sh == null ? null : RunFolder.num(sh.path("auroc_ci").path("high")) != null ? RunFolder.num(sh.path("auroc_ci").path("high"))
-                        : RunFolder.num(sh.path("auroc")));
+                cats.add(c.getKey() + (controlTasks.contains(r.path("task").asText()) ? " (control)" : ""));
+                auroc.add(RunFolder.num(r.path("auroc")), r.path("auroc_ci"));
+                shuffled.add(sh == null ? null : RunFolder.num(sh.path("auroc")), sh == null ? com.fasterxml.jackson.databind.node.MissingNode
+                        .getInstance() : sh.path("auroc_ci"));
             }
             String title = "Relevance AUROC: " + m.getKey();
-            parts.add(Part.chart(new Chart(title, Svg.bars(title, "AUROC", cats, List.of(new Svg.Series("AUROC", v, lo, hi)),
-                    new Svg.Band("shuffled control 95% CI", bLo, bHi), 0.5, "chance"), "Whiskers: 95% CI; grey band: shuffled-description "
+            parts.add(Part.chart(new Chart(title, Svg.bars(title, "AUROC", cats, List.of(auroc.series("AUROC")),
+                    shuffled.band("shuffled control 95% CI"), 0.5, "chance"), "Whiskers: 95% CI; grey band: shuffled-description "
                             + "control's 95% CI; dashed: chance.")));
         }
     }
