@@ -115,13 +115,14 @@ public final class Svg {
             hi = lo + 1;
         }
         hi += (hi - lo) * 0.05;
-        int left = 56;
+        int groupW = Math.max(36, 14 * series.size() + 16);
+        int longest = categories.stream().mapToInt(String::length).max().orElse(4);
+        // labels are rotated 35° and end under their group: the first one reaches left by about 5.3 px per character
+        int left = Math.max(56, (int) (longest * 5.3) - groupW / 2 + 8);
         int top = 12;
         int plotH = 220;
-        int groupW = Math.max(36, 14 * series.size() + 16);
         int plotW = Math.max(260, groupW * categories.size());
         int legendH = 18;
-        int longest = categories.stream().mapToInt(String::length).max().orElse(4);
         int labelH = Math.min(110, 18 + (int) (longest * 4.6));
         int w = left + plotW + 20;
         int h = top + plotH + labelH + legendH;
@@ -256,8 +257,9 @@ public final class Svg {
         b.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#444\"/>", left, left, top, top + plotH));
         b.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>", left, left + plotW,
                 y.at(Math.max(y.lo, 0)), y.at(Math.max(y.lo, 0))));
-        b.append(String.format(Locale.ROOT, "<text transform=\"rotate(-90 14 %d)\" x=\"14\" y=\"%d\" text-anchor=\"middle\">%s</text>",
-                top + plotH / 2, top + plotH / 2, esc(yLabel)));
+        int lx = Math.max(14, left - 42);
+        b.append(String.format(Locale.ROOT, "<text transform=\"rotate(-90 %d %d)\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
+                lx, top + plotH / 2, lx, top + plotH / 2, esc(yLabel)));
     }
 
     private static void legend(StringBuilder b, List<String[]> items, int x0, int y) {
