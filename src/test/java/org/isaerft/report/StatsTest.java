@@ -16,6 +16,15 @@ class StatsTest {
         // {1, -1}: sums ±0 and ±2 → |sum| >= 0 for all 4 patterns
         assertThat(Stats.signFlipP(List.of(1.0, -1.0))).isEqualTo(1.0);
         assertThatThrownBy(() -> Stats.signFlipP(List.of())).isInstanceOf(IllegalArgumentException.class);
+        // 25 equal positive differences: only 2 of 2^25 patterns reach the observed |sum|, so the sampled p is (hits + 1)/(N + 1)
+        // with hits ≈ 0: at most a few in 100,000
+        double p = Stats.signFlipP(java.util.Collections.nCopies(25, 1.0));
+        assertThat(p).isGreaterThanOrEqualTo(1.0 / (Stats.FLIPS + 1)).isLessThan(5e-5);
+        // 25 differences summing to 0: every pattern reaches |sum| >= 0
+        List<Double> zero = new java.util.ArrayList<>(java.util.Collections.nCopies(12, 1.0));
+        zero.addAll(java.util.Collections.nCopies(12, -1.0));
+        zero.add(0.0);
+        assertThat(Stats.signFlipP(zero)).isEqualTo(1.0);
     }
 
     @Test
