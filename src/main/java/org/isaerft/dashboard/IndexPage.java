@@ -1,5 +1,6 @@
 package org.isaerft.dashboard;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -8,82 +9,57 @@ import org.isaerft.activations.LatentRecord;
 import org.isaerft.activations.MiningIndex;
 import org.isaerft.explain.Explanation;
 
-/** index.html: run summary and a table of all latents, sortable by any column (inline JS). */
+/** index.html: run summary and a table of all latents, sortable by any column (template {@code dashboard/index.html.mustache}). */
 final class IndexPage {
     private IndexPage() {}
 
-    static final String SORT_JS = """
-            document.querySelectorAll('th.sort').forEach(function(th){th.addEventListener('click',function(){
-            var tb=th.closest('table').tBodies[0],col=th.cellIndex,asc=th.dataset.dir!=='asc',num=th.dataset.type==='num';
-            th.dataset.dir=asc?'asc':'desc';var rows=Array.prototype.slice.call(tb.rows);
-            rows.sort(function(a,b){var x=a.cells[col].dataset.v,y=b.cells[col].dataset.v;
-            if(num){x=x===''?-Infinity:+x;y=y===''?-Infinity:+y;return asc?x-y:y-x;}
-            return asc?x.localeCompare(y):y.localeCompare(x);});rows.forEach(function(r){tb.appendChild(r);});});});
-            var hide=document.getElementById('hidedead');if(hide){hide.addEventListener('change',function(){
-            document.querySelectorAll('tr.dead').forEach(function(r){r.style.display=hide.checked?'none':'';});});}
-            """;
+    static final String TEMPLATE = "dashboard/index.html.mustache";
+
+    /** What the template sees. */
+    record View(String css, String sortJs, List<String> meta, int latents, long dead, List<String> columns, boolean hasExplanations,
+            List<Row> rows) {}
+
+    /** One latent's row: link, dead flag, numeric cells, explanation. */
+    record Row(String href, String id, boolean dead, int order, List<NumCell> cells, String explanation) {}
+
+    /** A numeric cell: raw value for sorting ("" for none) and the shown text. */
+    record NumCell(String v, String shown) {
+        static NumCell of(Double d) {
+            return d == null ? new NumCell("", "") : new NumCell(Double.toString(d), Html.num(d));
+        }
+    }
 
     static String render(List<LatentRecord> records, MiningIndex index, Map<LatentId, List<Explanation>> expl,
             Map<LatentId, List<Dashboard.ScoreView>> scores, Map<LatentId, Double> changes) {
         TreeSet<String> scorers = Dashboard.scorers(scores);
         boolean hasChanges = !changes.isEmpty();
         boolean hasExpl = !expl.isEmpty();
-        long dead = records.stream().filter(LatentRecord::dead).count();
-        StringBuilder b = new StringBuilder(records.size() * 300 + 4096);
-        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Latents</title><style>")
-                .append(Dashboard.CSS).append("</style></head><body>\n<h1>Latents</h1>\n<p class=\"meta\">");
+        List<String> meta = new ArrayList<>();
         if (index != null) {
-            b.append("model ").append(Html.esc(index.model())).append(" · SAE ").append(Html.esc(index.sae())).append(" · corpus ")
-                    .append(Html.esc(index.corpus())).append(" · ").append(index.tokens()).append(" tokens · k ")
-                    .append(index.config().topK()).append(" · window ").append(index.config().window()).append(" · seed ")
-                    .append(index.config().seed()).append("<br>split: ").append(Html.esc(index.splitRule())).append("<br>");
+            meta.add("model " + index.model() + " · SAE " + index.sae() + " · corpus " + index.corpus() + " · " + index.tokens() + " tokens · k "
+                    + index.config().topK() + " · window " + index.config().window() + " · seed " + index.config().seed());
+            meta.add("split: " + index.splitRule());
         }
-        b.append(records.size()).append(" latents, ").append(dead).append(" dead</p>\n");
-        b.append("<label><input type=\"checkbox\" id=\"hidedead\"> hide dead latents</label>\n");
-        b.append("<table id=\"latents\"><thead><tr><th class=\"sort\" data-type=\"num\">latent</th>")
-                .append("<th class=\"sort\" data-type=\"num\">frequency</th><th class=\"sort\" data-type=\"num\">max activation</th>")
-                .append("<th class=\"sort\" data-type=\"num\">mean activation</th>");
-        for (String s : scorers) {
-            b.append("<th class=\"sort\" data-type=\"num\">score: ").append(Html.esc(s)).append("</th>");
-        }
+        List<String> columns = new ArrayList<>();
+        scorers.forEach(s -> columns.add("score: " + s));
         if (hasChanges) {
-            b.append("<th class=\"sort\" data-type=\"num\">adapter change</th>");
+            columns.add("adapter change");
         }
-        if (hasExpl) {
-            b.append("<th class=\"sort\" data-type=\"text\">explanation</th>");
-        }
-        b.append("</tr></thead><tbody>\n");
-        int row = 0;
+        List<Row> rows = new ArrayList<>();
+        int order = 0;
         for (LatentRecord r : records) {
-            b.append("<tr").append(r.dead() ? " class=\"dead\"" : "").append(">");
-            b.append("<td data-v=\"").append(row++).append("\"><a href=\"latents/").append(Html.esc(Dashboard.pageName(r.id())))
-                    .append("\">").append(Html.esc(r.id().toString())).append("</a>").append(r.dead() ? " (dead)" : "").append("</td>");
-            numCell(b, r.stats().frequency());
-            numCell(b, r.stats().maxActivation());
-            numCell(b, r.stats().meanActivation());
+            List<NumCell> cells = new ArrayList<>(List.of(NumCell.of(r.stats().frequency()), NumCell.of(r.stats().maxActivation()),
+                    NumCell.of(r.stats().meanActivation())));
             Map<String, Double> head = Dashboard.headlineScores(scores.getOrDefault(r.id(), List.of()));
-            for (String s : scorers) {
-                numCell(b, head.get(s));
-            }
+            scorers.forEach(s -> cells.add(NumCell.of(head.get(s))));
             if (hasChanges) {
-                numCell(b, changes.get(r.id()));
+                cells.add(NumCell.of(changes.get(r.id())));
             }
-            if (hasExpl) {
-                List<Explanation> l = expl.getOrDefault(r.id(), List.of());
-                String text = l.isEmpty() ? "" : l.get(0).description();
-                b.append("<td data-v=\"").append(Html.esc(text)).append("\">").append(Html.esc(text)).append("</td>");
-            }
-            b.append("</tr>\n");
+            List<Explanation> l = expl.getOrDefault(r.id(), List.of());
+            rows.add(new Row("latents/" + Dashboard.pageName(r.id()), r.id().toString(), r.dead(), order++, cells,
+                    l.isEmpty() ? "" : l.get(0).description()));
         }
-        b.append("</tbody></table>\n<script>").append(SORT_JS).append("</script>\n</body></html>\n");
-        return b.toString();
-    }
-
-    private static void numCell(StringBuilder b, Double v) {
-        if (v == null) {
-            b.append("<td class=\"n\" data-v=\"\"></td>");
-        } else {
-            b.append("<td class=\"n\" data-v=\"").append(v).append("\">").append(Html.num(v)).append("</td>");
-        }
+        long dead = records.stream().filter(LatentRecord::dead).count();
+        return Templates.html(TEMPLATE, new View(Dashboard.CSS, Templates.SORT_JS, meta, records.size(), dead, columns, hasExpl, rows));
     }
 }

@@ -1,5 +1,6 @@
 package org.isaerft.dashboard;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.isaerft.activations.Example;
@@ -8,100 +9,100 @@ import org.isaerft.activations.LatentStats;
 import org.isaerft.activations.LogitLens;
 import org.isaerft.explain.Explanation;
 
-/** One latent's page: stats, explanations, scores, histogram, logit lens and every example window. */
+/** One latent's page: stats, explanations, scores, histogram, logit lens and every example window (template {@code dashboard/latent.html.mustache}). */
 final class LatentPage {
     private LatentPage() {}
 
+    static final String TEMPLATE = "dashboard/latent.html.mustache";
+
+    /** What the template sees. */
+    record View(String css, String id, boolean dead, List<Stat> stats, List<Expl> explanations, List<ScoreRow> scores, String histogram,
+            List<Lens> lens, List<Group> groups) {
+        public boolean hasExplanations() {
+            return !explanations.isEmpty();
+        }
+
+        public boolean hasScores() {
+            return !scores.isEmpty();
+        }
+
+        public boolean hasLens() {
+            return !lens.isEmpty();
+        }
+    }
+
+    record Stat(String name, String value) {}
+
+    record Expl(String description, String method) {}
+
+    record ScoreRow(String scorer, String baseline, String value) {}
+
+    record Lens(String title, List<Tv> values) {}
+
+    record Tv(String token, String value) {}
+
+    /**
+     * A heading and/or a group of example windows (top, one decile, random), in page order.
+     *
+     * @param decile the decile as text, null for top/random; {@code div} false for a heading alone
+     */
+    record Group(String h2, String h3, String range, String kind, String decile, boolean div, List<Ex> examples) {}
+
+    /** One window; tokens carry their exact activation (title) and a background colour. */
+    record Ex(String split, String kind, String document, String offset, String max, List<Tok> tokens) {}
+
+    record Tok(String text, String title, boolean peak, String style) {}
+
     static String render(LatentRecord r, List<Explanation> expl, List<Dashboard.ScoreView> scores, Double change) {
         LatentStats st = r.stats();
-        StringBuilder b = new StringBuilder(32_768);
-        String id = Html.esc(r.id().toString());
-        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(id).append("</title><style>")
-                .append(Dashboard.CSS).append("</style></head><body>\n<p><a href=\"../index.html\">&larr; all latents</a></p>\n");
-        b.append("<h1>").append(id).append(r.dead() ? " <small>(dead: never fired)</small>" : "").append("</h1>\n");
-        b.append("<table class=\"stats\"><tr><th>frequency</th><td class=\"n\">").append(Html.num(st.frequency()))
-                .append("</td></tr><tr><th>firing / tokens</th><td class=\"n\">").append(st.nFiring()).append(" / ").append(st.nTokens())
-                .append("</td></tr><tr><th>max activation</th><td class=\"n\">").append(Html.num(st.maxActivation()))
-                .append("</td></tr><tr><th>mean activation (firing)</th><td class=\"n\">").append(Html.num(st.meanActivation()))
-                .append("</td></tr>");
+        List<Stat> stats = new ArrayList<>(List.of(new Stat("frequency", Html.num(st.frequency())),
+                new Stat("firing / tokens", st.nFiring() + " / " + st.nTokens()), new Stat("max activation", Html.num(st.maxActivation())),
+                new Stat("mean activation (firing)", Html.num(st.meanActivation()))));
         if (change != null) {
-            b.append("<tr><th>adapter change</th><td class=\"n\">").append(Html.num(change)).append("</td></tr>");
+            stats.add(new Stat("adapter change", Html.num(change)));
         }
-        b.append("</table>\n");
-        if (!expl.isEmpty()) {
-            b.append("<h2>Explanations</h2>\n");
-            for (Explanation e : expl) {
-                b.append("<div class=\"expl\"><div>").append(Html.esc(e.description())).append("</div><div class=\"meta\">")
-                        .append(Html.esc(e.method())).append("</div></div>\n");
-            }
-        }
-        if (!scores.isEmpty()) {
-            b.append("<h2>Scores</h2>\n<table class=\"scores\"><tr><th>scorer</th><th>baseline</th><th>value</th></tr>\n");
-            for (Dashboard.ScoreView s : scores) {
-                b.append("<tr><td>").append(Html.esc(s.scorer())).append("</td><td>").append(Html.esc(s.baseline())).append("</td><td>")
-                        .append(s.value() != null ? Html.num(s.value()) : "undefined: " + Html.esc(s.undefinedReason()))
-                        .append("</td></tr>\n");
-            }
-            b.append("</table>\n");
-        }
-        b.append("<h2>Activation histogram (firing tokens)</h2>\n").append(histogram(st)).append('\n');
+        List<Lens> lens = new ArrayList<>();
         if (r.logitLens() != null) {
-            b.append("<h2>Logit lens</h2>\n");
-            lens(b, "promoted", r.logitLens().top());
-            lens(b, "suppressed", r.logitLens().bottom());
+            lens.add(lens("promoted", r.logitLens().top()));
+            lens.add(lens("suppressed", r.logitLens().bottom()));
         }
         float scale = (float) (st.maxActivation() > 0 ? st.maxActivation() : 1.0);
-        b.append("<h2>Top examples</h2>\n<div class=\"group\" data-kind=\"top\">\n");
-        for (Example e : r.topExamples()) {
-            example(b, e, scale);
-        }
-        b.append("</div>\n<h2>Examples by activation decile</h2>\n");
+        List<Group> groups = new ArrayList<>();
+        groups.add(new Group("Top examples", null, null, "top", null, true, examples(r.topExamples(), scale)));
+        groups.add(new Group("Examples by activation decile", null, null, null, null, false, List.of()));
         for (int d = 9; d >= 0; d--) {
             final int dd = d;
             List<Example> l = r.decileExamples().stream().filter(e -> e.decile() == dd).toList();
-            if (l.isEmpty()) {
-                continue;
+            if (!l.isEmpty()) {
+                groups.add(new Group(null, "decile " + d, "(peak in [" + Html.num(d / 10.0 * st.maxActivation()) + ", "
+                        + Html.num((d + 1) / 10.0 * st.maxActivation()) + (d == 9 ? "]" : ")") + ")", "decile", Integer.toString(d), true,
+                        examples(l, scale)));
             }
-            b.append("<h3>decile ").append(d).append(" <span class=\"meta\">(peak in [").append(Html.num(d / 10.0 * st.maxActivation()))
-                    .append(", ").append(Html.num((d + 1) / 10.0 * st.maxActivation())).append(d == 9 ? "]" : ")")
-                    .append(")</span></h3>\n<div class=\"group\" data-kind=\"decile\" data-decile=\"").append(d).append("\">\n");
-            for (Example e : l) {
-                example(b, e, scale);
-            }
-            b.append("</div>\n");
         }
-        b.append("<h2>Random non-activating examples</h2>\n<div class=\"group\" data-kind=\"random\">\n");
-        for (Example e : r.randomExamples()) {
-            example(b, e, scale);
-        }
-        b.append("</div>\n</body></html>\n");
-        return b.toString();
+        groups.add(new Group("Random non-activating examples", null, null, "random", null, true, examples(r.randomExamples(), scale)));
+        View v = new View(Dashboard.CSS, r.id().toString(), r.dead(), stats, expl.stream().map(e -> new Expl(e.description(), e.method())).toList(),
+                scores.stream().map(s -> new ScoreRow(s.scorer(), s.baseline(), s.value() != null ? Html.num(s.value())
+                        : "undefined: " + s.undefinedReason())).toList(), histogram(st), lens, groups);
+        return Templates.html(TEMPLATE, v);
     }
 
-    private static void lens(StringBuilder b, String title, List<LogitLens.TokenValue> l) {
-        b.append("<table class=\"lens\"><tr><th colspan=\"2\">").append(title).append("</th></tr>\n");
-        for (LogitLens.TokenValue tv : l) {
-            b.append("<tr><td class=\"ex\">").append(Html.esc(Html.visibleToken(tv.token()))).append("</td><td class=\"n\">")
-                    .append(Html.num(tv.value())).append("</td></tr>\n");
-        }
-        b.append("</table>\n");
+    private static Lens lens(String title, List<LogitLens.TokenValue> l) {
+        return new Lens(title, l.stream().map(tv -> new Tv(Html.visibleToken(tv.token()), Html.num(tv.value()))).toList());
     }
 
-    /** One window: every token as a span whose background encodes its activation and whose title is the exact value. */
-    static void example(StringBuilder b, Example e, float scale) {
-        int peak = e.argMax();
-        b.append("<div class=\"ex\" data-split=\"").append(e.split()).append("\" data-kind=\"").append(e.kind()).append("\">")
-                .append("<div class=\"exhead\">document ").append(e.document()).append(" · offset ").append(e.offset())
-                .append(" · max ").append(Html.num(e.maxActivation())).append(" · <span class=\"split-").append(e.split()).append("\">")
-                .append(e.split()).append("</span></div>");
-        float[] acts = e.activations();
-        for (int i = 0; i < acts.length; i++) {
-            float a = acts[i];
-            b.append("<span class=\"tok").append(i == peak && a > 0 ? " peak" : "").append("\" title=\"").append(Float.toString(a))
-                    .append("\"").append(colour(a, scale)).append('>').append(Html.esc(Html.visibleToken(e.tokens().get(i))))
-                    .append("</span>");
+    private static List<Ex> examples(List<Example> l, float scale) {
+        List<Ex> out = new ArrayList<>();
+        for (Example e : l) {
+            int peak = e.argMax();
+            float[] acts = e.activations();
+            List<Tok> toks = new ArrayList<>(acts.length);
+            for (int i = 0; i < acts.length; i++) {
+                float a = acts[i];
+                toks.add(new Tok(Html.visibleToken(e.tokens().get(i)), Float.toString(a), i == peak && a > 0, colour(a, scale)));
+            }
+            out.add(new Ex(e.split(), e.kind(), Long.toString(e.document()), String.valueOf(e.offset()), Html.num(e.maxActivation()), toks));
         }
-        b.append("</div>\n");
+        return out;
     }
 
     private static String colour(float a, float scale) {

@@ -144,7 +144,7 @@ public final class Compare {
         if (!Files.isRegularFile(f)) {
             throw new IllegalArgumentException(f + ": no summary.json (is " + run + " a finished run folder?)");
         }
-        JsonNode n = Report.read(f);
+        JsonNode n = RunFolder.json(f);
         Map<String, JsonNode> m = new LinkedHashMap<>();
         for (JsonNode h : n.path("headlines")) {
             m.put(h.path("name").asText(), h);
