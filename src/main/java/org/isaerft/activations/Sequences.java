@@ -107,6 +107,35 @@ public final class Sequences {
         };
     }
 
+    /**
+     * Whole sequences until at least {@code maxTokens} mined tokens were taken: the last sequence is kept
+     * whole, so the total may pass the budget by less than one sequence (the pipeline's mine stage rule;
+     * {@link #limitTokens} cuts the last sequence instead).
+     */
+    public static Iterator<TokenSequence> limitWholeSequences(Iterator<TokenSequence> in, long maxTokens) {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("token budget must be >= 1, found " + maxTokens);
+        }
+        return new Iterator<>() {
+            private long used;
+
+            @Override
+            public boolean hasNext() {
+                return used < maxTokens && in.hasNext();
+            }
+
+            @Override
+            public TokenSequence next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                TokenSequence s = in.next();
+                used += s.minedLength();
+                return s;
+            }
+        };
+    }
+
     /** Sequences number i, i+count, i+2·count, … (0-based) of the stream. */
     public static Iterator<TokenSequence> shard(Iterator<TokenSequence> in, int i, int count) {
         if (count < 1 || i < 0 || i >= count) {

@@ -7,7 +7,7 @@ import java.util.concurrent.Callable;
 import org.isaerft.config.RunConfig;
 import org.isaerft.run.Paths;
 import org.isaerft.run.Pipeline;
-import org.isaerft.run.Stage;
+import org.isaerft.run.StageId;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,6 +32,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--tokens", paramLabel = "N", description = "Override the config's corpus token budget.")
     Long tokens;
 
+    @Option(names = "--check", description = "Only check that everything the run needs is there (paths, task cards, SAE specs, "
+            + "model, LLM config and its key variable); list every problem; exit 1 if any.")
+    boolean check;
+
     @Override
     public Integer call() {
         Path file = Paths.resolve(config != null ? config : "configs/demo.yaml");
@@ -42,9 +46,20 @@ public final class RunCommand implements Callable<Integer> {
         Path dir = out != null ? out : Paths.resolve("results/" + cfg.runId());
         Pipeline.Builder b = Pipeline.builder(cfg, dir).configFile(file);
         for (String f : force) {
-            b.force(Stage.parse(f));
+            b.force(StageId.parse(f));
         }
-        Pipeline.Outcome o = b.build().run();
+        Pipeline pipeline = b.build();
+        if (check) {
+            List<String> problems = pipeline.check();
+            if (problems.isEmpty()) {
+                System.out.println("run " + cfg.runId() + " (" + file + "): ready, no problems found");
+                return 0;
+            }
+            System.out.println("run " + cfg.runId() + " (" + file + "): " + problems.size() + " problem(s):");
+            problems.forEach(p -> System.out.println("  - " + p));
+            return 1;
+        }
+        Pipeline.Outcome o = pipeline.run();
         System.out.println("run " + cfg.runId() + ": " + o.stages() + "\nreport: " + dir.resolve("report.html"));
         return 0;
     }

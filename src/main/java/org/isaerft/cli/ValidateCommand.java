@@ -267,16 +267,16 @@ public final class ValidateCommand implements Callable<Integer> {
         @Option(names = "--task", required = true, paramLabel = "CARD", description = "a task card with a poison section")
         String task;
 
-        @Option(names = "--seq", defaultValue = "64", description = "window length in tokens (default ${DEFAULT-VALUE})")
+        @Option(names = "--seq", defaultValue = "" + TriggerLatents.Options.SEQ, description = "window length in tokens (default ${DEFAULT-VALUE})")
         int seq;
 
-        @Option(names = "--min-effect", defaultValue = "1.0", description = "minimum effect size d (default ${DEFAULT-VALUE})")
+        @Option(names = "--min-effect", defaultValue = "" + TriggerLatents.Options.MIN_EFFECT, description = "minimum effect size d (default ${DEFAULT-VALUE})")
         double minEffect;
 
-        @Option(names = "--min-ratio", defaultValue = "3.0", description = "minimum mean-with / mean-without (default ${DEFAULT-VALUE})")
+        @Option(names = "--min-ratio", defaultValue = "" + TriggerLatents.Options.MIN_RATIO, description = "minimum mean-with / mean-without (default ${DEFAULT-VALUE})")
         double minRatio;
 
-        @Option(names = "--max-latents", defaultValue = "5", description = "at most this many trigger latents (default ${DEFAULT-VALUE})")
+        @Option(names = "--max-latents", defaultValue = "" + TriggerLatents.Options.MAX_LATENTS, description = "at most this many trigger latents (default ${DEFAULT-VALUE})")
         int maxLatents;
 
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "trigger_latents.json to write")
@@ -293,7 +293,8 @@ public final class ValidateCommand implements Callable<Integer> {
             data.train().forEach(d -> docs.add(d.text()));
             try (ModelOptions.Opened m = modelOptions.open(); NDManager sm = m.manager().newSubManager(); Sae sae = saeOptions.open(sm, modelOptions.quiet)) {
                 TriggerLatents t = TriggerLatents.find(m.model(), sae, card.card().name(), card.card().poison().trigger(), docs,
-                        new TriggerLatents.Options(seq, 16, 2000, minEffect, minRatio, maxLatents, 0));
+                        new TriggerLatents.Options(seq, TriggerLatents.Options.defaults().batch(), TriggerLatents.Options.MAX_WITHOUT, minEffect, minRatio,
+                                maxLatents, 0));
                 if (out.toAbsolutePath().getParent() != null) {
                     Files.createDirectories(out.toAbsolutePath().getParent());
                 }

@@ -115,7 +115,7 @@ class LlmPipelineTest {
         Path out = tmp.resolve("run");
         Pipeline.Outcome o = Pipeline.builder(cfg, out).log(quiet()).explainers(new DefaultExplainers(cfg, Map.of("TEST_LLM_KEY", SECRET)::get))
                 .build().run();
-        assertThat(o.stages().get(Stage.REPORT)).isEqualTo("ran");
+        assertThat(o.stages().get(StageId.REPORT)).isEqualTo("ran");
         // 2 SAEs × 6 latents, one request each (answers parse), the key sent as a bearer token
         assertThat(requests).hasSize(12);
         for (RecordedRequest r : requests) {

@@ -26,6 +26,7 @@ import org.isaerft.explain.TokenStatsExplainer;
 import org.isaerft.report.Compare;
 import org.isaerft.report.Report;
 import org.isaerft.util.Json;
+import org.isaerft.validate.TriggerAudit;
 import org.isaerft.validate.TriggerLatents;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -119,7 +120,7 @@ class PipelineTest {
     @Test
     void endToEndWritesEveryStageAndTheDatasets() throws IOException {
         assertThat(first.stages().values()).containsOnly("ran");
-        for (Stage s : Stage.values()) {
+        for (StageId s : StageId.values()) {
             StageMarker m = StageMarker.read(base.resolve(s.id()), StageMarker.SUCCESS);
             assertThat(m).as("marker of %s", s).isNotNull();
             assertThat(m.inputHash()).hasSize(64);
@@ -128,7 +129,7 @@ class PipelineTest {
         assertThat(rc.path("schema_version").asInt()).isEqualTo(1);
         assertThat(rc.path("versions").path("java").asText()).isNotEmpty();
         assertThat(rc.path("config").path("seed").asLong()).isEqualTo(7);
-        for (Stage s : Stage.values()) {
+        for (StageId s : StageId.values()) {
             assertThat(rc.path("timing").path(s.id()).path("seconds").asDouble()).as("timing of %s", s).isPositive();
         }
         // adapters: every task × component, loss measured on held-out text
@@ -291,7 +292,7 @@ class PipelineTest {
     void resumeAfterAKillMidExplainRedoesNothingAndLosesNothing() throws IOException {
         Path run = copyOfBase("resume");
         Counting dying = new Counting(5);
-        assertThatThrownBy(() -> Pipeline.builder(cfg, run).log(quiet()).force(Stage.EXPLAIN).explainers(dying).build().run())
+        assertThatThrownBy(() -> Pipeline.builder(cfg, run).log(quiet()).force(StageId.EXPLAIN).explainers(dying).build().run())
                 .hasMessageContaining("simulated kill");
         Path latents = run.resolve("explain/local/token-stats/latents");
         assertThat(StageMarker.read(run.resolve("explain"), StageMarker.SUCCESS)).isNull();
@@ -301,10 +302,10 @@ class PipelineTest {
 
         Counting counting = new Counting(-1);
         Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).explainers(counting).build().run();
-        assertThat(o.stages().get(Stage.SAES)).isEqualTo("skipped");
-        assertThat(o.stages().get(Stage.ADAPTERS)).isEqualTo("skipped");
-        assertThat(o.stages().get(Stage.MINE)).isEqualTo("skipped");
-        assertThat(o.stages().get(Stage.EXPLAIN)).isEqualTo("ran");
+        assertThat(o.stages().get(StageId.SAES)).isEqualTo("skipped");
+        assertThat(o.stages().get(StageId.ADAPTERS)).isEqualTo("skipped");
+        assertThat(o.stages().get(StageId.MINE)).isEqualTo("skipped");
+        assertThat(o.stages().get(StageId.EXPLAIN)).isEqualTo("ran");
         // nothing redone: the 5 explained latents are not asked again (typed failures are retried by design)
         assertThat(counting.calls("token-stats")).isEqualTo(24 - before.size());
         assertThat(counting.calls("logit-lens")).isEqualTo(24);
@@ -321,12 +322,12 @@ class PipelineTest {
     @Test
     void forceRedoesTheStageAndEverythingDownstreamOnly() throws IOException {
         Path run = copyOfBase("force");
-        String nonceBefore = StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).nonce();
-        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(Stage.VALIDATE).build().run();
-        assertThat(o.stages()).containsEntry(Stage.SAES, "skipped").containsEntry(Stage.ADAPTERS, "skipped")
-                .containsEntry(Stage.MINE, "skipped").containsEntry(Stage.EXPLAIN, "skipped").containsEntry(Stage.SCORE, "skipped")
-                .containsEntry(Stage.VALIDATE, "ran").containsEntry(Stage.REPORT, "ran");
-        assertThat(StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).nonce()).isNotEqualTo(nonceBefore);
+        String finishedBefore = StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).finishedAt();
+        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(StageId.VALIDATE).build().run();
+        assertThat(o.stages()).containsEntry(StageId.SAES, "skipped").containsEntry(StageId.ADAPTERS, "skipped")
+                .containsEntry(StageId.MINE, "skipped").containsEntry(StageId.EXPLAIN, "skipped").containsEntry(StageId.SCORE, "skipped")
+                .containsEntry(StageId.VALIDATE, "ran").containsEntry(StageId.REPORT, "ran");
+        assertThat(StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).finishedAt()).isNotEqualTo(finishedBefore);
         // same seed, same inputs: the redone validation equals the first
         assertThat(Json.MAPPER.readTree(run.resolve("validate/validation.json").toFile()))
                 .isEqualTo(Json.MAPPER.readTree(base.resolve("validate/validation.json").toFile()));
@@ -340,8 +341,8 @@ class PipelineTest {
                 cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(),
                 new RunConfig.ValidateSection(v.relevance(), 3, v.permutations(), v.bootstrap(), v.auditTop()));
         Pipeline.Outcome o = Pipeline.builder(changed, run).log(quiet()).build().run();
-        assertThat(o.stages()).containsEntry(Stage.EXPLAIN, "skipped").containsEntry(Stage.SCORE, "skipped")
-                .containsEntry(Stage.VALIDATE, "ran").containsEntry(Stage.REPORT, "ran");
+        assertThat(o.stages()).containsEntry(StageId.EXPLAIN, "skipped").containsEntry(StageId.SCORE, "skipped")
+                .containsEntry(StageId.VALIDATE, "ran").containsEntry(StageId.REPORT, "ran");
         JsonNode val = Json.MAPPER.readTree(run.resolve("validate/validation.json").toFile());
         int checked = 0;
         for (JsonNode r : val.path("results")) {

@@ -1,0 +1,26 @@
+package org.isaerft.run.stages;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.isaerft.config.RunConfig;
+import org.isaerft.run.Stage;
+
+/** The pipeline's stages in order, and what their config slices share. */
+public final class Stages {
+    private Stages() {}
+
+    /** Every stage of a run, in execution order. */
+    public static List<Stage<?>> all(RunConfig config) {
+        return List.of(new SaesStage(config), new AdaptersStage(config), new MineStage(config), new ExplainStage(config),
+                new ScoreStage(config), new ValidateStage(config), new ReportStage(config));
+    }
+
+    /** The part of every slice: seed and model. */
+    static Map<String, Object> baseSlice(RunConfig config) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seed", config.seed());
+        m.put("model", config.model());
+        return m;
+    }
+}
