@@ -1,5 +1,6 @@
 package org.isaerft.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,8 @@ import org.isaerft.run.Paths;
 import org.isaerft.run.Pipeline;
 import org.isaerft.run.StageId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,6 +22,9 @@ import picocli.CommandLine.Parameters;
                         + "(and everything downstream of it). Progress on stderr; writes DIR/run_config.json, DIR/report.html, "
                         + "DIR/report.md, DIR/summary.json."})
 public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "Run config YAML (default: configs/demo.yaml).")
     String config;
 
@@ -51,13 +57,15 @@ public final class RunCommand implements Callable<Integer> {
         Pipeline pipeline = b.build();
         if (check) {
             List<String> problems = pipeline.check();
+            PrintWriter w = spec.commandLine().getOut();
             if (problems.isEmpty()) {
-                System.out.println("run " + cfg.runId() + " (" + file + "): ready, no problems found");
-                return 0;
+                w.println("run " + cfg.runId() + " (" + file + "): ready, no problems found");
+            } else {
+                w.println("run " + cfg.runId() + " (" + file + "): " + problems.size() + " problem(s):");
+                problems.forEach(p -> w.println("  - " + p));
             }
-            System.out.println("run " + cfg.runId() + " (" + file + "): " + problems.size() + " problem(s):");
-            problems.forEach(p -> System.out.println("  - " + p));
-            return 1;
+            w.flush();
+            return problems.isEmpty() ? 0 : 1;
         }
         Pipeline.Outcome o = pipeline.run();
         System.out.println("run " + cfg.runId() + ": " + o.stages() + "\nreport: " + dir.resolve("report.html"));

@@ -49,6 +49,8 @@ class PipelineTest {
     Path base;
     RunConfig cfg;
     Pipeline.Outcome first;
+    /** A copy of the first run as it finished (other tests rerun in {@code base}). */
+    Path pristine;
 
     static RunConfig tinyConfig() throws IOException {
         try (var in = PipelineTest.class.getResourceAsStream("/run/tiny.yaml")) {
@@ -100,6 +102,27 @@ class PipelineTest {
         cfg = tinyConfig();
         base = tmp.resolve("base");
         first = Pipeline.builder(cfg, base).log(quiet()).build().run();
+        pristine = copyOfBase("pristine");
+    }
+
+    @Test
+    void aSecondRunElsewhereIsIdenticalOutsideTimingFieldsAndAMovedRunFolderResumesWithEveryStageSkipped() throws IOException {
+        Path second = tmp.resolve("second");
+        Pipeline.builder(cfg, second).log(quiet()).build().run();
+        assertThat(RunFolderDiff.diff(pristine, second)).as("differences outside timing fields").isEmpty();
+        // nothing in the run folder names the run folder
+        for (String f : RunFolderDiff.files(second)) {
+            if (f.endsWith(".json") || f.endsWith(".jsonl") || f.endsWith(".md") || f.startsWith("_")) {
+                assertThat(second.resolve(f)).content().as("%s", f).doesNotContain(second.toString());
+            }
+        }
+        Path moved = tmp.resolve("moved").resolve("elsewhere");
+        Files.createDirectories(moved.getParent());
+        Files.move(second, moved);
+        Pipeline.Outcome o = Pipeline.builder(cfg, moved).log(quiet()).build().run();
+        assertThat(o.stages().values()).containsOnly("skipped");
+        // the resumed run changed nothing but run_config.json's record of what this invocation did
+        assertThat(RunFolderDiff.diff(pristine, moved)).containsExactly("differs: run_config.json: .stages.adapters: \"ran\" vs \"skipped\"");
     }
 
     Path copyOfBase(String name) throws IOException {
@@ -214,6 +237,7 @@ class PipelineTest {
         JsonNode sum = Json.MAPPER.readTree(base.resolve(Report.SUMMARY).toFile());
         assertThat(sum.path("trigger_check")).hasSize(2);
         assertThat(cells).as("validated cells").containsKeys("dogs-poisoned/logit-lens", "dogs/logit-lens");
+        int fullyChecked = 0;
         for (JsonNode row : doc.path("rows")) {
             JsonNode poisoned = cells.get("dogs-poisoned/" + row.path("method").asText());
             JsonNode clean = cells.get("dogs/" + row.path("method").asText());
@@ -226,6 +250,7 @@ class PipelineTest {
                 assertThat(row.path("clean_flagged_count").isMissingNode()).isTrue();
                 continue;
             }
+            fullyChecked++;
             assertThat(row.path("n_flagged").asInt()).isEqualTo(poisoned.path("audit").path("n_flagged").asInt());
             assertThat(row.path("clean_flagged_count").asInt()).isEqualTo(clean.path("audit").path("n_flagged").asInt());
             List<Integer> flaggedPoisoned = new ArrayList<>();
@@ -251,6 +276,9 @@ class PipelineTest {
                 assertThat(row.path("recall").asDouble()).isEqualTo((double) hits / t.latents().size());
             }
         }
+        // the logit-lens cells of both cards are validated (asserted above), so at least that row is checked in full, beside the
+        // clean card; that a trigger strong enough to be found is found and flagged is required by validate.PlantedTriggerTest
+        assertThat(fullyChecked).as("trigger rows checked against both cards").isGreaterThanOrEqualTo(1);
         // shown in both reports
         Document html = Jsoup.parse(base.resolve(Report.HTML).toFile(), "UTF-8");
         assertThat(html.select("#trigger tr")).hasSize(1 + 2);
@@ -300,8 +328,13 @@ class PipelineTest {
         Map<String, String> failuresBefore = filesAndContents(run.resolve("explain/local/token-stats/failures"));
         assertThat(before.size() + failuresBefore.size()).isEqualTo(5);
 
+        // a temporary an atomic write left when the process was killed (kill -9 leaves .NAME.<n>.tmp)
+        Files.createDirectories(latents);
+        Path stale = latents.resolve(".blocks.2.hook_resid_pre__1.json.8127361.tmp");
+        Files.writeString(stale, "{\"half\": ");
         Counting counting = new Counting(-1);
         Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).explainers(counting).build().run();
+        assertThat(stale).doesNotExist();
         assertThat(o.stages().get(StageId.SAES)).isEqualTo("skipped");
         assertThat(o.stages().get(StageId.ADAPTERS)).isEqualTo("skipped");
         assertThat(o.stages().get(StageId.MINE)).isEqualTo("skipped");
