@@ -162,14 +162,7 @@ public final class ValidateCommand implements Callable<Integer> {
                 dirs = DirectionValidation.read(Path.of(directions));
                 dirMethod = Path.of(directions).getFileName().toString();
             }
-            List<TaskExpectation> others = new ArrayList<>();
-            for (String name : TaskCards.builtinNames()) {
-                TaskExpectation t = TaskExpectation.of(TaskCards.load(name).card());
-                // other tasks with an expectation of their own (a poisoned variant shares its clean card's)
-                if (!name.equals(expectation.task()) && !t.concepts().isEmpty() && !t.concepts().equals(expectation.concepts())) {
-                    others.add(t);
-                }
-            }
+            List<TaskExpectation> others = DirectionValidation.otherTasks(expectation);
             if (dirs.isEmpty()) {
                 spec.commandLine().getErr().println("note: the adapter has no explainable direction (all units read or write nothing)");
             } else {
@@ -285,16 +278,12 @@ public final class ValidateCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             TaskCards.Loaded card = TaskCards.load(task);
-            if (card.card().poison() == null) {
+            if (card.card().poison() == null) { // before the model is loaded
                 throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section");
             }
-            TaskDataset data = DatasetBuilder.build(card);
-            List<String> docs = new ArrayList<>();
-            data.train().forEach(d -> docs.add(d.text()));
             try (ModelOptions.Opened m = modelOptions.open(); NDManager sm = m.manager().newSubManager(); Sae sae = saeOptions.open(sm, modelOptions.quiet)) {
-                TriggerLatents t = TriggerLatents.find(m.model(), sae, card.card().name(), card.card().poison().trigger(), docs,
-                        new TriggerLatents.Options(seq, TriggerLatents.Options.defaults().batch(), TriggerLatents.Options.MAX_WITHOUT, minEffect, minRatio,
-                                maxLatents, 0));
+                TriggerLatents t = TriggerLatents.findForCard(m.model(), sae, card, new TriggerLatents.Options(seq,
+                        TriggerLatents.Options.defaults().batch(), TriggerLatents.Options.MAX_WITHOUT, minEffect, minRatio, maxLatents, 0));
                 if (out.toAbsolutePath().getParent() != null) {
                     Files.createDirectories(out.toAbsolutePath().getParent());
                 }

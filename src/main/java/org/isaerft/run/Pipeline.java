@@ -90,7 +90,7 @@ public final class Pipeline {
 
     /** Everything the run needs that is missing or wrong (empty when the run can start); runs no stage. */
     public List<String> check() {
-        return new RunCheck(config, hub, env).problems();
+        return new RunCheck(config, env).problems();
     }
 
     /** Checks the run ({@link #check()}), then runs every stage in order; returns what was done. */

@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.config.RunConfig;
-import org.isaerft.hub.HubClient;
 import org.isaerft.hub.ModelRegistry;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.model.HookPoint;
@@ -27,8 +26,8 @@ public final class RunCheck {
     private final RunConfig config;
     private final Function<String, String> env;
 
-    /** @param hub unused by the checks (nothing is fetched); kept so callers pass what the run will use */
-    public RunCheck(RunConfig config, HubClient hub, Function<String, String> env) {
+    /** @param env looks environment variables (the LLM config's key variable) up by name */
+    public RunCheck(RunConfig config, Function<String, String> env) {
         this.config = config;
         this.env = env;
     }

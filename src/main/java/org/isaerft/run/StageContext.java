@@ -14,12 +14,9 @@ import org.isaerft.hub.HubFile;
 import org.isaerft.hub.ModelRegistry;
 import org.isaerft.hub.ModelSpec;
 import org.isaerft.llm.LlmRunSummary;
-import org.isaerft.model.HookPoint;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelFamilies;
-import org.isaerft.sae.PretrainedSaes;
 import org.isaerft.sae.Sae;
-import org.isaerft.sae.SaeLoadOptions;
 import org.isaerft.sae.SaeResolver;
 
 /**
@@ -97,22 +94,22 @@ public final class StageContext implements AutoCloseable {
     /** Opens an SAE of the run on the model's manager (its spec relative to the run folder when the saes stage trained it). */
     public Sae openSae(SaeInfo info) {
         String spec = info.spec();
-        if (!spec.contains("/") || !Path.of(spec).isAbsolute() && Files.exists(layout.resolve(spec))) {
+        if (!Path.of(spec).isAbsolute() && Files.exists(layout.resolve(spec))) { // trained by the saes stage: inside the run folder
             spec = layout.resolve(spec).toString();
         }
         return openSae(spec, info.hook(), model().manager(), hub);
     }
 
-    /** Loads an SAE spec (local path or catalogue RELEASE/ID fetched through the hub). */
+    /**
+     * Opens an SAE spec of a run config with {@link SaeResolver#open}: a path relative to the project home (or
+     * {@code ${shared}/…}), or a catalogue RELEASE/ID fetched through the hub.
+     */
     public static Sae openSae(String spec, String hook, NDManager parent, HubClient hub) {
-        Path cat = PretrainedSaes.defaultFile();
-        PretrainedSaes pretrained = Files.exists(cat) ? PretrainedSaes.load(cat) : null;
-        SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
         String s = spec;
         if (!spec.contains("/") || Files.exists(Paths.resolve(spec))) {
             s = Paths.resolve(spec).toString();
         }
-        return new SaeResolver(pretrained, (repo, revision, path) -> hub.fetch(HubFile.model(repo, revision, path))).resolve(s, o, parent);
+        return SaeResolver.open(s, hook, null, (repo, revision, path) -> hub.fetch(HubFile.model(repo, revision, path)), parent);
     }
 
     @Override

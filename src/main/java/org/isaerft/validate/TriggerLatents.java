@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import org.isaerft.adapter.task.DatasetBuilder;
+import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.adapter.task.TaskDataset;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
@@ -107,6 +110,23 @@ public record TriggerLatents(
         public static Options pipeline(long seed) {
             return new Options(SEQ, 32, PIPELINE_MAX_WITHOUT, MIN_EFFECT, MIN_RATIO, MAX_LATENTS, seed);
         }
+    }
+
+    /**
+     * The trigger latents of a task card's planted poison, searched on all of the card's training documents (the one entry
+     * point of {@code isaerft validate trigger} and the pipeline's validate stage).
+     *
+     * @throws IllegalArgumentException when the card has no poison trigger, or no window contains it
+     */
+    public static TriggerLatents findForCard(LanguageModel model, SparseAutoencoder sae, TaskCards.Loaded card,
+            Options o) {
+        var poison = card.card().poison();
+        if (poison == null || poison.trigger() == null || poison.trigger().isBlank()) {
+            throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section with a trigger");
+        }
+        List<String> docs = DatasetBuilder.build(card).train().stream()
+                .map(TaskDataset.Document::text).toList();
+        return find(model, sae, card.card().name(), poison.trigger(), docs, o);
     }
 
     /**

@@ -41,7 +41,7 @@ class RunCheckTest {
     void aGoodConfigHasNoProblems() {
         RunConfig ok = config("${shared}/corpora/tinystories/tinystories-sample.txt", "stories260K", "results/sae/stories260K/local",
                 "dogs, control", "{methods: [token-stats]}");
-        assertThat(new RunCheck(ok, null, Map.<String, String>of()::get).problems()).isEmpty();
+        assertThat(new RunCheck(ok, Map.<String, String>of()::get).problems()).isEmpty();
     }
 
     @Test
@@ -49,7 +49,7 @@ class RunCheckTest {
         Path empty = Files.createFile(tmp.resolve("empty.txt"));
         RunConfig bad = config(tmp.resolve("missing.txt").toString(), "no-such-model", "no-such-release/x", "dogs, unicorns",
                 "{methods: [llm-oai], llm: configs/llm/openai.yaml}");
-        List<String> p = new RunCheck(bad, null, Map.<String, String>of()::get).problems();
+        List<String> p = new RunCheck(bad, Map.<String, String>of()::get).problems();
         assertThat(p).hasSize(5);
         assertThat(p.get(0)).startsWith("corpus.path: ").contains("missing.txt", "does not exist");
         assertThat(p.get(1)).startsWith("model: 'no-such-model' is neither a model directory nor an alias").contains("stories260K");
@@ -60,7 +60,7 @@ class RunCheckTest {
         // with the key set, that problem goes away; an empty corpus file is named as such
         RunConfig emptyCorpus = config(empty.toString(), "stories260K", "results/sae/stories260K/local", "dogs",
                 "{methods: [llm-oai], llm: configs/llm/openai.yaml}");
-        assertThat(new RunCheck(emptyCorpus, null, Map.of("OPENAI_API_KEY", "sk-test")::get).problems())
+        assertThat(new RunCheck(emptyCorpus, Map.of("OPENAI_API_KEY", "sk-test")::get).problems())
                 .containsExactly("corpus.path: " + empty + " is empty (no documents to mine)");
     }
 

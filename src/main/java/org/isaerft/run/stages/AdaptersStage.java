@@ -1,5 +1,7 @@
 package org.isaerft.run.stages;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,34 +29,29 @@ import org.isaerft.sae.Sae;
 import org.isaerft.util.Json;
 
 /** Trains one adapter per SAE × task card × component (keeping adapters already on disk); writes {@code adapters/summary.json}. */
-public final class AdaptersStage implements Stage<AdaptersStage.Output> {
+public final class AdaptersStage extends ConfiguredStage<AdaptersStage.Output> {
     /** @param adapters adapters of the run @param trainedNow trained by this execution @param reused found on disk */
-    public record Output(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, int adapters, int trainedNow,
-            int reused) {}
-
-    private final RunConfig config;
+    public record Output(@JsonProperty("schema_version") int schemaVersion, int adapters, int trainedNow,
+            int reused) {
+        public Output {
+            Stages.checkOutput(schemaVersion, adapters, trainedNow, reused);
+        }
+    }
 
     public AdaptersStage(RunConfig config) {
-        this.config = config;
+        super(StageId.ADAPTERS, config);
     }
 
     @Override
-    public StageId id() {
-        return StageId.ADAPTERS;
-    }
-
-    @Override
-    public Object configSlice() {
-        Map<String, Object> m = Stages.baseSlice(config);
-        m.put("adapters", config.adapters());
-        return m;
+    void addSlice(Map<String, Object> slice) {
+        slice.put("adapters", config.adapters());
     }
 
     @Override
     public Output run(StageContext ctx) {
         RunConfig.AdapterSection a = config.adapters();
         if (a == null) {
-            return new Output(1, 0, 0, 0);
+            return new Output(Stages.OUTPUT_SCHEMA_VERSION, 0, 0, 0);
         }
         RunLayout layout = ctx.layout();
         int trained = 0;
@@ -91,7 +88,7 @@ public final class AdaptersStage implements Stage<AdaptersStage.Output> {
             }
         }
         RunCodec.write(layout.adaptersSummary(), new AdaptersDocument(rows, AdaptersDocument.SCHEMA_VERSION));
-        return new Output(1, rows.size(), trained, reused);
+        return new Output(Stages.OUTPUT_SCHEMA_VERSION, rows.size(), trained, reused);
     }
 
     private static AdaptersDocument.Row row(RunLayout layout, SaeInfo info, String task, String comp, Path adir) {
@@ -104,9 +101,9 @@ public final class AdaptersStage implements Stage<AdaptersStage.Output> {
     }
 
     /** The fields of an adapter's {@code metadata.json} the summary shows (the rest is ignored here). */
-    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     record AdapterMetadata(Long trainableParams, Double baseTaskLoss, Double adaptedTaskLoss, Double seconds, Hyper hyperparameters) {
-        @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+        @JsonIgnoreProperties(ignoreUnknown = true)
         record Hyper(Integer steps) {}
     }
 

@@ -1,5 +1,6 @@
 package org.isaerft.run.stages;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,27 +28,22 @@ import org.isaerft.util.AtomicFiles;
  * Chooses the latents to explain per SAE (copied to {@code explain/SAE/records/}) and explains them with
  * every configured method ({@link ExplainRun}, which keeps latents explained by an interrupted run).
  */
-public final class ExplainStage implements Stage<ExplainStage.Output> {
+public final class ExplainStage extends ConfiguredStage<ExplainStage.Output> {
     /** @param explained latents with an explanation (all SAEs and methods) @param withoutExplanation latents without one */
-    public record Output(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, int explained,
-            int withoutExplanation) {}
-
-    private final RunConfig config;
+    public record Output(@JsonProperty("schema_version") int schemaVersion, int explained,
+            int withoutExplanation) {
+        public Output {
+            Stages.checkOutput(schemaVersion, explained, withoutExplanation);
+        }
+    }
 
     public ExplainStage(RunConfig config) {
-        this.config = config;
+        super(StageId.EXPLAIN, config);
     }
 
     @Override
-    public StageId id() {
-        return StageId.EXPLAIN;
-    }
-
-    @Override
-    public Object configSlice() {
-        Map<String, Object> m = Stages.baseSlice(config);
-        m.put("explain", config.explain());
-        return m;
+    void addSlice(Map<String, Object> slice) {
+        slice.put("explain", config.explain());
     }
 
     @Override
@@ -83,7 +79,7 @@ public final class ExplainStage implements Stage<ExplainStage.Output> {
         if (explained == 0) {
             throw new Stage.StageFailure(id(), "no latent was explained by any method (" + failed + " without explanation)");
         }
-        return new Output(1, explained, failed);
+        return new Output(Stages.OUTPUT_SCHEMA_VERSION, explained, failed);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.isaerft.run.stages;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,28 +17,23 @@ import org.isaerft.run.StageId;
 import org.isaerft.sae.Sae;
 
 /** Mines the corpus through the model and every SAE of the run ({@link MiningJob}) into {@code mine/SAE/}; SAEs already mined are kept. */
-public final class MineStage implements Stage<MineStage.Output> {
+public final class MineStage extends ConfiguredStage<MineStage.Output> {
     /** @param tokensMinedNow tokens mined by this execution @param records latent records of all SAEs */
-    public record Output(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, long tokensMinedNow,
-            int records) {}
-
-    private final RunConfig config;
+    public record Output(@JsonProperty("schema_version") int schemaVersion, long tokensMinedNow,
+            int records) {
+        public Output {
+            Stages.checkOutput(schemaVersion, tokensMinedNow, records);
+        }
+    }
 
     public MineStage(RunConfig config) {
-        this.config = config;
+        super(StageId.MINE, config);
     }
 
     @Override
-    public StageId id() {
-        return StageId.MINE;
-    }
-
-    @Override
-    public Object configSlice() {
-        Map<String, Object> m = Stages.baseSlice(config);
-        m.put("corpus", config.corpus());
-        m.put("mine", config.mine());
-        return m;
+    void addSlice(Map<String, Object> slice) {
+        slice.put("corpus", config.corpus());
+        slice.put("mine", config.mine());
     }
 
     @Override
@@ -72,6 +68,6 @@ public final class MineStage implements Stage<MineStage.Output> {
         if (records == 0) {
             throw new Stage.StageFailure(id(), "no latent records were mined (corpus " + cs.path() + ")");
         }
-        return new Output(1, tokens, records);
+        return new Output(Stages.OUTPUT_SCHEMA_VERSION, tokens, records);
     }
 }

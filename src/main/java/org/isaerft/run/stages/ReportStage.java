@@ -1,5 +1,6 @@
 package org.isaerft.run.stages;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,33 +19,28 @@ import org.isaerft.run.StageId;
 import org.isaerft.util.Versions;
 
 /** Writes report.html, report.md and summary.json ({@link Report}) and one dashboard per SAE under {@code dashboards/SAE/}. */
-public final class ReportStage implements Stage<ReportStage.Output> {
+public final class ReportStage extends ConfiguredStage<ReportStage.Output> {
     /** @param headlineNumbers numbers in summary.json @param charts charts drawn */
-    public record Output(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, int headlineNumbers,
-            int charts) {}
-
-    private final RunConfig config;
+    public record Output(@JsonProperty("schema_version") int schemaVersion, int headlineNumbers,
+            int charts) {
+        public Output {
+            Stages.checkOutput(schemaVersion, headlineNumbers, charts);
+        }
+    }
 
     public ReportStage(RunConfig config) {
-        this.config = config;
+        super(StageId.REPORT, config);
     }
 
     @Override
-    public StageId id() {
-        return StageId.REPORT;
-    }
-
-    @Override
-    public Object configSlice() {
-        Map<String, Object> m = Stages.baseSlice(config);
-        m.put("report", Versions.isaerft());
-        return m;
+    void addSlice(Map<String, Object> slice) {
+        slice.put("report", Versions.isaerft());
     }
 
     @Override
     public Output run(StageContext ctx) {
         Report.Result r = Report.write(ctx.layout().root(), () -> dashboards(ctx));
-        return new Output(1, r.headlines(), r.charts());
+        return new Output(Stages.OUTPUT_SCHEMA_VERSION, r.headlines(), r.charts());
     }
 
     /** Builds per-SAE dashboards; returns SAE name → index page (relative to the run folder). */

@@ -1,5 +1,6 @@
 package org.isaerft.run.stages;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,30 +31,25 @@ import org.isaerft.sae.train.TrainKind;
 import org.isaerft.sae.train.TrainResult;
 
 /** Loads every SAE of the config (training the ones with a {@code train} section and no weights yet); writes {@code saes/saes.json}. */
-public final class SaesStage implements Stage<SaesStage.Output> {
+public final class SaesStage extends ConfiguredStage<SaesStage.Output> {
     /** @param saes SAEs of the run @param trained SAEs trained by this execution */
-    public record Output(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, int saes, int trained) {}
-
-    private final RunConfig config;
+    public record Output(@JsonProperty("schema_version") int schemaVersion, int saes, int trained) {
+        public Output {
+            Stages.checkOutput(schemaVersion, saes, trained);
+        }
+    }
 
     public SaesStage(RunConfig config) {
-        this.config = config;
+        super(StageId.SAES, config);
     }
 
     @Override
-    public StageId id() {
-        return StageId.SAES;
-    }
-
-    @Override
-    public Object configSlice() {
-        Map<String, Object> m = Stages.baseSlice(config);
-        m.put("saes", config.saes());
+    void addSlice(Map<String, Object> slice) {
+        slice.put("saes", config.saes());
         if (config.saes().stream().anyMatch(x -> x.train() != null)) {
             // training reads the corpus text, not the mining token budget
-            m.put("corpus", List.of(config.corpus().path(), String.valueOf(config.corpus().textField())));
+            slice.put("corpus", List.of(config.corpus().path(), String.valueOf(config.corpus().textField())));
         }
-        return m;
     }
 
     /** Whether a configured spec names no existing local SAE (so a {@code train} section applies). */
@@ -95,7 +91,7 @@ public final class SaesStage implements Stage<SaesStage.Output> {
             throw new Stage.StageFailure(id(), "no SAE was loaded");
         }
         RunCodec.write(ctx.layout().saes(), new SaesDocument(SaesDocument.SCHEMA_VERSION, infos));
-        return new Output(1, infos.size(), trained);
+        return new Output(Stages.OUTPUT_SCHEMA_VERSION, infos.size(), trained);
     }
 
     private void train(StageContext ctx, RunConfig.SaeSection s, Path sdir) {

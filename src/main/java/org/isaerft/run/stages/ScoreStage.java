@@ -1,5 +1,6 @@
 package org.isaerft.run.stages;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -29,26 +30,21 @@ import org.isaerft.util.Json;
  * Scores every method's explanations with every scorer {@code score.scorers} names ({@link Scorers}: embedding
  * offline; simulation, detection and fuzzing with the LLM config of {@code explain.llm}) into {@code score/SAE/METHOD/SCORER/}.
  */
-public final class ScoreStage implements Stage<ScoreStage.Output> {
+public final class ScoreStage extends ConfiguredStage<ScoreStage.Output> {
     /** @param scoreRuns SAE × method × scorer runs */
-    public record Output(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, int scoreRuns) {}
-
-    private final RunConfig config;
+    public record Output(@JsonProperty("schema_version") int schemaVersion, int scoreRuns) {
+        public Output {
+            Stages.checkOutput(schemaVersion, scoreRuns);
+        }
+    }
 
     public ScoreStage(RunConfig config) {
-        this.config = config;
+        super(StageId.SCORE, config);
     }
 
     @Override
-    public StageId id() {
-        return StageId.SCORE;
-    }
-
-    @Override
-    public Object configSlice() {
-        Map<String, Object> m = Stages.baseSlice(config);
-        m.put("score", config.score());
-        return m;
+    void addSlice(Map<String, Object> slice) {
+        slice.put("score", config.score());
     }
 
     @Override
@@ -85,7 +81,7 @@ public final class ScoreStage implements Stage<ScoreStage.Output> {
         if (n == 0) {
             throw new Stage.StageFailure(id(), "no method had explanations to score");
         }
-        return new Output(1, n);
+        return new Output(Stages.OUTPUT_SCHEMA_VERSION, n);
     }
 
     private LlmClientScoringLlm scoringLlm(StageContext ctx, Path cache) {

@@ -16,6 +16,21 @@ public final class Stages {
                 new ScoreStage(config), new ValidateStage(config), new ReportStage(config));
     }
 
+    /** Schema version of every stage output record. */
+    public static final int OUTPUT_SCHEMA_VERSION = 1;
+
+    /** The checks of every output record: its schema version, and counts that cannot be negative. */
+    static void checkOutput(int schemaVersion, long... counts) {
+        if (schemaVersion != OUTPUT_SCHEMA_VERSION) {
+            throw new IllegalArgumentException("stage output schema_version: expected " + OUTPUT_SCHEMA_VERSION + ", found " + schemaVersion);
+        }
+        for (long c : counts) {
+            if (c < 0) {
+                throw new IllegalArgumentException("stage output: counts must be >= 0, found " + c);
+            }
+        }
+    }
+
     /** The part of every slice: seed and model. */
     static Map<String, Object> baseSlice(RunConfig config) {
         Map<String, Object> m = new LinkedHashMap<>();

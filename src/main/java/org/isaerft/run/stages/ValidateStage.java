@@ -1,5 +1,6 @@
 package org.isaerft.run.stages;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,10 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.isaerft.adapter.ChangeSummary;
-import org.isaerft.adapter.task.DatasetBuilder;
 import org.isaerft.adapter.task.TaskCard;
 import org.isaerft.adapter.task.TaskCards;
-import org.isaerft.adapter.task.TaskDataset;
 import org.isaerft.config.RunConfig;
 import org.isaerft.run.RunCodec;
 import org.isaerft.run.RunLayout;
@@ -42,33 +41,28 @@ import org.isaerft.validate.Validator;
  * {@link Comparison}, and on poisoned cards searches the trigger latents and checks they are flagged ({@link TriggerAudit}).
  * k = min(top_k, n/2) for n described latents; a cell with k &lt; 1 is recorded as skipped.
  */
-public final class ValidateStage implements Stage<ValidateStage.Output> {
+public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
     /** @param validations cells validated @param auditFlags flagged latents @param triggerChecks trigger-audit rows */
-    public record Output(@com.fasterxml.jackson.annotation.JsonProperty("schema_version") int schemaVersion, int validations,
-            int auditFlags, int triggerChecks) {}
-
-    private final RunConfig config;
+    public record Output(@JsonProperty("schema_version") int schemaVersion, int validations,
+            int auditFlags, int triggerChecks) {
+        public Output {
+            Stages.checkOutput(schemaVersion, validations, auditFlags, triggerChecks);
+        }
+    }
 
     public ValidateStage(RunConfig config) {
-        this.config = config;
+        super(StageId.VALIDATE, config);
     }
 
     @Override
-    public StageId id() {
-        return StageId.VALIDATE;
-    }
-
-    @Override
-    public Object configSlice() {
-        Map<String, Object> m = Stages.baseSlice(config);
-        m.put("validate", config.validate());
-        return m;
+    void addSlice(Map<String, Object> slice) {
+        slice.put("validate", config.validate());
     }
 
     @Override
     public Output run(StageContext ctx) {
         if (config.validate() == null || config.adapters() == null) {
-            return new Output(1, 0, 0, 0);
+            return new Output(Stages.OUTPUT_SCHEMA_VERSION, 0, 0, 0);
         }
         RunLayout layout = ctx.layout();
         RunConfig.ValidateSection vc = config.validate();
@@ -137,7 +131,7 @@ public final class ValidateStage implements Stage<ValidateStage.Output> {
         RunCodec.write(layout.audit(), new ValidateDocuments.Audit(audit, ValidateDocuments.SCHEMA_VERSION));
         List<TriggerAudit.Row> trows = triggerRows(layout, searches, cells);
         RunCodec.write(layout.trigger(), new TriggerAudit.Document(TriggerAudit.SCHEMA_VERSION, TriggerAudit.TYPE, searches, trows));
-        return new Output(1, validations.size(), audit.size(), trows.size());
+        return new Output(Stages.OUTPUT_SCHEMA_VERSION, validations.size(), audit.size(), trows.size());
     }
 
     /**
@@ -156,7 +150,6 @@ public final class ValidateStage implements Stage<ValidateStage.Output> {
             }
         }
         Path dir = ctx.layout().stage(id());
-        Map<String, List<String>> docs = new LinkedHashMap<>();
         for (SaeInfo info : infos) {
             for (TaskCards.Loaded c : poisoned) {
                 String name = c.card().name();
@@ -167,11 +160,9 @@ public final class ValidateStage implements Stage<ValidateStage.Output> {
                     out.add(new TriggerAudit.Search(info.name(), name, trigger, rel, TriggerLatents.read(f), null));
                     continue;
                 }
-                List<String> texts = docs.computeIfAbsent(name, k -> DatasetBuilder.build(c).train().stream()
-                        .map(TaskDataset.Document::text).toList());
                 TriggerLatents t;
                 try (Sae sae = ctx.openSae(info)) {
-                    t = TriggerLatents.find(ctx.model(), sae, name, trigger, texts, TriggerLatents.Options.pipeline(config.seed()));
+                    t = TriggerLatents.findForCard(ctx.model(), sae, c, TriggerLatents.Options.pipeline(config.seed()));
                 } catch (IllegalArgumentException e) {
                     out.add(new TriggerAudit.Search(info.name(), name, trigger, null, null, e.getMessage()));
                     ctx.log().printf("  [validate %s] trigger '%s' of %s: no search (%s)%n", info.name(), trigger, name, e.getMessage());
