@@ -1,15 +1,11 @@
 package org.isaerft.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.isaerft.activations.LatentFunction;
 import org.isaerft.activations.Miner;
@@ -19,8 +15,6 @@ import org.isaerft.activations.MiningJob;
 import org.isaerft.activations.MiningOutput;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.sae.Sae;
-import org.isaerft.tensor.HostTensor;
-import org.isaerft.tensor.SafeTensors;
 import org.isaerft.util.AtomicFiles;
 import org.isaerft.util.Json;
 import picocli.CommandLine.Command;
@@ -145,7 +139,7 @@ public final class MineCommand implements Callable<Integer> {
                     .seqLen(seqLen).source(source).lensTop(lensTop).measureForward(bench != null).progress(progress(tokens))
                     .provenance(model, sae.sae);
             if (directions != null) {
-                loadDirections(directions, s, opened.manager()).forEach(job::add);
+                LatentFunction.loadDirections(directions, s, opened.manager()).forEach(job::add);
             }
             if (shard != null) {
                 int[] in = parseShard(shard);
@@ -200,29 +194,6 @@ public final class MineCommand implements Callable<Integer> {
             // fall through to the message
         }
         throw new IllegalArgumentException("--shard must be I/N with 0 <= I < N (e.g. 0/4), found '" + s + "'");
-    }
-
-    /** Virtual latents from a safetensors file: latent.NAME [n, d_sae] or input.NAME [n, d_in]. */
-    static List<LatentFunction> loadDirections(Path file, Sae sae, NDManager manager) {
-        SafeTensors.File f = SafeTensors.read(file);
-        List<LatentFunction> out = new ArrayList<>();
-        for (Map.Entry<String, HostTensor> e : f.tensors().entrySet()) {
-            String name = e.getKey();
-            HostTensor t = e.getValue();
-            NDArray dirs = t.toNDArray(manager);
-            if (name.startsWith("latent.")) {
-                out.add(LatentFunction.latentProjection("directions/" + name.substring(7), dirs, sae));
-            } else if (name.startsWith("input.")) {
-                out.add(LatentFunction.inputProjection("directions/" + name.substring(6), dirs, sae));
-            } else {
-                throw new IllegalArgumentException(file + ": tensor '" + name + "' must be named latent.<name> [n, " + sae.dSae()
-                        + "] or input.<name> [n, " + sae.dIn() + "]");
-            }
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + " holds no direction tensors");
-        }
-        return out;
     }
 
     /** Adds this run's numbers to the bench file (other labels' keys are kept). */
