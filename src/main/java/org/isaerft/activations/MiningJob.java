@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import org.isaerft.data.Corpus;
+import org.isaerft.data.CorpusReader;
 import org.isaerft.data.TokenizedDocument;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.sae.SparseAutoencoder;
@@ -50,16 +51,29 @@ public final class MiningJob {
         b.functions.forEach(mb::add);
         mb.progress(b.progress);
         Miner miner = mb.build();
-        Corpus c = Corpus.builder(b.corpus).tokenizer(lm.tokenizer()).seqLen(b.seqLen).batchSize(b.batch).textField(b.textField).build();
         OptionalInt bos = lm.tokenizer().prependsBos() ? lm.tokenizer().bosId() : OptionalInt.empty();
-        Iterator<TokenSequence> seqs = Sequences.chunk(c.documents(), TokenizedDocument::index, TokenizedDocument::tokens, b.seqLen, bos);
-        seqs = b.budget == Budget.EXACT ? Sequences.limitTokens(seqs, b.tokens) : Sequences.limitWholeSequences(seqs, b.tokens);
         String corpusDesc = b.corpus.toString();
-        if (b.shardCount > 0) {
-            seqs = Sequences.shard(seqs, b.shardIndex, b.shardCount);
-            corpusDesc += " (shard " + b.shardIndex + "/" + b.shardCount + ")";
+        Miner.Result res;
+        try (CorpusReader reader = CorpusReader.open(b.corpus, b.textField)) { // closed even when the budget stops the stream early
+            Iterator<TokenizedDocument> docs = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return reader.hasNext();
+                }
+
+                @Override
+                public TokenizedDocument next() {
+                    return Corpus.tokenize(reader.next(), lm.tokenizer());
+                }
+            };
+            Iterator<TokenSequence> seqs = Sequences.chunk(docs, TokenizedDocument::index, TokenizedDocument::tokens, b.seqLen, bos);
+            seqs = b.budget == Budget.EXACT ? Sequences.limitTokens(seqs, b.tokens) : Sequences.limitWholeSequences(seqs, b.tokens);
+            if (b.shardCount > 0) {
+                seqs = Sequences.shard(seqs, b.shardIndex, b.shardCount);
+                corpusDesc += " (shard " + b.shardIndex + "/" + b.shardCount + ")";
+            }
+            res = miner.mine(seqs);
         }
-        Miner.Result res = miner.mine(seqs);
         if (res.tokens() == 0) {
             throw new IllegalArgumentException("corpus " + b.corpus + " has no tokens to mine" + (b.shardCount > 0 ? " in shard "
                     + b.shardIndex + "/" + b.shardCount : "") + ": it holds no documents (or only empty ones) in the expected format "
