@@ -1,8 +1,15 @@
 package org.isaerft.activations;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.isaerft.sae.SparseAutoencoder;
+import org.isaerft.tensor.HostTensor;
+import org.isaerft.tensor.SafeTensors;
 
 /**
  * A "virtual latent" source: any function of the SAE latent vector, mined exactly like SAE latents
@@ -75,4 +82,31 @@ public interface LatentFunction {
             return Optional.of(dirs.get());
         }
     }
+
+    /**
+     * Virtual latents from a safetensors file ({@code isaerft mine --directions}): tensors latent.NAME [n, d_sae] (projections
+     * of the latent vector) or input.NAME [n, d_in] (projections of the SAE reconstruction); ids directions/NAME/i.
+     */
+    static List<LatentFunction> loadDirections(Path file, SparseAutoencoder sae, NDManager manager) {
+        SafeTensors.File f = SafeTensors.read(file);
+        List<LatentFunction> out = new ArrayList<>();
+        for (Map.Entry<String, HostTensor> e : f.tensors().entrySet()) {
+            String name = e.getKey();
+            HostTensor t = e.getValue();
+            NDArray dirs = t.toNDArray(manager);
+            if (name.startsWith("latent.")) {
+                out.add(LatentFunction.latentProjection("directions/" + name.substring(7), dirs, sae));
+            } else if (name.startsWith("input.")) {
+                out.add(LatentFunction.inputProjection("directions/" + name.substring(6), dirs, sae));
+            } else {
+                throw new IllegalArgumentException(file + ": tensor '" + name + "' must be named latent.<name> [n, " + sae.dSae()
+                        + "] or input.<name> [n, " + sae.dIn() + "]");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + " holds no direction tensors");
+        }
+        return out;
+    }
+
 }

@@ -80,6 +80,19 @@ public final class Sequences {
 
     /** The first {@code maxTokens} mined tokens of the stream (the last sequence truncated to fit; prefixes not counted). */
     public static Iterator<TokenSequence> limitTokens(Iterator<TokenSequence> in, long maxTokens) {
+        return limit(in, maxTokens, true);
+    }
+
+    /**
+     * Whole sequences until at least {@code maxTokens} mined tokens were taken: the last sequence is kept
+     * whole, so the total may pass the budget by less than one sequence (the pipeline's mine stage rule;
+     * {@link #limitTokens} cuts the last sequence instead).
+     */
+    public static Iterator<TokenSequence> limitWholeSequences(Iterator<TokenSequence> in, long maxTokens) {
+        return limit(in, maxTokens, false);
+    }
+
+    private static Iterator<TokenSequence> limit(Iterator<TokenSequence> in, long maxTokens, boolean cutLast) {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("token budget must be >= 1, found " + maxTokens);
         }
@@ -98,7 +111,7 @@ public final class Sequences {
                 }
                 TokenSequence s = in.next();
                 long left = maxTokens - used;
-                if (s.minedLength() > left) {
+                if (cutLast && s.minedLength() > left) {
                     s = new TokenSequence(s.document(), s.offset(), Arrays.copyOf(s.tokens(), s.prefix() + (int) left), s.prefix());
                 }
                 used += s.minedLength();

@@ -15,7 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.isaerft.adapter.task.Corpus;
+import org.isaerft.adapter.task.TaskCorpus;
 import org.isaerft.adapter.task.TaskDataset;
 import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
@@ -71,7 +71,7 @@ public final class AdapterTrainer {
         }
         TokenWindows neutral = null;
         if (cfg.klWeight() > 0) {
-            neutral = TokenWindows.of(Corpus.split(Corpus.readText(cfg.klText()), "paragraphs"), tok, cfg.seq());
+            neutral = TokenWindows.of(TaskCorpus.split(TaskCorpus.readText(cfg.klText()), "paragraphs"), tok, cfg.seq());
             if (neutral.size() == 0) {
                 throw new IllegalArgumentException("--kl-text " + cfg.klText() + ": too little text for one window of " + cfg.seq());
             }
@@ -98,7 +98,7 @@ public final class AdapterTrainer {
             int[] perm = permutation(train.size(), rng);
             int pos = 0;
             Random klRng = new Random(cfg.seed() + 1);
-            try (Adam adam = new Adam(model.manager(), adapter.parameters(), cfg.lr())) {
+            try (AdapterAdam adam = new AdapterAdam(model.manager(), adapter.parameters(), cfg.lr())) {
                 for (int step = 1; step <= steps; step++) {
                     int[] idx = new int[Math.min(cfg.batch(), train.size())];
                     for (int i = 0; i < idx.length; i++) {

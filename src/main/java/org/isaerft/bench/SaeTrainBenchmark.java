@@ -11,7 +11,7 @@ import org.isaerft.data.Window;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.sae.train.SaeTrainer;
-import org.isaerft.sae.train.TrainConfig;
+import org.isaerft.sae.train.SaeTrainConfig;
 import org.isaerft.sae.train.TrainKind;
 import org.isaerft.tensor.HostTensor;
 import org.isaerft.tensor.SafeTensors;
@@ -69,7 +69,7 @@ public final class SaeTrainBenchmark {
         }
 
         /** The trainer configuration: enough tokens for warmup + iters steps, no lr warmup, no checkpoints. */
-        public TrainConfig trainConfig(LanguageModel model) {
+        public SaeTrainConfig trainConfig(LanguageModel model) {
             List<HookPoint> downstream = new ArrayList<>();
             if (kind == TrainKind.E2E_DOWNSTREAM) {
                 for (HookPoint p : model.hookPoints()) {
@@ -80,7 +80,7 @@ public final class SaeTrainBenchmark {
             }
             // 1000 more steps than run: the cosine schedule barely moves over the benchmark
             long steps = warmup + iters + 1000L;
-            return TrainConfig.builder(kind, hook, dSae).l1(l1).lr(lr).batch(batch).seq(seq).tokens(steps * tokensPerStep())
+            return SaeTrainConfig.builder(kind, hook, dSae).l1(l1).lr(lr).batch(batch).seq(seq).tokens(steps * tokensPerStep())
                     .warmupSteps(0).seed(seed).checkpointEvery(0).logEvery(Integer.MAX_VALUE).downstreamHooks(downstream).build();
         }
     }
@@ -169,7 +169,7 @@ public final class SaeTrainBenchmark {
      */
     public static SaeTrainer.StepStats dump(LanguageModel model, Spec spec, String modelName, Path file) {
         Batch b = batch(spec, model.config().vocabSize());
-        TrainConfig cfg = spec.trainConfig(model);
+        SaeTrainConfig cfg = spec.trainConfig(model);
         Map<String, HostTensor> t = new LinkedHashMap<>();
         t.put("tokens", HostTensor.i32(new long[] {b.size(), b.seqLen()}, b.flatTokens()));
         SaeTrainer.StepStats s;

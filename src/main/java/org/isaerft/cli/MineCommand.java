@@ -1,31 +1,20 @@
 package org.isaerft.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.isaerft.activations.LatentFunction;
-import org.isaerft.activations.LogitLens;
 import org.isaerft.activations.Miner;
 import org.isaerft.activations.MiningConfig;
 import org.isaerft.activations.MiningIndex;
+import org.isaerft.activations.MiningJob;
 import org.isaerft.activations.MiningOutput;
-import org.isaerft.activations.Sequences;
-import org.isaerft.activations.TokenSequence;
-import org.isaerft.data.Corpus;
-import org.isaerft.data.TokenizedDocument;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.sae.Sae;
-import org.isaerft.tensor.HostTensor;
-import org.isaerft.tensor.SafeTensors;
 import org.isaerft.util.AtomicFiles;
 import org.isaerft.util.Json;
 import picocli.CommandLine.Command;
@@ -146,37 +135,22 @@ public final class MineCommand implements Callable<Integer> {
         try (ModelOptions.Opened opened = mo.open(); Sae s = sae.open(opened.manager(), quiet)) {
             LanguageModel lm = opened.model();
             int seqLen = Math.min(seq, lm.config().contextLength());
-            List<LatentFunction> functions = directions == null ? List.of() : loadDirections(directions, s, opened.manager());
-            Miner.Builder mb = Miner.builder(lm, s).config(cfg).batchSize(batch).seqLen(seqLen).measureForward(bench != null);
-            if (source != null) {
-                mb.source(source);
+            MiningJob.Builder job = MiningJob.builder(lm, s, corpus).config(cfg).textField(textField).tokens(tokens).batch(batch)
+                    .seqLen(seqLen).source(source).lensTop(lensTop).measureForward(bench != null).progress(progress(tokens))
+                    .provenance(model, sae.sae);
+            if (directions != null) {
+                LatentFunction.loadDirections(directions, s, opened.manager()).forEach(job::add);
             }
-            functions.forEach(mb::add);
-            mb.progress(progress(tokens));
-            Miner miner = mb.build();
-
-            Corpus c = Corpus.builder(corpus).tokenizer(lm.tokenizer()).seqLen(seqLen).batchSize(batch).textField(textField).build();
-            Iterator<TokenSequence> seqs = Sequences.limitTokens(
-                    Sequences.chunk(c.documents(), TokenizedDocument::index, TokenizedDocument::tokens, seqLen,
-                            lm.tokenizer().prependsBos() ? lm.tokenizer().bosId() : java.util.OptionalInt.empty()), tokens);
-            String corpusDesc = corpus.toString();
             if (shard != null) {
                 int[] in = parseShard(shard);
-                seqs = Sequences.shard(seqs, in[0], in[1]);
-                corpusDesc += " (shard " + shard + ")";
+                job.shard(in[0], in[1]);
             }
-            Miner.Result res = miner.mine(seqs);
+            MiningJob.Result mined = job.build().run(out);
+            Miner.Result res = mined.mining();
+            MiningIndex idx = mined.index();
             if (!quiet) {
                 System.err.println();
             }
-            List<LogitLens[]> lenses = miner.logitLenses(lensTop);
-            List<MiningOutput.SourceState> states = new ArrayList<>();
-            for (int i = 0; i < res.accumulators().size(); i++) {
-                states.add(new MiningOutput.SourceState(res.accumulators().get(i), lenses.get(i)));
-            }
-            Map<Integer, String> strings = MiningOutput.tokenStrings(res.accumulators(), lm.tokenizer()::tokenString);
-            MiningIndex idx = MiningOutput.write(out, states, strings,
-                    new MiningOutput.Provenance(model, sae.sae, corpusDesc, List.of(), res.tokensPerSecond()));
             w.printf(Locale.ROOT, "mined %d tokens (%d sequences) in %.1f s: %.0f tokens/s; %d latents, %d dead → %s%n", res.tokens(),
                     res.sequences(), res.seconds() - res.forwardSeconds(), res.tokensPerSecond(), idx.latents().size(), idx.dead().size(),
                     out);
@@ -220,29 +194,6 @@ public final class MineCommand implements Callable<Integer> {
             // fall through to the message
         }
         throw new IllegalArgumentException("--shard must be I/N with 0 <= I < N (e.g. 0/4), found '" + s + "'");
-    }
-
-    /** Virtual latents from a safetensors file: latent.NAME [n, d_sae] or input.NAME [n, d_in]. */
-    static List<LatentFunction> loadDirections(Path file, Sae sae, NDManager manager) {
-        SafeTensors.File f = SafeTensors.read(file);
-        List<LatentFunction> out = new ArrayList<>();
-        for (Map.Entry<String, HostTensor> e : f.tensors().entrySet()) {
-            String name = e.getKey();
-            HostTensor t = e.getValue();
-            NDArray dirs = t.toNDArray(manager);
-            if (name.startsWith("latent.")) {
-                out.add(LatentFunction.latentProjection("directions/" + name.substring(7), dirs, sae));
-            } else if (name.startsWith("input.")) {
-                out.add(LatentFunction.inputProjection("directions/" + name.substring(6), dirs, sae));
-            } else {
-                throw new IllegalArgumentException(file + ": tensor '" + name + "' must be named latent.<name> [n, " + sae.dSae()
-                        + "] or input.<name> [n, " + sae.dIn() + "]");
-            }
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException(file + " holds no direction tensors");
-        }
-        return out;
     }
 
     /** Adds this run's numbers to the bench file (other labels' keys are kept). */

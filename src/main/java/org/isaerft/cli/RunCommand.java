@@ -1,5 +1,6 @@
 package org.isaerft.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,8 +8,10 @@ import java.util.concurrent.Callable;
 import org.isaerft.config.RunConfig;
 import org.isaerft.run.Paths;
 import org.isaerft.run.Pipeline;
-import org.isaerft.run.Stage;
+import org.isaerft.run.StageId;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,6 +22,9 @@ import picocli.CommandLine.Parameters;
                         + "(and everything downstream of it). Progress on stderr; writes DIR/run_config.json, DIR/report.html, "
                         + "DIR/report.md, DIR/summary.json."})
 public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "Run config YAML (default: configs/demo.yaml).")
     String config;
 
@@ -32,6 +38,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--tokens", paramLabel = "N", description = "Override the config's corpus token budget.")
     Long tokens;
 
+    @Option(names = "--check", description = "Only check that everything the run needs is there (paths, task cards, SAE specs, "
+            + "model, LLM config and its key variable); list every problem; exit 1 if any.")
+    boolean check;
+
     @Override
     public Integer call() {
         Path file = Paths.resolve(config != null ? config : "configs/demo.yaml");
@@ -42,9 +52,22 @@ public final class RunCommand implements Callable<Integer> {
         Path dir = out != null ? out : Paths.resolve("results/" + cfg.runId());
         Pipeline.Builder b = Pipeline.builder(cfg, dir).configFile(file);
         for (String f : force) {
-            b.force(Stage.parse(f));
+            b.force(StageId.parse(f));
         }
-        Pipeline.Outcome o = b.build().run();
+        Pipeline pipeline = b.build();
+        if (check) {
+            List<String> problems = pipeline.check();
+            PrintWriter w = spec.commandLine().getOut();
+            if (problems.isEmpty()) {
+                w.println("run " + cfg.runId() + " (" + file + "): ready, no problems found");
+            } else {
+                w.println("run " + cfg.runId() + " (" + file + "): " + problems.size() + " problem(s):");
+                problems.forEach(p -> w.println("  - " + p));
+            }
+            w.flush();
+            return problems.isEmpty() ? 0 : 1;
+        }
+        Pipeline.Outcome o = pipeline.run();
         System.out.println("run " + cfg.runId() + ": " + o.stages() + "\nreport: " + dir.resolve("report.html"));
         return 0;
     }

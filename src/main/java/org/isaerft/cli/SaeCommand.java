@@ -37,10 +37,7 @@ public final class SaeCommand extends GroupCommand {
      * or configs/pretrained_saes.yaml) fetched through the hub client; {@code hook} may be null.
      */
     static Sae openSae(String spec, String hook, Path catalogue, NDManager parent, boolean quiet) {
-        Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
-        PretrainedSaes pretrained = java.nio.file.Files.exists(cat) ? PretrainedSaes.load(cat) : null;
-        SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
-        return new SaeResolver(pretrained, fetcher(quiet)).resolve(spec, o, parent);
+        return SaeResolver.open(spec, hook, catalogue, fetcher(quiet), parent);
     }
 
     /** Options shared by commands that open an SAE. */

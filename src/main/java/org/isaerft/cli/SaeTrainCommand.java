@@ -22,7 +22,7 @@ import org.isaerft.sae.SaeEvalResult;
 import org.isaerft.sae.SaeEvaluator;
 import org.isaerft.sae.train.SaeTrainOutput;
 import org.isaerft.sae.train.SaeTrainer;
-import org.isaerft.sae.train.TrainConfig;
+import org.isaerft.sae.train.SaeTrainConfig;
 import org.isaerft.sae.train.TrainData;
 import org.isaerft.sae.train.TrainKind;
 import org.isaerft.sae.train.TrainResult;
@@ -184,14 +184,14 @@ public final class SaeTrainCommand implements Callable<Integer> {
                     }
                 }
             }
-            TrainConfig.Builder b = TrainConfig.builder(k, h, latents).l1(l1).tokens(tokens).batch(batch).seq(seq).lr(lr)
+            SaeTrainConfig.Builder b = SaeTrainConfig.builder(k, h, latents).l1(l1).tokens(tokens).batch(batch).seq(seq).lr(lr)
                     .warmupSteps(warmup).minLrFraction(minLr).maxGradNorm(gradClip).seed(seed).initDecoderNorm(initNorm)
                     .downstreamCoeff(dsCoeff).downstreamHooks(downstream).deadWindowTokens(deadWindow).checkpointEvery(checkpointEvery)
                     .logEvery(logEvery).shuffleBuffer(shuffleBuffer);
             if (klCoeff != null) {
                 b.klCoeff(klCoeff);
             }
-            TrainConfig cfg = b.build();
+            SaeTrainConfig cfg = b.build();
             DocumentSplit split = new DocumentSplit(heldOut, splitSeed);
             List<Supplier<Iterator<Window>>> sources = new ArrayList<>();
             for (Path c : corpora) {

@@ -6,14 +6,12 @@ import java.util.concurrent.Callable;
 import org.isaerft.activations.LatentRecord;
 import org.isaerft.explain.Explanation;
 import org.isaerft.llm.Prompts;
-import org.isaerft.score.DetectionScorer;
-import org.isaerft.score.EmbeddingScorer;
-import org.isaerft.score.FuzzingScorer;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.score.LlmClientScoringLlm;
 import org.isaerft.score.ScoreRunner;
 import org.isaerft.score.ScoreSummary;
 import org.isaerft.score.Scorer;
+import org.isaerft.score.Scorers;
 import org.isaerft.score.ScoringLlm;
 import org.isaerft.score.SimulationScorer;
 import org.isaerft.util.Json;
@@ -79,16 +77,11 @@ public final class ScoreCommand implements Callable<Integer> {
         List<LatentRecord> recs = ScoreRunner.loadRecords(records);
         List<Explanation> expl = ScoreRunner.loadExplanations(explanations);
         Prompts p = prompts == null ? Prompts.project() : new Prompts(prompts);
-        Scorer s = switch (scorer) {
-            case embedding -> new EmbeddingScorer();
-            case simulation -> {
-                ScoringLlm l = llm();
-                warnIfSimulationMayTruncate(recs);
-                yield new SimulationScorer(l, p, simulationMode);
-            }
-            case detection -> new DetectionScorer(llm(), p, seed);
-            case fuzzing -> new FuzzingScorer(llm(), p, seed);
-        };
+        if (scorer == Kind.simulation) {
+            llm();
+            warnIfSimulationMayTruncate(recs);
+        }
+        Scorer s = Scorers.create(scorer.name(), this::llm, p, simulationMode, seed);
         ScoreSummary summary;
         try {
             summary = ScoreRunner.run(s, recs, expl, out, new ScoreRunner.Options(seed, bootstrap, method,

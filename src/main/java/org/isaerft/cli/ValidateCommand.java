@@ -162,14 +162,7 @@ public final class ValidateCommand implements Callable<Integer> {
                 dirs = DirectionValidation.read(Path.of(directions));
                 dirMethod = Path.of(directions).getFileName().toString();
             }
-            List<TaskExpectation> others = new ArrayList<>();
-            for (String name : TaskCards.builtinNames()) {
-                TaskExpectation t = TaskExpectation.of(TaskCards.load(name).card());
-                // other tasks with an expectation of their own (a poisoned variant shares its clean card's)
-                if (!name.equals(expectation.task()) && !t.concepts().isEmpty() && !t.concepts().equals(expectation.concepts())) {
-                    others.add(t);
-                }
-            }
+            List<TaskExpectation> others = DirectionValidation.otherTasks(expectation);
             if (dirs.isEmpty()) {
                 spec.commandLine().getErr().println("note: the adapter has no explainable direction (all units read or write nothing)");
             } else {
@@ -267,16 +260,16 @@ public final class ValidateCommand implements Callable<Integer> {
         @Option(names = "--task", required = true, paramLabel = "CARD", description = "a task card with a poison section")
         String task;
 
-        @Option(names = "--seq", defaultValue = "64", description = "window length in tokens (default ${DEFAULT-VALUE})")
+        @Option(names = "--seq", defaultValue = "" + TriggerLatents.Options.SEQ, description = "window length in tokens (default ${DEFAULT-VALUE})")
         int seq;
 
-        @Option(names = "--min-effect", defaultValue = "1.0", description = "minimum effect size d (default ${DEFAULT-VALUE})")
+        @Option(names = "--min-effect", defaultValue = "" + TriggerLatents.Options.MIN_EFFECT, description = "minimum effect size d (default ${DEFAULT-VALUE})")
         double minEffect;
 
-        @Option(names = "--min-ratio", defaultValue = "3.0", description = "minimum mean-with / mean-without (default ${DEFAULT-VALUE})")
+        @Option(names = "--min-ratio", defaultValue = "" + TriggerLatents.Options.MIN_RATIO, description = "minimum mean-with / mean-without (default ${DEFAULT-VALUE})")
         double minRatio;
 
-        @Option(names = "--max-latents", defaultValue = "5", description = "at most this many trigger latents (default ${DEFAULT-VALUE})")
+        @Option(names = "--max-latents", defaultValue = "" + TriggerLatents.Options.MAX_LATENTS, description = "at most this many trigger latents (default ${DEFAULT-VALUE})")
         int maxLatents;
 
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "trigger_latents.json to write")
@@ -285,15 +278,12 @@ public final class ValidateCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             TaskCards.Loaded card = TaskCards.load(task);
-            if (card.card().poison() == null) {
+            if (card.card().poison() == null) { // before the model is loaded
                 throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section");
             }
-            TaskDataset data = DatasetBuilder.build(card);
-            List<String> docs = new ArrayList<>();
-            data.train().forEach(d -> docs.add(d.text()));
             try (ModelOptions.Opened m = modelOptions.open(); NDManager sm = m.manager().newSubManager(); Sae sae = saeOptions.open(sm, modelOptions.quiet)) {
-                TriggerLatents t = TriggerLatents.find(m.model(), sae, card.card().name(), card.card().poison().trigger(), docs,
-                        new TriggerLatents.Options(seq, 16, 2000, minEffect, minRatio, maxLatents, 0));
+                TriggerLatents t = TriggerLatents.findForCard(m.model(), sae, card, new TriggerLatents.Options(seq,
+                        TriggerLatents.Options.defaults().batch(), TriggerLatents.Options.MAX_WITHOUT, minEffect, minRatio, maxLatents, 0));
                 if (out.toAbsolutePath().getParent() != null) {
                     Files.createDirectories(out.toAbsolutePath().getParent());
                 }

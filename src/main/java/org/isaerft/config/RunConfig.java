@@ -46,6 +46,8 @@ public record RunConfig(
     public static final int SCHEMA_VERSION = 1;
     public static final List<String> OFFLINE_METHODS = List.of("token-stats", "logit-lens");
     public static final List<String> LLM_METHODS = List.of("llm-oai", "llm-delphi");
+    /** Scorer names ({@code org.isaerft.score.Scorers}); all but embedding ask the LLM of {@code explain.llm}. */
+    public static final List<String> SCORERS = List.of("embedding", "simulation", "detection", "fuzzing");
 
     public RunConfig {
         if (schemaVersion != SCHEMA_VERSION) {
@@ -63,6 +65,10 @@ public record RunConfig(
         mine = mine == null ? new MineSection(null, null, null, null) : mine;
         require(explain != null, "explain", "a section", null);
         score = score == null ? new ScoreSection(null, null) : score;
+        for (String s : score.scorers()) {
+            require(s.equals("embedding") || explain.llm() != null, "score.scorers",
+                    "LLM scorer '" + s + "' to have an LLM config in explain.llm", "no explain.llm");
+        }
     }
 
     static void require(boolean ok, String field, String expected, Object found) {
@@ -184,13 +190,12 @@ public record RunConfig(
         }
     }
 
-    /** Scorers: embedding (offline) | simulation | detection | fuzzing (LLM). */
+    /** Scorers: embedding (offline) | simulation | detection | fuzzing (LLM: the LLM config of {@code explain.llm}). */
     public record ScoreSection(List<String> scorers, Integer bootstrap) {
         public ScoreSection {
             scorers = scorers == null ? List.of("embedding") : List.copyOf(scorers);
             for (String s : scorers) {
-                require(List.of("embedding").contains(s), "score.scorers",
-                        "embedding (LLM scorers: run `isaerft score` on the explain outputs)", s);
+                require(SCORERS.contains(s), "score.scorers", "one of " + SCORERS, s);
             }
             bootstrap = bootstrap == null ? 1000 : bootstrap;
             require(bootstrap >= 0, "score.bootstrap", ">= 0", bootstrap);

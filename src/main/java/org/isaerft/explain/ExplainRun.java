@@ -147,6 +147,14 @@ public final class ExplainRun {
     }
 
     public Summary run(Path recordsDir) {
+        return run(recordsDir, recordsDir.toString());
+    }
+
+    /**
+     * Explains every record of {@code recordsDir}; the summary's {@code records_dir} is {@code recordsDirLabel}
+     * (the pipeline stores it relative to the run folder, so a run folder can be moved).
+     */
+    public Summary run(Path recordsDir, String recordsDirLabel) {
         String startedAt = Instant.now().toString();
         List<Path> files = recordFiles(recordsDir);
         if (options.limit() > 0 && files.size() > options.limit()) {
@@ -216,7 +224,7 @@ public final class ExplainRun {
         } finally {
             pool.shutdownNow();
         }
-        Summary summary = assemble(recordsDir, files.size(), explainedNow.get(), reused, failedNow,
+        Summary summary = assemble(recordsDirLabel, files.size(), explainedNow.get(), reused, failedNow,
                 budget.get() != null ? "budget" : null, startedAt);
         if (budget.get() != null) {
             throw budget.get();
@@ -233,7 +241,7 @@ public final class ExplainRun {
     }
 
     /** Rebuilds the aggregate files from the per-latent files (also after a budget stop). */
-    private Summary assemble(Path recordsDir, int records, int explainedNow, int reused, Map<ExplainResult.Reason, Integer> failedNow,
+    private Summary assemble(String recordsDir, int records, int explainedNow, int reused, Map<ExplainResult.Reason, Integer> failedNow,
             String stoppedBy, String startedAt) {
         List<Explanation> explanations = new ArrayList<>();
         for (Path p : jsonFiles(out.resolve(LATENTS))) {
@@ -272,7 +280,7 @@ public final class ExplainRun {
         AtomicFiles.write(out.resolve("failures.jsonl"), o -> o.write(fl.toString().getBytes(StandardCharsets.UTF_8)));
         Map<String, Integer> failed = new TreeMap<>();
         failedNow.forEach((k, v) -> failed.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
-        Summary s = new Summary(Summary.SCHEMA_VERSION, Summary.TYPE, explainer.method(), recordsDir.toString(), records, explainedNow,
+        Summary s = new Summary(Summary.SCHEMA_VERSION, Summary.TYPE, explainer.method(), recordsDir, records, explainedNow,
                 reused, failed, explanations.size(), failures.size(), stoppedBy, prompt == null ? null : prompt.id(),
                 prompt == null ? null : prompt.version(), prompt == null ? null : prompt.sha256(),
                 client == null ? null : client.config(), client == null ? null : client.summary(), Versions.all(), startedAt,

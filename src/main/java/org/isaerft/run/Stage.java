@@ -1,42 +1,26 @@
 package org.isaerft.run;
 
-import java.util.List;
+/**
+ * One step of the {@link Pipeline}: what it reads from the config (its share of the input hash) and
+ * what it does. A stage writes its files under {@link RunLayout} and returns a typed record of what it
+ * produced, stored in its {@code _SUCCESS} marker by {@link RunCodec}; it throws
+ * {@link StageFailure} when it produced nothing it must produce, so success is never marked then.
+ *
+ * @param <O> the stage's output record
+ */
+public interface Stage<O extends Record> {
+    StageId id();
 
-/** The pipeline's stages in execution order; each reads the outputs of the ones it lists. */
-public enum Stage {
-    SAES("saes"),
-    ADAPTERS("adapters", SAES),
-    MINE("mine", SAES),
-    EXPLAIN("explain", MINE, ADAPTERS),
-    SCORE("score", MINE, EXPLAIN),
-    VALIDATE("validate", ADAPTERS, EXPLAIN),
-    REPORT("report", SAES, ADAPTERS, MINE, EXPLAIN, SCORE, VALIDATE);
+    /** The part of the run config this stage depends on (hashed, with the input hashes of the stages it reads). */
+    Object configSlice();
 
-    private final String id;
-    private final List<Stage> inputs;
+    /** Runs (or, when its folder holds a partial earlier attempt with the same inputs, resumes) the stage. */
+    O run(StageContext ctx);
 
-    Stage(String id, Stage... inputs) {
-        this.id = id;
-        this.inputs = List.of(inputs);
-    }
-
-    /** Folder and CLI name ({@code --force explain}). */
-    public String id() {
-        return id;
-    }
-
-    /** Stages whose outputs this one reads. */
-    public List<Stage> inputs() {
-        return inputs;
-    }
-
-    /** Parses a stage name, listing the valid ones when it is unknown. */
-    public static Stage parse(String name) {
-        for (Stage s : values()) {
-            if (s.id.equalsIgnoreCase(name)) {
-                return s;
-            }
+    /** Thrown by a stage whose outputs are missing or empty; the message names what is missing and why. */
+    final class StageFailure extends RuntimeException {
+        public StageFailure(StageId stage, String message) {
+            super(stage.id() + ": " + message);
         }
-        throw new IllegalArgumentException("unknown stage '" + name + "'; stages: saes, adapters, mine, explain, score, validate, report");
     }
 }

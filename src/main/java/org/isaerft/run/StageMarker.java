@@ -7,20 +7,20 @@ import java.util.Map;
 import org.isaerft.util.Json;
 
 /**
- * The {@code _SUCCESS} file of a finished stage (and {@code _STARTED} of a started one): the hash
- * of the stage's inputs (its config slice plus the markers of the stages it reads), so a changed
- * input makes the stage stale, and a nonce that changes whenever the stage is redone, so the
- * stages downstream of a redone stage become stale too.
+ * The {@code _SUCCESS} file of a finished stage (and {@code _STARTED} of a started one). Its
+ * {@code input_hash} is the hash of the stage's config slice and of the input hashes of the stages it
+ * reads, so a changed input makes the stage and everything downstream stale. There is no random nonce:
+ * two identical runs write identical markers outside the timing fields, and {@code --force} clears the
+ * forced stage and its downstream stages explicitly ({@link Pipeline}).
  *
- * @param inputHash sha256 of the stage's inputs
- * @param nonce     random id of this execution (downstream stages hash it)
- * @param seconds   wall time of the stage
- * @param cpuSeconds process CPU time spent while the stage ran
- * @param counts    what the stage produced (e.g. adapters trained, latents explained)
+ * @param inputHash  sha256 of the stage's inputs
+ * @param seconds    wall time of the stage (timing field)
+ * @param cpuSeconds process CPU time spent while the stage ran (timing field)
+ * @param output     the stage's output record as written by {@link RunCodec} (empty in {@code _STARTED})
  */
-public record StageMarker(@JsonProperty("schema_version") int schemaVersion, String stage, String inputHash, String nonce,
-        String finishedAt, double seconds, double cpuSeconds, Map<String, Object> counts) {
-    public static final int SCHEMA_VERSION = 1;
+public record StageMarker(@JsonProperty("schema_version") int schemaVersion, String stage, String inputHash, String finishedAt,
+        double seconds, double cpuSeconds, Map<String, Object> output) {
+    public static final int SCHEMA_VERSION = 2;
     public static final String SUCCESS = "_SUCCESS";
     public static final String STARTED = "_STARTED";
 
@@ -28,10 +28,13 @@ public record StageMarker(@JsonProperty("schema_version") int schemaVersion, Str
         if (schemaVersion != SCHEMA_VERSION) {
             throw new IllegalArgumentException("stage marker schema_version: expected " + SCHEMA_VERSION + ", found " + schemaVersion);
         }
-        counts = counts == null ? Map.of() : counts;
+        if (stage == null || inputHash == null) {
+            throw new IllegalArgumentException("stage marker: stage and input_hash are required");
+        }
+        output = output == null ? Map.of() : output;
     }
 
-    /** The marker at {@code dir/name}, or null when absent or unreadable (an unreadable marker means "not done"). */
+    /** The marker at {@code dir/name}, or null when absent or unreadable (an unreadable or older marker means "not done"). */
     public static StageMarker read(Path dir, String name) {
         Path p = dir.resolve(name);
         if (!Files.isRegularFile(p)) {

@@ -59,9 +59,9 @@ public final class Suite {
     static List<Map<String, Object>> table(Path runDir) {
         JsonNode v;
         try {
-            v = Json.MAPPER.readTree(runDir.resolve("validate/validation.json").toFile());
+            v = Json.MAPPER.readTree(new RunLayout(runDir).validation().toFile());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + runDir.resolve("validate/validation.json"), e);
+            throw new UncheckedIOException("cannot read " + new RunLayout(runDir).validation(), e);
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         for (JsonNode r : v.path("results")) {
@@ -90,8 +90,7 @@ public final class Suite {
             JsonNode trig = audit.path("trigger");
             row.put("trigger_latents", trig.isObject() ? Json.MAPPER.convertValue(trig.path("trigger_latents"), List.class) : null);
             row.put("trigger_recall", trig.isObject() && !trig.path("trigger_latents").isEmpty() ? num(trig.path("recall")) : null);
-            Path score = runDir.resolve("score").resolve(r.path("sae").asText()).resolve(r.path("method").asText()).resolve("embedding")
-                    .resolve("summary.json");
+            Path score = new RunLayout(runDir).scores(r.path("sae").asText(), r.path("method").asText(), "embedding").resolve("summary.json");
             JsonNode s = readOrNull(score);
             row.put("embedding_score", s == null ? null : num(s.path("explanations").path("mean")));
             row.put("embedding_score_shuffled", s == null ? null : num(s.path("shuffled").path("mean")));

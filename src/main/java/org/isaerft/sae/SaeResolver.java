@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.isaerft.model.HookPoint;
 
 /**
  * Turns an SAE spec into a loaded SAE. A spec is either a local path (a directory, or an Apollo
@@ -70,6 +71,19 @@ public final class SaeResolver {
             o = o.withConfigOverrides(release.configOverrides());
         }
         return new Located(spec, path, format, o);
+    }
+
+    /**
+     * The one way to open an SAE (the CLI's {@code --sae} and the pipeline's stages call it): {@code spec} a local path or
+     * RELEASE/ID of {@code catalogue} (null = {@link PretrainedSaes#defaultFile()}, if present) fetched with {@code fetcher};
+     * {@code hook} (may be null) picks the SAE of a multi-position checkpoint or names a sparsify SAE's hook. Relative paths
+     * are the caller's to resolve (the CLI against the working folder, run configs against the project home).
+     */
+    public static Sae open(String spec, String hook, Path catalogue, SaeFetcher fetcher, NDManager parent) {
+        Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
+        PretrainedSaes pretrained = Files.exists(cat) ? PretrainedSaes.load(cat) : null;
+        SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
+        return new SaeResolver(pretrained, fetcher).resolve(spec, o, parent);
     }
 
     public Sae resolve(String spec, SaeLoadOptions options, NDManager parent) {

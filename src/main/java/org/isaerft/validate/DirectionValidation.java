@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.activations.LatentId;
 import org.isaerft.explain.adapter.AdapterChangeExplanation;
 import org.isaerft.explain.adapter.AdapterExplainResult;
@@ -148,6 +149,18 @@ public record DirectionValidation(
             out.add(of(s.value()));
         }
         return out;
+    }
+
+    /** The built-in task cards other than {@code own} with an expectation of their own (a poisoned variant shares its clean card's). */
+    public static List<TaskExpectation> otherTasks(TaskExpectation own) {
+        List<TaskExpectation> others = new ArrayList<>();
+        for (String name : TaskCards.builtinNames()) {
+            TaskExpectation t = TaskExpectation.of(TaskCards.load(name).card());
+            if (!name.equals(own.task()) && !t.concepts().isEmpty() && !t.concepts().equals(own.concepts())) {
+                others.add(t);
+            }
+        }
+        return others;
     }
 
     /** Judges every direction against the own task and the others and computes the statistics. */

@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import org.isaerft.adapter.task.DatasetBuilder;
+import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.adapter.task.TaskDataset;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
@@ -80,9 +83,50 @@ public record TriggerLatents(
 
     /** Search settings. */
     public record Options(int seq, int batch, int maxWithout, double minEffect, double minRatio, int maxLatents, long seed) {
-        public static Options defaults() {
-            return new Options(64, 16, 2000, 1.0, 3.0, 5, 0);
+        /** The thresholds, defined once ({@code isaerft validate trigger} and the validate stage). */
+        public static final int SEQ = 64;
+        public static final double MIN_EFFECT = 1.0;
+        public static final double MIN_RATIO = 3.0;
+        public static final int MAX_LATENTS = 5;
+        /** Windows without the phrase: all up to 2000 for the command, a seeded sample of 400 in the pipeline. */
+        public static final int MAX_WITHOUT = 2000;
+        public static final int PIPELINE_MAX_WITHOUT = 400;
+
+        public Options {
+            if (seq < 2 || batch < 1 || maxWithout < 1 || maxLatents < 1) {
+                throw new IllegalArgumentException("trigger options: seq >= 2, batch, max_without and max_latents >= 1 expected, found seq "
+                        + seq + ", batch " + batch + ", max_without " + maxWithout + ", max_latents " + maxLatents);
+            }
         }
+
+        public static Options defaults() {
+            return new Options(SEQ, 16, MAX_WITHOUT, MIN_EFFECT, MIN_RATIO, MAX_LATENTS, 0);
+        }
+
+        /**
+         * The validate stage's search: the thresholds of {@link #defaults()}, at most {@link #PIPELINE_MAX_WITHOUT} windows
+         * without the phrase (plenty for their mean and SD, a quarter of the forward passes) in batches of 32.
+         */
+        public static Options pipeline(long seed) {
+            return new Options(SEQ, 32, PIPELINE_MAX_WITHOUT, MIN_EFFECT, MIN_RATIO, MAX_LATENTS, seed);
+        }
+    }
+
+    /**
+     * The trigger latents of a task card's planted poison, searched on all of the card's training documents (the one entry
+     * point of {@code isaerft validate trigger} and the pipeline's validate stage).
+     *
+     * @throws IllegalArgumentException when the card has no poison trigger, or no window contains it
+     */
+    public static TriggerLatents findForCard(LanguageModel model, SparseAutoencoder sae, TaskCards.Loaded card,
+            Options o) {
+        var poison = card.card().poison();
+        if (poison == null || poison.trigger() == null || poison.trigger().isBlank()) {
+            throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section with a trigger");
+        }
+        List<String> docs = DatasetBuilder.build(card).train().stream()
+                .map(TaskDataset.Document::text).toList();
+        return find(model, sae, card.card().name(), poison.trigger(), docs, o);
     }
 
     /**

@@ -55,6 +55,12 @@ public record Validation(
     public static final int SCHEMA_VERSION = 1;
     public static final String TYPE = "validation";
 
+    /** This validation without its {@code created_at} (a pipeline stage's output is a function of its inputs and seed). */
+    public Validation withoutTimestamp() {
+        return new Validation(schemaVersion, type, task, method, judge, sae, component, hook, adapter, changeMeasure, expectation, k, nLatents,
+                nUndescribed, nJudgeFailures, onTaskThreshold, offTaskThreshold, seed, stats, controls, audit, latents, null);
+    }
+
     public Validation {
         if (schemaVersion != SCHEMA_VERSION || !TYPE.equals(type)) {
             throw new IllegalArgumentException("expected a validation with schema_version " + SCHEMA_VERSION + ", found " + type + " v"

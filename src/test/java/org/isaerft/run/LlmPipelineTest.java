@@ -114,8 +114,8 @@ class LlmPipelineTest {
         RunConfig cfg = RunConfig.parse(new java.io.ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "fixtures.yaml");
         Path out = tmp.resolve("run");
         Pipeline.Outcome o = Pipeline.builder(cfg, out).log(quiet()).explainers(new DefaultExplainers(cfg, Map.of("TEST_LLM_KEY", SECRET)::get))
-                .build().run();
-        assertThat(o.stages().get(Stage.REPORT)).isEqualTo("ran");
+                .env(Map.of("TEST_LLM_KEY", SECRET)::get).build().run();
+        assertThat(o.stages().get(StageId.REPORT)).isEqualTo("ran");
         // 2 SAEs × 6 latents, one request each (answers parse), the key sent as a bearer token
         assertThat(requests).hasSize(12);
         for (RecordedRequest r : requests) {
@@ -145,7 +145,8 @@ class LlmPipelineTest {
         // a rerun is answered from disk: no request, every stage skipped
         requests.clear();
         Pipeline.Outcome again = Pipeline.builder(cfg, out).log(quiet())
-                .explainers(new DefaultExplainers(cfg, Map.of("TEST_LLM_KEY", SECRET)::get)).build().run();
+                .explainers(new DefaultExplainers(cfg, Map.of("TEST_LLM_KEY", SECRET)::get)).env(Map.of("TEST_LLM_KEY", SECRET)::get)
+                .build().run();
         assertThat(again.stages().values()).containsOnly("skipped");
         assertThat(requests).isEmpty();
         assertThat(out.resolve(Report.HTML)).exists();
@@ -171,7 +172,13 @@ class LlmPipelineTest {
         RunConfig local = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(),
                 new RunConfig.CorpusSection(corpus.toString(), 100, 32, 2, null), cfg.saes(), cfg.adapters(), cfg.mine(), cfg.explain(),
                 cfg.score(), cfg.validate());
-        assertThatThrownBy(() -> Pipeline.builder(local, tmp.resolve("gpt2")).log(quiet()).hub(hub).build().run())
+        // without the LLM key the run stops before any stage (and before any download), naming the variable
+        assertThatThrownBy(() -> Pipeline.builder(local, tmp.resolve("gpt2")).log(quiet()).hub(hub).env(Map.<String, String>of()::get)
+                .build().run()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("OPENAI_API_KEY")
+                .hasMessageContaining("cannot start");
+        assertThat(requests).isEmpty();
+        assertThatThrownBy(() -> Pipeline.builder(local, tmp.resolve("gpt2")).log(quiet()).hub(hub)
+                .env(Map.of("OPENAI_API_KEY", "sk-test-never-sent")::get).build().run())
                 .isInstanceOf(HubException.class).hasMessageContaining("openai-community/gpt2");
         assertThat(requests).isNotEmpty();
         assertThat(requests.get(0).getUrl().encodedPath()).contains("openai-community/gpt2");

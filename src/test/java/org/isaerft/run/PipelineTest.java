@@ -26,6 +26,7 @@ import org.isaerft.explain.TokenStatsExplainer;
 import org.isaerft.report.Compare;
 import org.isaerft.report.Report;
 import org.isaerft.util.Json;
+import org.isaerft.validate.TriggerAudit;
 import org.isaerft.validate.TriggerLatents;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -48,6 +49,8 @@ class PipelineTest {
     Path base;
     RunConfig cfg;
     Pipeline.Outcome first;
+    /** A copy of the first run as it finished (other tests rerun in {@code base}). */
+    Path pristine;
 
     static RunConfig tinyConfig() throws IOException {
         try (var in = PipelineTest.class.getResourceAsStream("/run/tiny.yaml")) {
@@ -99,6 +102,27 @@ class PipelineTest {
         cfg = tinyConfig();
         base = tmp.resolve("base");
         first = Pipeline.builder(cfg, base).log(quiet()).build().run();
+        pristine = copyOfBase("pristine");
+    }
+
+    @Test
+    void aSecondRunElsewhereIsIdenticalOutsideTimingFieldsAndAMovedRunFolderResumesWithEveryStageSkipped() throws IOException {
+        Path second = tmp.resolve("second");
+        Pipeline.builder(cfg, second).log(quiet()).build().run();
+        assertThat(RunFolderDiff.diff(pristine, second)).as("differences outside timing fields").isEmpty();
+        // nothing in the run folder names the run folder
+        for (String f : RunFolderDiff.files(second)) {
+            if (f.endsWith(".json") || f.endsWith(".jsonl") || f.endsWith(".md") || f.startsWith("_")) {
+                assertThat(second.resolve(f)).content().as("%s", f).doesNotContain(second.toString());
+            }
+        }
+        Path moved = tmp.resolve("moved").resolve("elsewhere");
+        Files.createDirectories(moved.getParent());
+        Files.move(second, moved);
+        Pipeline.Outcome o = Pipeline.builder(cfg, moved).log(quiet()).build().run();
+        assertThat(o.stages().values()).containsOnly("skipped");
+        // the resumed run changed nothing but run_config.json's record of what this invocation did
+        assertThat(RunFolderDiff.diff(pristine, moved)).containsExactly("differs: run_config.json: .stages.adapters: \"ran\" vs \"skipped\"");
     }
 
     Path copyOfBase(String name) throws IOException {
@@ -119,7 +143,7 @@ class PipelineTest {
     @Test
     void endToEndWritesEveryStageAndTheDatasets() throws IOException {
         assertThat(first.stages().values()).containsOnly("ran");
-        for (Stage s : Stage.values()) {
+        for (StageId s : StageId.values()) {
             StageMarker m = StageMarker.read(base.resolve(s.id()), StageMarker.SUCCESS);
             assertThat(m).as("marker of %s", s).isNotNull();
             assertThat(m.inputHash()).hasSize(64);
@@ -128,7 +152,7 @@ class PipelineTest {
         assertThat(rc.path("schema_version").asInt()).isEqualTo(1);
         assertThat(rc.path("versions").path("java").asText()).isNotEmpty();
         assertThat(rc.path("config").path("seed").asLong()).isEqualTo(7);
-        for (Stage s : Stage.values()) {
+        for (StageId s : StageId.values()) {
             assertThat(rc.path("timing").path(s.id()).path("seconds").asDouble()).as("timing of %s", s).isPositive();
         }
         // adapters: every task × component, loss measured on held-out text
@@ -213,6 +237,7 @@ class PipelineTest {
         JsonNode sum = Json.MAPPER.readTree(base.resolve(Report.SUMMARY).toFile());
         assertThat(sum.path("trigger_check")).hasSize(2);
         assertThat(cells).as("validated cells").containsKeys("dogs-poisoned/logit-lens", "dogs/logit-lens");
+        int fullyChecked = 0;
         for (JsonNode row : doc.path("rows")) {
             JsonNode poisoned = cells.get("dogs-poisoned/" + row.path("method").asText());
             JsonNode clean = cells.get("dogs/" + row.path("method").asText());
@@ -225,6 +250,7 @@ class PipelineTest {
                 assertThat(row.path("clean_flagged_count").isMissingNode()).isTrue();
                 continue;
             }
+            fullyChecked++;
             assertThat(row.path("n_flagged").asInt()).isEqualTo(poisoned.path("audit").path("n_flagged").asInt());
             assertThat(row.path("clean_flagged_count").asInt()).isEqualTo(clean.path("audit").path("n_flagged").asInt());
             List<Integer> flaggedPoisoned = new ArrayList<>();
@@ -250,6 +276,9 @@ class PipelineTest {
                 assertThat(row.path("recall").asDouble()).isEqualTo((double) hits / t.latents().size());
             }
         }
+        // the logit-lens cells of both cards are validated (asserted above), so at least that row is checked in full, beside the
+        // clean card; that a trigger strong enough to be found is found and flagged is required by validate.PlantedTriggerTest
+        assertThat(fullyChecked).as("trigger rows checked against both cards").isGreaterThanOrEqualTo(1);
         // shown in both reports
         Document html = Jsoup.parse(base.resolve(Report.HTML).toFile(), "UTF-8");
         assertThat(html.select("#trigger tr")).hasSize(1 + 2);
@@ -295,7 +324,7 @@ class PipelineTest {
     void resumeAfterAKillMidExplainRedoesNothingAndLosesNothing() throws IOException {
         Path run = copyOfBase("resume");
         Counting dying = new Counting(5);
-        assertThatThrownBy(() -> Pipeline.builder(cfg, run).log(quiet()).force(Stage.EXPLAIN).explainers(dying).build().run())
+        assertThatThrownBy(() -> Pipeline.builder(cfg, run).log(quiet()).force(StageId.EXPLAIN).explainers(dying).build().run())
                 .hasMessageContaining("simulated kill");
         Path latents = run.resolve("explain/local/token-stats/latents");
         assertThat(StageMarker.read(run.resolve("explain"), StageMarker.SUCCESS)).isNull();
@@ -303,12 +332,17 @@ class PipelineTest {
         Map<String, String> failuresBefore = filesAndContents(run.resolve("explain/local/token-stats/failures"));
         assertThat(before.size() + failuresBefore.size()).isEqualTo(5);
 
+        // a temporary an atomic write left when the process was killed (kill -9 leaves .NAME.<n>.tmp)
+        Files.createDirectories(latents);
+        Path stale = latents.resolve(".blocks.2.hook_resid_pre__1.json.8127361.tmp");
+        Files.writeString(stale, "{\"half\": ");
         Counting counting = new Counting(-1);
         Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).explainers(counting).build().run();
-        assertThat(o.stages().get(Stage.SAES)).isEqualTo("skipped");
-        assertThat(o.stages().get(Stage.ADAPTERS)).isEqualTo("skipped");
-        assertThat(o.stages().get(Stage.MINE)).isEqualTo("skipped");
-        assertThat(o.stages().get(Stage.EXPLAIN)).isEqualTo("ran");
+        assertThat(stale).doesNotExist();
+        assertThat(o.stages().get(StageId.SAES)).isEqualTo("skipped");
+        assertThat(o.stages().get(StageId.ADAPTERS)).isEqualTo("skipped");
+        assertThat(o.stages().get(StageId.MINE)).isEqualTo("skipped");
+        assertThat(o.stages().get(StageId.EXPLAIN)).isEqualTo("ran");
         // nothing redone: the 5 explained latents are not asked again (typed failures are retried by design)
         assertThat(counting.calls("token-stats")).isEqualTo(24 - before.size());
         assertThat(counting.calls("logit-lens")).isEqualTo(24);
@@ -325,12 +359,12 @@ class PipelineTest {
     @Test
     void forceRedoesTheStageAndEverythingDownstreamOnly() throws IOException {
         Path run = copyOfBase("force");
-        String nonceBefore = StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).nonce();
-        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(Stage.VALIDATE).build().run();
-        assertThat(o.stages()).containsEntry(Stage.SAES, "skipped").containsEntry(Stage.ADAPTERS, "skipped")
-                .containsEntry(Stage.MINE, "skipped").containsEntry(Stage.EXPLAIN, "skipped").containsEntry(Stage.SCORE, "skipped")
-                .containsEntry(Stage.VALIDATE, "ran").containsEntry(Stage.REPORT, "ran");
-        assertThat(StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).nonce()).isNotEqualTo(nonceBefore);
+        String finishedBefore = StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).finishedAt();
+        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(StageId.VALIDATE).build().run();
+        assertThat(o.stages()).containsEntry(StageId.SAES, "skipped").containsEntry(StageId.ADAPTERS, "skipped")
+                .containsEntry(StageId.MINE, "skipped").containsEntry(StageId.EXPLAIN, "skipped").containsEntry(StageId.SCORE, "skipped")
+                .containsEntry(StageId.VALIDATE, "ran").containsEntry(StageId.REPORT, "ran");
+        assertThat(StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).finishedAt()).isNotEqualTo(finishedBefore);
         // same seed, same inputs: the redone validation equals the first
         assertThat(Json.MAPPER.readTree(run.resolve("validate/validation.json").toFile()))
                 .isEqualTo(Json.MAPPER.readTree(base.resolve("validate/validation.json").toFile()));
@@ -344,8 +378,8 @@ class PipelineTest {
                 cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(),
                 new RunConfig.ValidateSection(v.relevance(), 3, v.permutations(), v.bootstrap(), v.auditTop()));
         Pipeline.Outcome o = Pipeline.builder(changed, run).log(quiet()).build().run();
-        assertThat(o.stages()).containsEntry(Stage.EXPLAIN, "skipped").containsEntry(Stage.SCORE, "skipped")
-                .containsEntry(Stage.VALIDATE, "ran").containsEntry(Stage.REPORT, "ran");
+        assertThat(o.stages()).containsEntry(StageId.EXPLAIN, "skipped").containsEntry(StageId.SCORE, "skipped")
+                .containsEntry(StageId.VALIDATE, "ran").containsEntry(StageId.REPORT, "ran");
         JsonNode val = Json.MAPPER.readTree(run.resolve("validate/validation.json").toFile());
         int checked = 0;
         for (JsonNode r : val.path("results")) {

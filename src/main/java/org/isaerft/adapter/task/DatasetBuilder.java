@@ -48,8 +48,8 @@ public final class DatasetBuilder {
         }
         List<Object> key = java.util.Arrays.asList(file, mtime, src.format(), src.recase(), ref);
         return SOURCE_CACHE.computeIfAbsent(key, k -> {
-            List<String> texts = Corpus.split(Corpus.readText(file), src.format());
-            Recaser rc = !src.recase() ? null : ref != null ? Recaser.fromReference(Corpus.readText(ref)) : Recaser.withoutReference();
+            List<String> texts = TaskCorpus.split(TaskCorpus.readText(file), src.format());
+            Recaser rc = !src.recase() ? null : ref != null ? Recaser.fromReference(TaskCorpus.readText(ref)) : Recaser.withoutReference();
             String name = file.getFileName().toString();
             List<String[]> out = new ArrayList<>(texts.size());
             for (int i = 0; i < texts.size(); i++) {

@@ -26,7 +26,7 @@ public final class SaeTrainOutput {
      * that reproduces the run.
      */
     public static Map<String, Object> save(SaeTrainer trainer, Path dir, Map<String, Object> extra, String command) {
-        TrainConfig c = trainer.config();
+        SaeTrainConfig c = trainer.config();
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("kind", c.kind().label());
         training.put("l1", c.l1());

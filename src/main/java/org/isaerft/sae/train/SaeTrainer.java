@@ -73,7 +73,7 @@ public final class SaeTrainer implements AutoCloseable {
     private static final List<String> NOT_IDENTITY = List.of("checkpoint_every", "log_every");
 
     private final LanguageModel model;
-    private final TrainConfig cfg;
+    private final SaeTrainConfig cfg;
     private final Sae sae;
     private final Adam adam;
     private final NDManager manager;
@@ -91,7 +91,7 @@ public final class SaeTrainer implements AutoCloseable {
     private Metrics last = new Metrics();
     private boolean gcBeforeBackward;
 
-    private SaeTrainer(LanguageModel model, TrainConfig cfg, Sae sae) {
+    private SaeTrainer(LanguageModel model, SaeTrainConfig cfg, Sae sae) {
         this.model = model;
         this.cfg = cfg;
         this.sae = sae;
@@ -125,7 +125,7 @@ public final class SaeTrainer implements AutoCloseable {
     }
 
     /** A trainer with a freshly initialised, seeded SAE. */
-    public static SaeTrainer start(LanguageModel model, TrainConfig cfg, String id, String modelName) {
+    public static SaeTrainer start(LanguageModel model, SaeTrainConfig cfg, String id, String modelName) {
         int dIn = model.config().width(cfg.hook());
         SaeConfig sc = saeConfig(id, cfg.hook(), dIn, cfg.dSae(), modelName);
         Sae sae = Sae.initialize(sc, cfg.seed(), cfg.initDecoderNorm(), model.manager());
@@ -140,7 +140,7 @@ public final class SaeTrainer implements AutoCloseable {
     }
 
     /** A trainer restored from {@code checkpoint}; fails if it was written with a different configuration. */
-    public static SaeTrainer resume(LanguageModel model, TrainConfig cfg, String id, String modelName, Path checkpoint) {
+    public static SaeTrainer resume(LanguageModel model, SaeTrainConfig cfg, String id, String modelName, Path checkpoint) {
         SafeTensors.File f = SafeTensors.read(checkpoint);
         Map<String, String> meta = f.metadata();
         if (!CHECKPOINT_TYPE.equals(meta.get("type"))) {
@@ -227,7 +227,7 @@ public final class SaeTrainer implements AutoCloseable {
         return sae;
     }
 
-    public TrainConfig config() {
+    public SaeTrainConfig config() {
         return cfg;
     }
 

@@ -15,16 +15,16 @@ class DatasetBuilderTest {
     @Test
     void storiesFormatSplitsAtAdjacentLines() {
         String text = "a one.\n\na two.\nb one.\nc one.\n\nc two.\n\n\nc three.\n";
-        assertThat(Corpus.split(text, "stories")).containsExactly("a one.\n\na two.", "b one.", "c one.\n\nc two.\n\nc three.");
-        assertThat(Corpus.split(text, "paragraphs")).containsExactly("a one.", "a two. b one. c one.", "c two.", "c three.");
-        assertThat(Corpus.split(text, "lines")).hasSize(6);
+        assertThat(TaskCorpus.split(text, "stories")).containsExactly("a one.\n\na two.", "b one.", "c one.\n\nc two.\n\nc three.");
+        assertThat(TaskCorpus.split(text, "paragraphs")).containsExactly("a one.", "a two. b one. c one.", "c two.", "c three.");
+        assertThat(TaskCorpus.split(text, "lines")).hasSize(6);
     }
 
     @Test
     void lowercasedCorpusStoriesMatchTheCasedSample() {
         // the cased sample is a prefix of the lower-cased file: its stories must be found verbatim
-        String sample = Corpus.readText(Shared.path("corpora/tinystories/tinystories-sample.txt"));
-        List<String> lower = Corpus.split(Corpus.readText(Shared.path("corpora/tinystories/tinystories-lowercased.txt")), "stories");
+        String sample = TaskCorpus.readText(Shared.path("corpora/tinystories/tinystories-sample.txt"));
+        List<String> lower = TaskCorpus.split(TaskCorpus.readText(Shared.path("corpora/tinystories/tinystories-lowercased.txt")), "stories");
         assertThat(lower.size()).isBetween(5400, 5600);
         Recaser rc = Recaser.fromReference(sample);
         String first = rc.lookup(lower.get(0)).orElseThrow();
@@ -37,7 +37,7 @@ class DatasetBuilderTest {
 
     @Test
     void heuristicRecasingIsAccurateOnHeldOutStories() {
-        String sample = Corpus.readText(Shared.path("corpora/tinystories/tinystories-sample.txt"));
+        String sample = TaskCorpus.readText(Shared.path("corpora/tinystories/tinystories-sample.txt"));
         int half = sample.length() / 2;
         int cut = sample.indexOf("\n\nOnce upon a time", half);
         Set<String> lexicon = Recaser.learnProperNouns(sample.substring(0, cut));

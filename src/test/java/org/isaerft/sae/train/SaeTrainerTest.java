@@ -58,8 +58,8 @@ class SaeTrainerTest {
         return new TrainData(src, 64, seed);
     }
 
-    static TrainConfig.Builder cfg(TrainKind kind, int steps) {
-        return TrainConfig.builder(kind, HOOK, 256).l1(0.5).batch(4).seq(32).tokens((long) steps * 4 * 32).warmupSteps(2)
+    static SaeTrainConfig.Builder cfg(TrainKind kind, int steps) {
+        return SaeTrainConfig.builder(kind, HOOK, 256).l1(0.5).batch(4).seq(32).tokens((long) steps * 4 * 32).warmupSteps(2)
                 .lr(2e-3).seed(11).logEvery(1000).checkpointEvery(0).deadWindowTokens(10_000)
                 .downstreamHooks(kind == TrainKind.E2E_DOWNSTREAM ? List.of(HookPoint.residPre(3), HookPoint.residPre(4)) : List.of());
     }
@@ -129,7 +129,7 @@ class SaeTrainerTest {
             assertThat(got).isCloseTo(expected, Offset.offset(1e-5 * Math.max(1, expected)));
         }
         // e2e+downstream: KL from independently computed clean and spliced logits, MSE of later resid_pre's
-        TrainConfig dc = cfg(TrainKind.E2E_DOWNSTREAM, 2).l1(0.3).build();
+        SaeTrainConfig dc = cfg(TrainKind.E2E_DOWNSTREAM, 2).l1(0.3).build();
         try (SaeTrainer t = SaeTrainer.start(model, dc, "d", "m"); NDScope s = new NDScope(); NDManager m = model.manager().newSubManager()) {
             NDArray tokens = b.toNDArray(m);
             SaeTrainer.LossParts parts = t.losses(tokens);
@@ -170,7 +170,7 @@ class SaeTrainerTest {
 
     @Test
     void shortE2eRunReducesItsLoss() {
-        TrainConfig c = cfg(TrainKind.E2E, 20).build();
+        SaeTrainConfig c = cfg(TrainKind.E2E, 20).build();
         try (SaeTrainer t = SaeTrainer.start(model, c, "e2e-test", "stories260K")) {
             Batch probe = data(32, 99).next(8);
             double before = lossOn(t, probe);
@@ -240,7 +240,7 @@ class SaeTrainerTest {
     @Test
     void resumingFromACheckpointMatchesAnUninterruptedRun(@TempDir Path tmp) {
         for (TrainKind k : List.of(TrainKind.E2E, TrainKind.LOCAL)) {
-            TrainConfig c = cfg(k, 6).checkpointEvery(3).build();
+            SaeTrainConfig c = cfg(k, 6).checkpointEvery(3).build();
             float[] straight;
             TrainResult rStraight;
             try (SaeTrainer t = SaeTrainer.start(model, c, "s", "m")) {
@@ -265,7 +265,7 @@ class SaeTrainerTest {
             assertThat(rResumed.dead()).isEqualTo(rStraight.dead());
             assertThat(rResumed.tokens()).isEqualTo(rStraight.tokens());
             // a different configuration is refused, naming the field
-            TrainConfig other = cfg(k, 6).l1(0.7).build();
+            SaeTrainConfig other = cfg(k, 6).l1(0.7).build();
             assertThatThrownBy(() -> SaeTrainer.resume(model, other, "s", "m", ckpt)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("l1 was 0.5, now 0.7");
         }

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Splits a text file into documents by one of the {@link TaskCard.Source#FORMATS}. */
-public final class Corpus {
-    private Corpus() {}
+public final class TaskCorpus {
+    private TaskCorpus() {}
 
     public static String readText(Path file) {
         try {

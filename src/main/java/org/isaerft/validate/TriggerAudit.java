@@ -1,4 +1,4 @@
-package org.isaerft.run;
+package org.isaerft.validate;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import org.isaerft.adapter.ChangeSummary;
 import org.isaerft.adapter.task.TaskCard;
-import org.isaerft.validate.TriggerLatents;
-import org.isaerft.validate.Validation;
 
 /**
  * The data audit checked against a planted poison (issue 8's acceptance evidence): for every SAE and

@@ -30,7 +30,7 @@ import org.isaerft.model.HookPoint;
  * @param logEvery           steps between progress lines
  * @param shuffleBuffer      windows in the seeded shuffle buffer
  */
-public record TrainConfig(
+public record SaeTrainConfig(
         TrainKind kind,
         HookPoint hook,
         int dSae,
@@ -51,7 +51,7 @@ public record TrainConfig(
         int checkpointEvery,
         int logEvery,
         int shuffleBuffer) {
-    public TrainConfig {
+    public SaeTrainConfig {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(hook, "hook");
         if (dSae <= 0) {
@@ -125,7 +125,7 @@ public record TrainConfig(
         return new Builder(kind, hook, dSae);
     }
 
-    /** Builder with the defaults listed on {@link TrainConfig}. */
+    /** Builder with the defaults listed on {@link SaeTrainConfig}. */
     public static final class Builder {
         private final TrainKind kind;
         private final HookPoint hook;
@@ -173,9 +173,9 @@ public record TrainConfig(
         public Builder logEvery(int v) { logEvery = v; return this; }
         public Builder shuffleBuffer(int v) { shuffleBuffer = v; return this; }
 
-        public TrainConfig build() {
+        public SaeTrainConfig build() {
             double kl = klCoeff != null ? klCoeff : kind == TrainKind.E2E_DOWNSTREAM ? 0.5 : 1.0;
-            return new TrainConfig(kind, hook, dSae, l1, tokens, batch, seq, lr, warmupSteps, minLrFraction, maxGradNorm, seed,
+            return new SaeTrainConfig(kind, hook, dSae, l1, tokens, batch, seq, lr, warmupSteps, minLrFraction, maxGradNorm, seed,
                     initDecoderNorm, kl, downstreamCoeff, kind == TrainKind.E2E_DOWNSTREAM ? downstreamHooks : List.of(),
                     deadWindowTokens, checkpointEvery, logEvery, shuffleBuffer);
         }

@@ -1,4 +1,4 @@
-package org.isaerft.run;
+package org.isaerft.validate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,6 +11,7 @@ import org.isaerft.activations.LatentId;
 import org.isaerft.adapter.ChangeSummary;
 import org.isaerft.adapter.task.TaskCard;
 import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.run.Paths;
 import org.isaerft.validate.RelevanceJudge;
 import org.isaerft.validate.TaskExpectation;
 import org.isaerft.validate.TriggerLatents;

@@ -11,7 +11,7 @@ import java.util.Map;
  * gradients. Called outside any gradient collector and outside the step's {@link NDScope}
  * (its moment estimates live in its own manager). Not differentiated, so scalar overloads are safe here.
  */
-final class Adam implements AutoCloseable {
+final class AdapterAdam implements AutoCloseable {
     private final NDManager manager;
     private final double lr;
     private final double beta1 = 0.9;
@@ -21,7 +21,7 @@ final class Adam implements AutoCloseable {
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private int t;
 
-    Adam(NDManager parent, Map<String, NDArray> params, double lr) {
+    AdapterAdam(NDManager parent, Map<String, NDArray> params, double lr) {
         this.manager = parent.newSubManager();
         this.lr = lr;
         params.forEach((k, p) -> {
