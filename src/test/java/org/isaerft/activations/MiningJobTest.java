@@ -28,7 +28,7 @@ class MiningJobTest {
              LanguageModel lm = ModelFamilies.load(Shared.path("fixtures/gpt2-tiny"), root);
              Sae sae = SaeFormats.load(Shared.path("fixtures/sae-tiny/saelens"), SaeLoadOptions.defaults(), root)) {
             assertThatThrownBy(() -> MiningJob.builder(lm, sae, corpus).tokens(100).seqLen(16).build().run(out))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("corpus " + corpus + " has no tokens to mine");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("corpus " + corpus + " has no documents");
             assertThat(out.resolve(MiningIndex.FILE)).doesNotExist();
         }
     }
