@@ -27,7 +27,7 @@ from pathlib import Path
 
 verbose = "--verbose" in sys.argv[1:]
 tracked = subprocess.run(["git", "ls-files", "results", "README.md"], capture_output=True, text=True, check=True).stdout.split()
-json_files = [Path(p) for p in tracked if p.endswith(".json")]
+json_files = [Path(p) for p in tracked if p.endswith(".json") and not p.endswith("provenance.json")]  # provenance: hashes and sizes, not results
 readmes = [Path("README.md")] + sorted(Path(p) for p in tracked if p.startswith("results/") and p.endswith("README.md"))
 
 def leaves(node, path=""):
