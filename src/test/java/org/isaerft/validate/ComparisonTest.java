@@ -141,7 +141,8 @@ class ComparisonTest {
         List<DirectionValidation.Direction> dirs = new ArrayList<>();
         for (int u = 0; u < 6; u++) {
             dirs.add(new DirectionValidation.Direction("ad/ffnn/" + u, 1 + u,
-                    Map.of("sentence", u < 5 ? "when dog " + u + ", it raises puppy" : "when comma, it lowers full stop")));
+                    Map.of("sentence", u < 5 ? "when dog " + u + ", it raises puppy" : "when comma, it lowers full stop",
+                        "question", u % 2 == 0 ? "dog puppy" : "comma full stop")));
         }
         Validator v = new Validator(new ValidatorTest.KeywordJudge(), Validator.Options.builder().build());
         DirectionValidation dv = DirectionValidation.validate("ad", "ffnn", "adapter-offline", dirs, ValidatorTest.DOGS,
@@ -152,6 +153,12 @@ class ComparisonTest {
         assertThat(s.meanDiff()).isGreaterThan(0.5);
         // 5 of 6 diffs strongly positive, one ≈ 0: only the all-positive-ish patterns reach the mean; exact ≈ 2/64
         assertThat(s.pSignFlip()).isLessThan(0.1);
+        // two fields (sentence, question): BH by hand, m = 2: q_min = min(p_min·2, p_max), q_max = p_max
+        DirectionValidation.FieldStats qf = dv.fields().get("question");
+        double lo = Math.min(s.pSignFlip(), qf.pSignFlip());
+        double hi = Math.max(s.pSignFlip(), qf.pSignFlip());
+        assertThat(s.pSignFlip() <= qf.pSignFlip() ? s.qSignFlip() : qf.qSignFlip()).isCloseTo(Math.min(lo * 2, hi), within(1e-12));
+        assertThat(s.pSignFlip() <= qf.pSignFlip() ? qf.qSignFlip() : s.qSignFlip()).isCloseTo(hi, within(1e-12));
         assertThat(DirectionValidation.signFlipP(new double[] {1, -1, 1, -1}, 2000, 3)).isGreaterThan(0.4);
     }
 
