@@ -5,7 +5,7 @@
 #   scripts/provenance.sh DIR --command "CMD" [--command "CMD2" ...] [--commit SHA|auto|HEAD] \
 #       [--input PATH ...] [--note "TEXT"]
 #
-# --commit auto: the git_commit values recorded by the code in DIR's own JSON files (versions.git_commit), i.e. the
+# --commit may be repeated (one per stage's code). --commit auto: the git_commit values recorded by the code in DIR's own JSON files (versions.git_commit), i.e. the
 # commit that produced them; HEAD (default) for a folder made from the current checkout. --input takes files or
 # folders (every file inside is hashed). Paths are recorded relative to the repository (../shared paths as
 # ${shared}/...). Re-running it overwrites provenance.json.
@@ -18,14 +18,14 @@ from pathlib import Path
 args = sys.argv[1:]
 if not args or args[0].startswith("-"):
     sys.exit("usage: scripts/provenance.sh DIR --command CMD [--commit SHA|auto|HEAD] [--input PATH ...] [--note TEXT]")
-out = Path(args[0]); commands, inputs, notes, commit = [], [], [], "HEAD"
+out = Path(args[0]); commands, inputs, notes, commit_args = [], [], [], []
 i = 1
 while i < len(args):
     k = args[i]; v = args[i + 1] if i + 1 < len(args) else sys.exit(f"{k} needs a value")
     if k == "--command": commands.append(v)
     elif k == "--input": inputs.append(v)
     elif k == "--note": notes.append(v)
-    elif k == "--commit": commit = v
+    elif k == "--commit": commit_args.append(v)
     else: sys.exit(f"unknown option {k}")
     i += 2
 if not commands:
@@ -57,7 +57,8 @@ for s in inputs:
         r = rel(f)
         files.append({"path": r, "sha256": sha(f), "bytes": f.stat().st_size, "committed": r in tracked})
 
-if commit == "auto":
+commit_args = commit_args or ["HEAD"]
+if commit_args == ["auto"]:
     found = set()
     for f in sorted(out.rglob("*.json")):
         if f.name == "provenance.json": continue
@@ -66,7 +67,7 @@ if commit == "auto":
     commits = sorted(found)
     if not commits: notes.append("no git_commit recorded in this folder's JSON files")
 else:
-    commits = [subprocess.run(["git", "rev-parse", commit], capture_output=True, text=True, check=True).stdout.strip()]
+    commits = [subprocess.run(["git", "rev-parse", c], capture_output=True, text=True, check=True).stdout.strip() for c in commit_args]
 doc = {"schema_version": 1, "type": "provenance", "folder": rel(out), "commands": commands, "commits": commits,
        "inputs": files, "notes": notes,
        "written_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
