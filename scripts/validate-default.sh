@@ -9,7 +9,7 @@
 # Every stage is an existing CLI command; a stage whose output exists is skipped (delete it to redo).
 # Usage: scripts/validate-default.sh [RUN_DIR]   (default: results/validation/run; only comparison.* is committed)
 # Env: SAES (default "local e2e e2e-downstream"), SAE_ROOT (default results/sae/stories260K), CARDS, COMPONENTS,
-#      METHODS, MINE_TOKENS, SEED, ISAERFT_THREADS.
+#      METHODS, MINE_TOKENS, SEED, ISAERFT_THREADS, ISAERFT (launcher, default scripts/isaerft).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -23,7 +23,7 @@ components="${COMPONENTS:-scale ffnn}"
 methods="${METHODS:-token-stats logit-lens}"
 seed="${SEED:-0}"
 corpus="$shared/corpora/tinystories/tinystories-sample.txt"
-isaerft=scripts/isaerft
+isaerft="${ISAERFT:-scripts/isaerft}"
 
 # 0. the SAEs (trained by the train stream's script when missing)
 for s in $saes; do

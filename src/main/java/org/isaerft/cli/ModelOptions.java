@@ -1,7 +1,6 @@
 package org.isaerft.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import org.isaerft.hub.HubClient;
 import org.isaerft.hub.ModelRegistry;
@@ -52,7 +51,7 @@ public final class ModelOptions {
     /** A base manager on the chosen device; closing it frees everything the model made. */
     public NDManager newManager() {
         if (device == DeviceKind.gpu) {
-            int gpus = Engine.getInstance().getGpuCount();
+            int gpus = org.isaerft.util.Gpu.count();
             if (gpus == 0) {
                 throw new IllegalArgumentException("--device gpu: the PyTorch engine sees no GPU (CPU natives are installed; "
                         + "build with the CUDA natives profile on a GPU machine)");

@@ -192,8 +192,8 @@ public final class ValidateCommand implements Callable<Integer> {
                             val.audit().trigger().recall() == null ? "undefined: no trigger latent found"
                                     : String.format(Locale.ROOT, "%.2f", val.audit().trigger().recall())));
             if (dv != null) {
-                dv.fields().forEach((f, st) -> w.printf(Locale.ROOT, "  directions %s: own-task relevance %.3f (rank %d of %d), own − others %.3f, p=%.4f%n",
-                        f, st.meanOwn(), st.ownRank(), st.meanByTask().size(), st.meanDiff(), st.pSignFlip()));
+                dv.fields().forEach((f, st) -> w.printf(Locale.ROOT, "  directions %s: own-task relevance %.3f (rank %d of %d), own − others %.3f, p=%.4f, q=%.4f (BH over fields)%n",
+                        f, st.meanOwn(), st.ownRank(), st.meanByTask().size(), st.meanDiff(), st.pSignFlip(), st.qSignFlip()));
             }
             w.println("  wrote " + out.resolve("validation.json"));
         }

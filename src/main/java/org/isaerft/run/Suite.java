@@ -42,17 +42,89 @@ public final class Suite {
         RunConfig cfg = widen(base);
         Pipeline.Builder b = tweaks != null ? tweaks : Pipeline.builder(cfg, runDir);
         b.build().run();
-        List<Map<String, Object>> rows = table(runDir);
+        List<Map<String, Object>> rows = corrected(table(runDir), List.of(CONTROL_TASK));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("schema_version", 1);
         doc.put("type", "bench_suite");
         doc.put("run_dir", runDir.toAbsolutePath().toString());
         doc.put("model", cfg.model());
         doc.put("versions", Versions.all());
+        doc.put("correction", CORRECTION);
+        doc.put("warnings", warnings(rows));
         doc.put("rows", rows);
         Json.writeFile(tableDir.resolve("suite.json"), doc);
         AtomicFiles.writeString(tableDir.resolve("suite.md"), markdown(cfg, rows));
         return rows;
+    }
+
+    /** The topic-free card: its rows are controls (a significant one is a warning, not a finding). */
+    public static final String CONTROL_TASK = "control";
+    public static final String CORRECTION = "Benjamini-Hochberg q-values of the permutation p-values, within the method rows "
+            + "and, separately, within the control rows (control card)";
+
+    /**
+     * Adds {@code is_control}, {@code control} ("control-card" on the control tasks) and the Benjamini–Hochberg
+     * {@code q_value} of {@code permutation_p} within each family (method rows; control rows).
+     */
+    public static List<Map<String, Object>> corrected(List<Map<String, Object>> rows, List<String> controlTasks) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>(r);
+            boolean control = controlTasks.contains(String.valueOf(r.get("task")));
+            m.put("is_control", control);
+            m.put("control", control ? "control-card" : null);
+            out.add(m);
+        }
+        for (boolean control : new boolean[] {false, true}) {
+            List<Map<String, Object>> fam = out.stream().filter(m -> m.get("is_control").equals(control)).toList();
+            double[] p = fam.stream().mapToDouble(m -> m.get("permutation_p") instanceof Number n ? n.doubleValue() : Double.NaN).toArray();
+            double[] q = org.isaerft.score.MultipleTesting.benjaminiHochberg(p);
+            for (int i = 0; i < fam.size(); i++) {
+                fam.get(i).put("q_value", Double.isNaN(q[i]) ? null : q[i]);
+            }
+        }
+        return out;
+    }
+
+    /** One line per control row with q &lt; 0.05. */
+    public static List<String> warnings(List<Map<String, Object>> rows) {
+        List<String> w = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            if (Boolean.TRUE.equals(r.get("is_control")) && r.get("q_value") instanceof Double q && q < 0.05) {
+                w.add(String.format(Locale.ROOT, "control row %s / %s / %s / %s is significant: AUROC %s, p = %s, q = %s (a control "
+                        + "should not be; method rows of this size are not evidence)", r.get("task"), r.get("sae_type"), r.get("component"),
+                        r.get("method"), f(r.get("auroc")), f(r.get("permutation_p")), f(q)));
+            }
+        }
+        return w;
+    }
+
+    /**
+     * Recomputes the corrections of an existing {@code suite.json} (rows as written by an earlier version) and rewrites it
+     * and {@code suite.md} beside it; the header line of suite.md is kept.
+     */
+    public static void retable(Path suiteJson) {
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> doc = Json.MAPPER.readValue(suiteJson.toFile(), LinkedHashMap.class);
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> rows = corrected((List<Map<String, Object>>) doc.get("rows"), List.of(CONTROL_TASK));
+            Map<String, Object> out = new LinkedHashMap<>();
+            doc.forEach((k, v) -> {
+                if (!k.equals("rows") && !k.equals("warnings") && !k.equals("correction")) {
+                    out.put(k, v);
+                }
+            });
+            out.put("correction", CORRECTION);
+            out.put("warnings", warnings(rows));
+            out.put("rows", rows);
+            Path md = suiteJson.resolveSibling("suite.md");
+            String header = java.nio.file.Files.isRegularFile(md) ? java.nio.file.Files.readAllLines(md).get(2) : "model `" + doc.get("model") + "`";
+            Json.writeFile(suiteJson, out);
+            AtomicFiles.writeString(md, markdown(header, rows));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot retable " + suiteJson, e);
+        }
     }
 
     /** One row per task × SAE × component × method from the run's validation and score outputs. */
@@ -119,24 +191,38 @@ public final class Suite {
     }
 
     static String markdown(RunConfig cfg, List<Map<String, Object>> rows) {
-        StringBuilder md = new StringBuilder("# Benchmark suite: task cards × SAE types × interpretation methods\n\nmodel `")
-                .append(cfg.model()).append("`, seed ").append(cfg.seed()).append(", corpus tokens ").append(cfg.corpus().tokens())
-                .append("\n\nAUROC: relevance of the descriptions of the k most-changed latents vs the rest (0.5 = chance; shuffled = ")
+        return markdown("model `" + cfg.model() + "`, seed " + cfg.seed() + ", corpus tokens " + cfg.corpus().tokens(), rows);
+    }
+
+    static String markdown(String header, List<Map<String, Object>> rows) {
+        StringBuilder md = new StringBuilder("# Benchmark suite: task cards × SAE types × interpretation methods\n\n").append(header)
+                .append("\n\n");
+        for (String w : warnings(rows)) {
+            md.append("- **WARNING:** ").append(w).append("\n");
+        }
+        long methodRows = rows.stream().filter(r -> !Boolean.TRUE.equals(r.get("is_control")) && r.get("permutation_p") != null).count();
+        long sigP = rows.stream().filter(r -> !Boolean.TRUE.equals(r.get("is_control")) && r.get("permutation_p") instanceof Double p && p < 0.05).count();
+        long sigQ = rows.stream().filter(r -> !Boolean.TRUE.equals(r.get("is_control")) && r.get("q_value") instanceof Double q && q < 0.05).count();
+        md.append(String.format(Locale.ROOT, "%nMethod rows with p < 0.05: %d of %d; with q < 0.05: %d of %d. q = Benjamini–Hochberg q-value of the "
+                + "permutation p within the method rows and, separately, within the control rows (the topic-free `control` card, labelled "
+                + "control); verdicts use q, not p.%n%n", sigP, methodRows, sigQ, methodRows));
+        md.append("AUROC: relevance of the descriptions of the k most-changed latents vs the rest (0.5 = chance; shuffled = ")
                 .append("descriptions deranged across latents, random = k random latents). precision@k: fraction of the top k judged ")
                 .append("on-task, beside its base rate over all latents. flagged: off-task changes among the audited most-changed latents. ")
                 .append("trigger recall: on a poisoned card, the fraction of the trigger latents (found from model + SAE activations on ")
                 .append("windows with vs without the trigger phrase) the audit flagged; \"none found\" = no latent passed the search's ")
                 .append("thresholds (the run's report.md gives the strongest responder and its fate in the audit). emb. score: embedding ")
-                .append("score of the method's explanations vs shuffled explanations.\n\n| task | SAE type | component | method | n | AUROC | 95% CI | perm. p | shuffled | random | Spearman | "
+                .append("score of the method's explanations vs shuffled explanations.\n\n| task | SAE type | component | method | n | AUROC | 95% CI | perm. p | q | shuffled | random | Spearman | "
                         + "precision@k | base rate | flagged | trigger recall | emb. score | emb. shuffled |\n"
-                        + "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
+                        + "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, Double> ci = (Map<String, Double>) r.get("auroc_ci95");
-            md.append("| ").append(r.get("task")).append(" | ").append(r.get("sae_type")).append(" | ").append(r.get("component"))
+            md.append("| ").append(r.get("task")).append(Boolean.TRUE.equals(r.get("is_control")) ? " (control)" : "").append(" | ").append(r.get("sae_type")).append(" | ").append(r.get("component"))
                     .append(" | ").append(r.get("method")).append(" | ").append(r.get("n_latents")).append(" | ").append(f(r.get("auroc")))
                     .append(" | ").append(ci == null ? "–" : "[" + f(ci.get("low")) + ", " + f(ci.get("high")) + "]").append(" | ")
-                    .append(f(r.get("permutation_p"))).append(" | ").append(f(r.get("shuffled_description_auroc"))).append(" | ")
+                    .append(f(r.get("permutation_p"))).append(" | ").append(f(r.get("q_value"))).append(" | ")
+                    .append(f(r.get("shuffled_description_auroc"))).append(" | ")
                     .append(f(r.get("random_latent_auroc"))).append(" | ").append(f(r.get("spearman"))).append(" | ")
                     .append(f(r.get("precision_at_k"))).append(" | ").append(f(r.get("base_rate"))).append(" | ")
                     .append(r.get("n_flagged") == null ? "–" : r.get("n_flagged") + "/" + r.get("audit_k")).append(" | ")

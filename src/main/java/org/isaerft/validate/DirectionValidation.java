@@ -59,10 +59,11 @@ public record DirectionValidation(
      * @param meanDiffCi       bootstrap 95% CI of meanDiff (null with fewer than 2 items)
      * @param pSignFlip        one-sided sign-flip permutation p-value of meanDiff &gt; 0
      * @param spearmanImportance Spearman(importance, own relevance) (null when undefined)
+     * @param qSignFlip        Benjamini–Hochberg q-value of pSignFlip across the fields of this adapter
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record FieldStats(double meanOwn, Map<String, Double> meanByTask, int ownRank, double meanDiff, RankStats.Interval meanDiffCi,
-            double pSignFlip, int permutations, Double spearmanImportance) {}
+            double pSignFlip, int permutations, Double spearmanImportance, Double qSignFlip) {}
 
     /** One direction with its texts, importance and relevance per task per field. */
     public record Item(String id, double importance, Map<String, String> texts, Map<String, Map<String, Double>> relevance) {}
@@ -228,7 +229,16 @@ public record DirectionValidation(
             }
             double p = signFlipP(diff, permutations, ScoreMath.seedFor(seed, "dir-flip-" + field));
             var rho = RankStats.spearman(imp, ownRel);
-            fields.put(field, new FieldStats(ownMean, meanByTask, rank, md, ci, p, permutations, rho.isPresent() ? rho.getAsDouble() : null));
+            fields.put(field, new FieldStats(ownMean, meanByTask, rank, md, ci, p, permutations, rho.isPresent() ? rho.getAsDouble() : null,
+                    null));
+        }
+        // Benjamini–Hochberg across the fields (question, edit, …): one family of tests per adapter
+        List<String> names = new ArrayList<>(fields.keySet());
+        double[] q = org.isaerft.score.MultipleTesting.benjaminiHochberg(names.stream().mapToDouble(f -> fields.get(f).pSignFlip()).toArray());
+        for (int i = 0; i < names.size(); i++) {
+            FieldStats f = fields.get(names.get(i));
+            fields.put(names.get(i), new FieldStats(f.meanOwn(), f.meanByTask(), f.ownRank(), f.meanDiff(), f.meanDiffCi(), f.pSignFlip(),
+                    f.permutations(), f.spearmanImportance(), q[i]));
         }
         return new DirectionValidation(SCHEMA_VERSION, TYPE, own.task(), adapter, component, method, judgeName,
                 others.stream().map(TaskExpectation::task).toList(), items.size(), failures, fields, items,

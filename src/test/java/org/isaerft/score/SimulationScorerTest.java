@@ -146,9 +146,11 @@ class SimulationScorerTest {
         assertThat(s.metrics()).containsEntry("logprob_positions", 6.0).containsEntry("answered_positions", 0.0)
                 .containsEntry("n_tokens", 6.0);
         // per example: example 2 has constant truth, so only example 1 enters the per-example mean
-        assertThat(s.metrics().get("pearson_mean_per_example"))
-                .isCloseTo(ScoreMath.pearson(s.details().get(0).predictedActivations(), new double[] {0, 6, 2, 0}).getAsDouble(),
-                        within(1e-12));
+        // by hand, example 1: p = (0.4, 9.222222, 2.4, 0), t = (0, 6, 2, 0); mean p = 3.005556, mean t = 2
+        // deviations p: (−2.605556, 6.216667, −0.605556, −3.005556), t: (−2, 4, 0, −2)
+        // s_pt = 5.211111 + 24.866667 + 0 + 6.011111 = 36.088889, s_pp = 54.835926, s_tt = 24
+        // r = 36.088889 / sqrt(54.835926 · 24) = 0.994799
+        assertThat(s.metrics().get("pearson_mean_per_example")).isCloseTo(0.994799, within(1e-6));
         assertThat(s.prompt().id()).isEqualTo("score/simulation");
         assertThat(s.prompt().sha256()).hasSize(64);
         assertThat(s.usage()).isEqualTo(new Usage(200, 20, 0));

@@ -82,7 +82,7 @@ class ComparisonTest {
         assertThat(auc.ci().low()).isGreaterThan(0);
         String md = c.markdown();
         assertThat(md).contains("| a | scale | token-stats | — | local |").contains("random-latents").contains("e2e − local")
-                .contains("Excluded from the paired test (no expected concepts): control");
+                .contains("excluded from the paired test, no expected concepts): control");
     }
 
     @Test
@@ -141,7 +141,8 @@ class ComparisonTest {
         List<DirectionValidation.Direction> dirs = new ArrayList<>();
         for (int u = 0; u < 6; u++) {
             dirs.add(new DirectionValidation.Direction("ad/ffnn/" + u, 1 + u,
-                    Map.of("sentence", u < 5 ? "when dog " + u + ", it raises puppy" : "when comma, it lowers full stop")));
+                    Map.of("sentence", u < 5 ? "when dog " + u + ", it raises puppy" : "when comma, it lowers full stop",
+                        "question", u % 2 == 0 ? "dog puppy" : "comma full stop")));
         }
         Validator v = new Validator(new ValidatorTest.KeywordJudge(), Validator.Options.builder().build());
         DirectionValidation dv = DirectionValidation.validate("ad", "ffnn", "adapter-offline", dirs, ValidatorTest.DOGS,
@@ -152,6 +153,58 @@ class ComparisonTest {
         assertThat(s.meanDiff()).isGreaterThan(0.5);
         // 5 of 6 diffs strongly positive, one ≈ 0: only the all-positive-ish patterns reach the mean; exact ≈ 2/64
         assertThat(s.pSignFlip()).isLessThan(0.1);
+        // two fields (sentence, question): BH by hand, m = 2: q_min = min(p_min·2, p_max), q_max = p_max
+        DirectionValidation.FieldStats qf = dv.fields().get("question");
+        double lo = Math.min(s.pSignFlip(), qf.pSignFlip());
+        double hi = Math.max(s.pSignFlip(), qf.pSignFlip());
+        assertThat(s.pSignFlip() <= qf.pSignFlip() ? s.qSignFlip() : qf.qSignFlip()).isCloseTo(Math.min(lo * 2, hi), within(1e-12));
+        assertThat(s.pSignFlip() <= qf.pSignFlip() ? qf.qSignFlip() : s.qSignFlip()).isCloseTo(hi, within(1e-12));
         assertThat(DirectionValidation.signFlipP(new double[] {1, -1, 1, -1}, 2000, 3)).isGreaterThan(0.4);
+    }
+
+    private static Comparison.Row row(String task, String control, Double p, boolean isControl) {
+        return new Comparison.Row(task, "local", "local", "scale", "token-stats", control, 0.6, null, p, 0.1, null, null, 0.0, 0.0,
+                null, null, null, 50, false, null, null, isControl);
+    }
+
+    @Test
+    void benjaminiHochbergPerFamilyAndSignificantControlsAreWarnings() {
+        // method family: p = 0.01, 0.04, 0.03 (m = 3). By hand: sorted 0.01, 0.03, 0.04 → p·m/i = 0.03, 0.045, 0.04;
+        // running minimum from the top: q(0.04) = 0.04, q(0.03) = min(0.04, 0.045) = 0.04, q(0.01) = 0.03.
+        // control family: shuffled p = 0.002, control-card p = 0.5, random-latents p = null (not counted: m = 2):
+        // q(0.5) = 0.5, q(0.002) = min(0.5, 0.002·2/1) = 0.004 → a warning.
+        List<Comparison.Row> rows = List.of(row("dogs", null, 0.01, false), row("sad", null, 0.04, false), row("beach", null, 0.03, false),
+                row("dogs", "shuffled", 0.002, true), row("control", "control-card", 0.5, true), row("dogs", "random-latents", null, true));
+        Comparison c = Comparison.corrected(rows, List.of(), List.of(), List.of("mem"), List.of("control"));
+
+        assertThat(c.rows()).extracting(Comparison.Row::qAuroc).containsExactly(0.03, 0.04, 0.04, 0.004, 0.5, null);
+        assertThat(c.rows().get(0).qSpearman()).isNull(); // no Spearman p in these rows
+        assertThat(c.significantMethodRows()).isEqualTo(3);
+        assertThat(c.warnings()).hasSize(1);
+        assertThat(c.warnings().get(0)).contains("dogs / scale / token-stats / shuffled").contains("q = 0.004");
+        assertThat(c.correction()).contains("Benjamini-Hochberg");
+        String md = c.markdown();
+        assertThat(md).contains("WARNING: control row dogs / scale / token-stats / shuffled")
+                .contains("| control | scale | token-stats | control: control-card | local |")
+                .contains("with q < 0.05: 3 of 3");
+    }
+
+    @Test
+    void pairedAndDirectionRowsGetQValues() {
+        List<Comparison.Paired> paired = List.of(
+                new Comparison.Paired("auroc", "m", "scale", "local", "e2e", List.of("a", "b"), List.of(0.1, 0.2), 0.15, null, 0.5, "x", null),
+                new Comparison.Paired("spearman", "m", "scale", "local", "e2e", List.of("a", "b"), List.of(0.1, 0.2), 0.15, null, 0.25, "x", null));
+        List<Comparison.DirectionRow> dirs = List.of(
+                new Comparison.DirectionRow("dogs", "local", "local", "ffnn", "m", "edit", 1, 3, 0.3, 0.02, null, 0.001, null, false, null, 64),
+                new Comparison.DirectionRow("dogs", "local", "local", "ffnn", "m", "question", 2, 3, 0.3, 0.0, null, 0.4, null, false, null, 64),
+                new Comparison.DirectionRow("control", "local", "local", "ffnn", "m", "edit", 1, 3, 0.3, 0.02, null, 0.01, null, true,
+                        "control-card", 64));
+        Comparison c = Comparison.corrected(List.of(), paired, dirs, List.of(), List.of("control"));
+        // paired: sorted 0.25, 0.5 → 0.5, 0.5
+        assertThat(c.paired()).extracting(Comparison.Paired::qTwoSided).containsExactly(0.5, 0.5);
+        // findings: 0.001, 0.4 → q = 0.002, 0.4; control family alone: q = p = 0.01 → warning
+        assertThat(c.directions()).extracting(Comparison.DirectionRow::q).containsExactly(0.002, 0.4, 0.01);
+        assertThat(c.warnings()).singleElement().asString().startsWith("control direction row control / ffnn / m / edit / local");
+        assertThat(c.markdown()).contains("| dogs | ffnn | m | edit | — | local | 64 | 1 of 3 | 0.020 | 0.001 | 0.002 |");
     }
 }
