@@ -8,12 +8,12 @@ import java.util.concurrent.Callable;
 import org.isaerft.config.RunConfig;
 import org.isaerft.run.Paths;
 import org.isaerft.run.Pipeline;
-import org.isaerft.run.StageId;
+import org.isaerft.run.layout.StageId;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code isaerft run [CONFIG] [--out DIR] [--force STAGE]... [--tokens N]}: the whole pipeline, resumable. */
 @Command(name = "run", mixinStandardHelpOptions = true,

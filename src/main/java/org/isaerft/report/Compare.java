@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.isaerft.run.layout.RunLayout;
 import org.isaerft.util.Json;
 
 /**
@@ -128,7 +129,7 @@ public final class Compare {
     /** Compares, writes {@code current/compare.json}, re-renders the current report; returns the comparison. */
     public static Comparison compareAndReport(Path previous, Path current, Tolerances tol) {
         Comparison c = compare(previous, current, tol);
-        Json.writeFile(current.resolve(Report.COMPARE), c);
+        Json.writeFile(new RunLayout(current).compare(), c);
         Report.render(current);
         return c;
     }
@@ -140,7 +141,7 @@ public final class Compare {
     }
 
     static Map<String, JsonNode> headlines(Path run) {
-        Path f = run.resolve(Report.SUMMARY);
+        Path f = new RunLayout(run).summary();
         if (!Files.isRegularFile(f)) {
             throw new IllegalArgumentException(f + ": no summary.json (is " + run + " a finished run folder?)");
         }

@@ -193,7 +193,7 @@ final class MoreFindings {
 
     static Finding recovery(JsonNode rec) {
         if (rec == null) {
-            return notRun(Q_RECOVERY, "no recovery stage output (" + RunFolder.RECOVERY + ")");
+            return notRun(Q_RECOVERY, "no recovery stage output (recovery/summary.json)");
         }
         List<Verdict> v = new ArrayList<>();
         for (JsonNode r : Recovery.rows(rec)) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.isaerft.dashboard.Templates;
+import org.isaerft.run.layout.RunLayout;
 import org.isaerft.util.AtomicFiles;
 import org.isaerft.util.Json;
 
@@ -18,12 +19,10 @@ import org.isaerft.util.Json;
  * {@code isaerft report compare}, the regressions and improvements beside them.
  */
 public final class Report {
+    /** File names of the report's outputs in a run folder (their paths are {@link RunLayout}'s). */
     public static final String SUMMARY = "summary.json";
     public static final String HTML = "report.html";
     public static final String MARKDOWN = "report.md";
-    public static final String COMPARE = "compare.json";
-    /** The validate stage's trigger check ({@code org.isaerft.run.TriggerAudit}). */
-    public static final String TRIGGER = "validate/trigger.json";
 
     static final String HTML_TEMPLATE = "report/report.html.mustache";
     static final String MD_TEMPLATE = "report/report.md.mustache";
@@ -36,18 +35,19 @@ public final class Report {
     /** Builds dashboards (via the supplier), then writes summary.json, report.md and report.html under {@code run}. */
     public static Result write(Path run, Supplier<Map<String, String>> dashboards) {
         Map<String, String> dash = dashboards.get();
-        Json.writeFile(run.resolve("dashboards.json"), Map.of("schema_version", 1, "dashboards", dash));
+        Json.writeFile(new RunLayout(run).dashboardsIndex(), Map.of("schema_version", 1, "dashboards", dash));
         return render(run);
     }
 
     /** (Re)writes summary.json, report.md and report.html from the run's files. */
     public static Result render(Path run) {
+        RunLayout layout = new RunLayout(run);
         RunFolder folder = RunFolder.read(run);
         List<Headline> heads = Summary.headlines(folder);
-        Json.writeFile(run.resolve(SUMMARY), Summary.of(folder, heads));
+        Json.writeFile(layout.summary(), Summary.of(folder, heads));
         ReportModel model = ModelBuilder.build(folder, heads);
-        AtomicFiles.writeString(run.resolve(HTML), html(model));
-        AtomicFiles.writeString(run.resolve(MARKDOWN), markdown(model));
+        AtomicFiles.writeString(layout.reportHtml(), html(model));
+        AtomicFiles.writeString(layout.reportMarkdown(), markdown(model));
         return new Result(heads.size(), model.charts());
     }
 

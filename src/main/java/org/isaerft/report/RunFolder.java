@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.isaerft.activations.LatentId;
+import org.isaerft.run.layout.RunLayout;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.util.Json;
 
 /**
@@ -35,8 +37,6 @@ import org.isaerft.util.Json;
 public record RunFolder(Path dir, JsonNode runConfig, JsonNode adapters, Map<Path, JsonNode> scores, JsonNode validation,
         JsonNode comparison, JsonNode audit, JsonNode trigger, JsonNode recovery, JsonNode compare, JsonNode dashboards,
         Map<String, Map<String, Map<String, String>>> descriptions) {
-    public static final String RECOVERY = "recovery/summary.json";
-
     public RunFolder {
         if (dir == null) {
             throw new IllegalArgumentException("run folder needed");
@@ -47,14 +47,15 @@ public record RunFolder(Path dir, JsonNode runConfig, JsonNode adapters, Map<Pat
 
     /** Reads every stage output that exists under {@code dir}. */
     public static RunFolder read(Path dir) {
+        RunLayout run = new RunLayout(dir);
+        Path scoreRoot = run.stage(StageId.SCORE);
         Map<Path, JsonNode> scores = new LinkedHashMap<>();
-        for (Path s : files(dir.resolve("score"), "summary.json")) {
-            scores.put(dir.resolve("score").relativize(s.getParent()), json(s));
+        for (Path s : files(scoreRoot, "summary.json")) {
+            scores.put(scoreRoot.relativize(s.getParent()), json(s));
         }
-        return new RunFolder(dir, json(dir.resolve("run_config.json")), json(dir.resolve("adapters/summary.json")), scores,
-                json(dir.resolve("validate/validation.json")), json(dir.resolve("validate/comparison.json")),
-                json(dir.resolve("validate/audit.json")), json(dir.resolve(Report.TRIGGER)), json(dir.resolve(RECOVERY)),
-                json(dir.resolve(Report.COMPARE)), json(dir.resolve("dashboards.json")), descriptions(dir.resolve("explain")));
+        return new RunFolder(dir, json(run.runConfig()), json(run.adaptersSummary()), scores,
+                json(run.validation()), json(run.comparison()), json(run.audit()), json(run.trigger()), json(run.recoverySummary()),
+                json(run.compare()), json(run.dashboardsIndex()), descriptions(run.stage(StageId.EXPLAIN)));
     }
 
     /** The run id from run_config.json, else the folder name. */

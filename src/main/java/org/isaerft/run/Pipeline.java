@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 import org.isaerft.config.RunConfig;
 import org.isaerft.hub.HubClient;
 import org.isaerft.llm.LlmRunSummary;
+import org.isaerft.run.layout.RunLayout;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.run.stages.Stages;
 import org.isaerft.util.Json;
 import org.isaerft.util.Versions;

@@ -1,5 +1,8 @@
 package org.isaerft.run;
 
+import org.isaerft.run.layout.RunLayout;
+import org.isaerft.run.layout.StageId;
+
 /**
  * One step of the {@link Pipeline}: what it reads from the config (its share of the input hash) and
  * what it does. A stage writes its files under {@link RunLayout} and returns a typed record of what it

@@ -16,6 +16,7 @@ import org.isaerft.hub.ModelSpec;
 import org.isaerft.llm.LlmRunSummary;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelFamilies;
+import org.isaerft.run.layout.RunLayout;
 import org.isaerft.sae.Sae;
 import org.isaerft.sae.SaeResolver;
 

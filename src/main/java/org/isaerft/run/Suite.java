@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.config.RunConfig;
+import org.isaerft.run.layout.RunLayout;
 import org.isaerft.util.AtomicFiles;
 import org.isaerft.util.Json;
 import org.isaerft.util.Versions;

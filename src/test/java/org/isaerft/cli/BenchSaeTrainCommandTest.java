@@ -78,7 +78,8 @@ class BenchSaeTrainCommandTest {
         java.util.Arrays.sort(s);
         assertThat(f.get("step_ms").asDouble()).isCloseTo(1e3 * s[1], Offset.offset(1e-9));
         assertThat(f.get("mean_step_ms").asDouble()).isCloseTo(1e3 * (s[0] + s[1] + s[2]) / 3, Offset.offset(1e-9));
-        assertThat(f.get("cpu_ms_per_step").asDouble()).isPositive();
+        // process CPU time has a coarse clock: a 3-step tiny run can measure 0 ms, never less
+        assertThat(f.get("cpu_ms_per_step").asDouble()).isNotNegative().isFinite();
         assertThat(f.get("last_loss").asDouble()).isPositive().isFinite();
 
         // the dump: tokens, an initial SAE that loads, and one step's parameters and losses

@@ -125,7 +125,7 @@ class ReportTest {
     @Test
     void recoveryOutputIsRenderedAsAFindingAndARecallCurve() throws IOException {
         Path run = TinyRun.write(tmp);
-        Json.writeFile(run.resolve(RunFolder.RECOVERY), Map.of("rows", List.of(
+        Json.writeFile(new org.isaerft.run.layout.RunLayout(run).recoverySummary(), Map.of("rows", List.of(
                 Map.of("method", "good", "k", 5, "recall_at_k", 0.8, "chance", 0.1, "ci", Map.of("low", 0.6, "high", 0.95),
                         "curve", List.of(Map.of("k", 1, "recall", 0.4), Map.of("k", 5, "recall", 0.8))),
                 Map.of("method", "weak", "k", 5, "recall_at_k", 0.12, "chance", 0.1, "ci", Map.of("low", 0.0, "high", 0.3)))));
@@ -213,7 +213,7 @@ class ReportTest {
     @Test
     void nightlyComparisonSitsBesideTheFindings() throws IOException {
         Path run = TinyRun.write(tmp);
-        Json.writeFile(run.resolve(Report.COMPARE), Map.of("schema_version", 1, "type", "run_comparison", "previous", "/prev", "current", "/cur",
+        Json.writeFile(new org.isaerft.run.layout.RunLayout(run).compare(), Map.of("schema_version", 1, "type", "run_comparison", "previous", "/prev", "current", "/cur",
                 "regressions", 1, "improvements", 0, "rows", List.of(
                         Map.of("name", "adapter/task_loss/local/t1/scale", "previous", 1.9, "current", 1.95, "delta", 0.05, "tolerance", 0.02,
                                 "status", "regression"),

@@ -24,6 +24,7 @@ import org.isaerft.config.RunConfig;
 import org.isaerft.hub.HubClient;
 import org.isaerft.hub.HubException;
 import org.isaerft.report.Report;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.testing.Shared;
 import org.isaerft.testing.TestServer;
 import org.isaerft.testing.Wire;

@@ -25,6 +25,7 @@ import org.isaerft.explain.LogitLensExplainer;
 import org.isaerft.explain.TokenStatsExplainer;
 import org.isaerft.report.Compare;
 import org.isaerft.report.Report;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.util.Json;
 import org.isaerft.validate.TriggerAudit;
 import org.isaerft.validate.TriggerLatents;

@@ -20,11 +20,11 @@ import org.isaerft.adapter.task.TaskDataset;
 import org.isaerft.config.RunConfig;
 import org.isaerft.run.AdaptersDocument;
 import org.isaerft.run.RunCodec;
-import org.isaerft.run.RunLayout;
 import org.isaerft.run.SaeInfo;
 import org.isaerft.run.Stage;
 import org.isaerft.run.StageContext;
-import org.isaerft.run.StageId;
+import org.isaerft.run.layout.RunLayout;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.sae.Sae;
 import org.isaerft.util.Json;
 

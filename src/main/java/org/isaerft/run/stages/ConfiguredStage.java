@@ -3,7 +3,7 @@ package org.isaerft.run.stages;
 import java.util.Map;
 import org.isaerft.config.RunConfig;
 import org.isaerft.run.Stage;
-import org.isaerft.run.StageId;
+import org.isaerft.run.layout.StageId;
 
 /**
  * What every stage of {@link Stages#all} shares: its id, the run config, and a config slice made of the seed, the

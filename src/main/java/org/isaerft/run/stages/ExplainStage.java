@@ -17,11 +17,11 @@ import org.isaerft.config.RunConfig;
 import org.isaerft.explain.ExplainRun;
 import org.isaerft.run.ExplainerFactory;
 import org.isaerft.run.RunFiles;
-import org.isaerft.run.RunLayout;
 import org.isaerft.run.SaeInfo;
 import org.isaerft.run.Stage;
 import org.isaerft.run.StageContext;
-import org.isaerft.run.StageId;
+import org.isaerft.run.layout.RunLayout;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.util.AtomicFiles;
 
 /**

@@ -13,7 +13,7 @@ import org.isaerft.run.Paths;
 import org.isaerft.run.SaeInfo;
 import org.isaerft.run.Stage;
 import org.isaerft.run.StageContext;
-import org.isaerft.run.StageId;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.sae.Sae;
 
 /** Mines the corpus through the model and every SAE of the run ({@link MiningJob}) into {@code mine/SAE/}; SAEs already mined are kept. */

@@ -11,11 +11,11 @@ import org.isaerft.config.RunConfig;
 import org.isaerft.dashboard.Dashboard;
 import org.isaerft.report.Report;
 import org.isaerft.run.RunFiles;
-import org.isaerft.run.RunLayout;
 import org.isaerft.run.SaeInfo;
 import org.isaerft.run.Stage;
 import org.isaerft.run.StageContext;
-import org.isaerft.run.StageId;
+import org.isaerft.run.layout.RunLayout;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.util.Versions;
 
 /** Writes report.html, report.md and summary.json ({@link Report}) and one dashboard per SAE under {@code dashboards/SAE/}. */

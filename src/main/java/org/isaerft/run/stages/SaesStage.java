@@ -21,7 +21,7 @@ import org.isaerft.run.SaeInfo;
 import org.isaerft.run.SaesDocument;
 import org.isaerft.run.Stage;
 import org.isaerft.run.StageContext;
-import org.isaerft.run.StageId;
+import org.isaerft.run.layout.StageId;
 import org.isaerft.sae.Sae;
 import org.isaerft.sae.train.SaeTrainConfig;
 import org.isaerft.sae.train.SaeTrainOutput;

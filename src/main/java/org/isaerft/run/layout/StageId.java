@@ -1,4 +1,4 @@
-package org.isaerft.run;
+package org.isaerft.run.layout;
 
 import java.util.List;
 

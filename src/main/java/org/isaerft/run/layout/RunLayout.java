@@ -1,4 +1,4 @@
-package org.isaerft.run;
+package org.isaerft.run.layout;
 
 import java.nio.file.Path;
 import org.isaerft.adapter.AdapterOutputs;
@@ -29,7 +29,7 @@ public record RunLayout(Path root) {
         return root.resolve("run_config.json");
     }
 
-    /** {@code saes/saes.json}: the SAEs of the run ({@link SaesDocument}). */
+    /** {@code saes/saes.json}: the SAEs of the run ({@code run.SaesDocument}). */
     public Path saes() {
         return stage(StageId.SAES).resolve("saes.json");
     }
@@ -47,7 +47,7 @@ public record RunLayout(Path root) {
         return adapter(sae, task, component).resolve(AdapterOutputs.CHANGE_SUMMARY);
     }
 
-    /** {@code adapters/summary.json} ({@link AdaptersDocument}). */
+    /** {@code adapters/summary.json} ({@code run.AdaptersDocument}). */
     public Path adaptersSummary() {
         return stage(StageId.ADAPTERS).resolve("summary.json");
     }
@@ -106,6 +106,21 @@ public record RunLayout(Path root) {
         return stage(StageId.VALIDATE).resolve("trigger").resolve(sae).resolve(task + ".json");
     }
 
+    /** {@code recovery/summary.json}: the known-answer recovery headlines (absent when the run has no recovery stage). */
+    public Path recoverySummary() {
+        return root.resolve("recovery").resolve("summary.json");
+    }
+
+    /** {@code compare.json}: written by {@code isaerft report compare} into the current run. */
+    public Path compare() {
+        return root.resolve("compare.json");
+    }
+
+    /** {@code dashboards.json}: the index of the run's dashboards. */
+    public Path dashboardsIndex() {
+        return root.resolve("dashboards.json");
+    }
+
     public Path dashboards(String sae) {
         return root.resolve("dashboards").resolve(sae);
     }
@@ -120,6 +135,10 @@ public record RunLayout(Path root) {
 
     public Path reportHtml() {
         return root.resolve("report.html");
+    }
+
+    public Path reportMarkdown() {
+        return root.resolve("report.md");
     }
 
     /** A path under the run folder as stored in run documents (relative, '/'-separated); other paths stay absolute. */
