@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             AdapterCommand.class,
             ValidateCommand.class,
             BenchCommand.class,
+            TaskCommand.class,
         })
 public final class Main extends GroupCommand {
     public static CommandLine commandLine() {
