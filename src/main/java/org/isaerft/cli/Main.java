@@ -37,6 +37,7 @@ public final class Main extends GroupCommand {
             cl.addSubcommand("bench", bench);
         }
         bench.addSubcommand("suite", new BenchSuiteCommand());
+        bench.addSubcommand("recovery", new BenchRecoveryCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + ex.getMessage());
