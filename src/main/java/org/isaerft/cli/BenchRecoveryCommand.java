@@ -51,6 +51,9 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Adapter steps (default 100).")
     Integer steps;
 
+    @Option(names = "--max-new-tokens", paramLabel = "T", description = "Tokens per document (default 128).")
+    Integer maxNewTokens;
+
     @Option(names = "--components", split = ",", paramLabel = "C[,C…]", description = "Components (default scale,bias,ffnn).")
     List<String> components;
 
@@ -89,6 +92,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         if (sweepTasks != null) b.sweepTasks(sweepTasks);
         if (documents != null) b.documents(documents);
         if (steps != null) b.steps(steps);
+        if (maxNewTokens != null) b.maxNewTokens(maxNewTokens);
         if (components != null) {
             List<AdapterKind> ks = new ArrayList<>();
             for (String c : components) {
@@ -104,7 +108,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
                 for (var e : specs.entrySet()) {
                     opened.put(e.getKey(), SaeCommand.openSae(e.getValue(), null, null, m.manager(), modelOptions.quiet));
                 }
-                RecoveryBenchmark.Result r = RecoveryBenchmark.run(o, m.model(), opened, System.err);
+                RecoveryBenchmark.Result r = RecoveryBenchmark.run(o, m.model(), opened, System.err, true);
                 RecoveryBenchmark.write(r);
                 System.out.println("recovery: " + r.runs().size() + " runs in " + Math.round(r.seconds()) + " s -> " + o.out());
             } finally {

@@ -47,6 +47,11 @@ public final class RecoveryBenchmark {
     public record Result(RecoveryOptions options, Map<String, Integer> dAlive, List<Task> tasks, List<Run> runs, double seconds) {}
 
     public static Result run(RecoveryOptions o, LanguageModel model, Map<String, SparseAutoencoder> saes, PrintStream log) {
+        return run(o, model, saes, log, false);
+    }
+
+    /** As {@link #run(RecoveryOptions, LanguageModel, Map, PrintStream)}; with {@code checkpoints}, results so far are written after every task. */
+    public static Result run(RecoveryOptions o, LanguageModel model, Map<String, SparseAutoencoder> saes, PrintStream log, boolean checkpoints) {
         long t0 = System.nanoTime();
         Map<String, LatentScan> scans = new LinkedHashMap<>();
         Map<String, float[][]> dirs = new LinkedHashMap<>();
@@ -106,6 +111,9 @@ public final class RecoveryBenchmark {
                             }
                         }
                     }
+                }
+                if (checkpoints) { // partial results survive an interrupted run
+                    write(new Result(o, dAlive, tasks.subList(0, t.id() + 1), List.copyOf(runs), (System.nanoTime() - t0) / 1e9));
                 }
             }
         }
