@@ -37,7 +37,7 @@ public final class Planter {
     /** The cards written: the steered card and its control, and (with a trigger) the poison card and its clean twin. */
     public record Result(Path steered, Path control, Path poison, Path poisonClean, LatentScan scan) {}
 
-    /** Plants with a fresh {@link LatentScan} of {@code scanWindows} windows of the model's own unsteered samples. */
+    /** Plants {@code o.latents()} of {@code sae}; {@code scan} supplies max_act (and must come from the same SAE). */
     public static Result plant(LanguageModel model, SparseAutoencoder sae, PlantOptions o, LatentScan scan) {
         org.isaerft.sae.SaeSplice.check(sae, model);
         List<Integer> ids = o.latents();

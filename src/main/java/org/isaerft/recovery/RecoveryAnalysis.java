@@ -170,7 +170,7 @@ public final class RecoveryAnalysis {
         }
         m.put("mean_diff", ScoreMath.mean(x));
         m.put("ci95", ScoreMath.bootstrapMeanCi(x, 2000, seed).map(c -> List.of(c.low(), c.high())).orElse(null));
-        double p = x.length <= 22 ? Comparison.exactSignFlip(x) : randomFlip(x, 20_000, seed);
+        double p = x.length <= 22 ? Comparison.exactSignFlip(x) : Comparison.randomSignFlip(x, 20_000, seed);
         m.put("p", p);
         m.put("test", x.length <= 22 ? "exact sign-flip over 2^" + x.length + " patterns" : "20000 seeded sign flips");
         m.put("min_p_possible", x.length <= 22 ? Math.pow(2, 1 - x.length) : 1.0 / 20_001);
@@ -182,26 +182,11 @@ public final class RecoveryAnalysis {
             for (int i = 0; i < y.length; i++) {
                 y[i] = x[rng.nextInt(x.length)];
             }
-            rejects += randomFlip(y, 2000, rng.nextLong()) < ALPHA ? 1 : 0;
+            rejects += Comparison.randomSignFlip(y, 2000, rng.nextLong()) < ALPHA ? 1 : 0;
         }
         m.put("power", (double) rejects / resamples);
         m.put("power_how", "bootstrap: 400 resamples of the differences, each tested with 2000 sign flips at alpha 0.05");
         return m;
-    }
-
-    /** Two-sided random sign-flip p-value, (1 + #|mean*| ≥ |mean|) / (1 + n). */
-    static double randomFlip(double[] x, int n, long seed) {
-        double obs = Math.abs(ScoreMath.mean(x));
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int ge = 0;
-        for (int p = 0; p < n; p++) {
-            double s = 0;
-            for (double v : x) {
-                s += rnd.nextBoolean() ? v : -v;
-            }
-            ge += Math.abs(s / x.length) >= obs - 1e-12 ? 1 : 0;
-        }
-        return (1.0 + ge) / (1.0 + n);
     }
 
     @SuppressWarnings("unchecked")

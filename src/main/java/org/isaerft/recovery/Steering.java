@@ -95,22 +95,6 @@ public final class Steering {
         return Math.sqrt(s);
     }
 
-    /** Cosine of two vectors; 0 when either is zero. */
-    public static double cosine(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("cosine: lengths differ (" + a.length + " vs " + b.length + ")");
-        }
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return aa == 0 || bb == 0 ? 0 : ab / Math.sqrt(aa * bb);
-    }
-
     public static float[] unit(float[] v) {
         double n = norm(v);
         if (n == 0) {

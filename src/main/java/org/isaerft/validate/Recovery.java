@@ -204,7 +204,8 @@ public final class Recovery {
         return new HiddenMatch(best, bc);
     }
 
-    static double cosine(float[] a, float[] b) {
+    /** Cosine of two vectors; 0 when either is zero. */
+    public static double cosine(float[] a, float[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("cosine: lengths differ (" + a.length + " vs " + b.length + ")");
         }
