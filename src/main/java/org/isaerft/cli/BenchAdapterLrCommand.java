@@ -67,7 +67,7 @@ public final class BenchAdapterLrCommand implements Callable<Integer> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("schema_version", 1);
             o.put("type", "isaerft.adapter_lr_sweep");
-            o.put("command", "isaerft bench adapter-lr " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            o.put("command", "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             o.put("versions", org.isaerft.util.Versions.all());
             o.put("model", modelOptions.spec());
             o.put("sae", saeOptions.sae);

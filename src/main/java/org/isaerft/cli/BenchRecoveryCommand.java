@@ -100,7 +100,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
             }
             b.components(ks);
         }
-        b.label((label != null ? label + "; " : "") + "command: isaerft bench recovery " + String.join(" ", commandArgs()));
+        b.label((label != null ? label + "; " : "") + "command: isaerft " + String.join(" ", commandArgs()));
         RecoveryOptions o = b.build();
         Map<String, SparseAutoencoder> opened = new LinkedHashMap<>();
         try (ModelOptions.Opened m = modelOptions.open()) {
