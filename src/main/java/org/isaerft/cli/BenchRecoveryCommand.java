@@ -36,22 +36,22 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     @Option(names = "--seeds", split = ",", paramLabel = "K[,K…]", description = "Seeds (default 0,1; quick 0).")
     List<Long> seeds;
 
-    @Option(names = "--strength", paramLabel = "S", description = "Main strength (default 2).")
+    @Option(names = "--strength", paramLabel = "S", description = "Main strength (default 4).")
     Double strength;
 
-    @Option(names = "--sweep", split = ",", paramLabel = "S[,S…]", description = "Sweep strengths (default 0.25,0.5,1,4).")
+    @Option(names = "--sweep", split = ",", paramLabel = "S[,S…]", description = "Sweep strengths (default 1,8).")
     List<Double> sweep;
 
     @Option(names = "--sweep-tasks", paramLabel = "N", description = "Tasks the sweep runs on (default 6).")
     Integer sweepTasks;
 
-    @Option(names = "--documents", paramLabel = "N", description = "Documents per card (default 48).")
+    @Option(names = "--documents", paramLabel = "N", description = "Documents per card (default 32).")
     Integer documents;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Adapter steps (default 100).")
+    @Option(names = "--steps", paramLabel = "N", description = "Adapter steps (default 60).")
     Integer steps;
 
-    @Option(names = "--max-new-tokens", paramLabel = "T", description = "Tokens per document (default 128).")
+    @Option(names = "--max-new-tokens", paramLabel = "T", description = "Tokens per document (default 96).")
     Integer maxNewTokens;
 
     @Option(names = "--components", split = ",", paramLabel = "C[,C…]", description = "Components (default scale,bias,ffnn).")

@@ -71,12 +71,12 @@ public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<A
         return new Builder();
     }
 
-    /** Default learning rates (see results/adapters/lr_sweep.json). */
+    /** Default learning rates: {@link org.isaerft.adapter.TrainConfig#defaultLr} (chosen in results/adapters/lr_sweep.json). */
     public static Map<AdapterKind, Double> defaultLr() {
         Map<AdapterKind, Double> m = new LinkedHashMap<>();
-        m.put(AdapterKind.SCALE, 0.05);
-        m.put(AdapterKind.BIAS, 0.01);
-        m.put(AdapterKind.FFNN, 0.003);
+        for (AdapterKind k : AdapterKind.values()) {
+            m.put(k, org.isaerft.adapter.TrainConfig.defaultLr(k));
+        }
         return m;
     }
 
@@ -86,12 +86,14 @@ public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<A
         private List<AdapterKind> components = List.of(AdapterKind.SCALE, AdapterKind.BIAS, AdapterKind.FFNN);
         private int tasks = 21;
         private List<Long> seeds = List.of(0L, 1L);
-        private double strength = 2;
-        private List<Double> sweep = List.of(0.25, 0.5, 1.0, 4.0);
+        // the full run: ≈ 490 adapter runs + 54 sampled cards, estimated ~2 h on 2 otherwise idle cores from the
+        // per-run times of the reduced run in results/recovery (5–20 s per adapter run, ~20 s per card)
+        private double strength = 4;
+        private List<Double> sweep = List.of(1.0, 8.0);
         private int sweepTasks = 6;
-        private int documents = 48;
-        private int maxNewTokens = 128;
-        private int steps = 100;
+        private int documents = 32;
+        private int maxNewTokens = 96;
+        private int steps = 60;
         private int batch = 8;
         private int seq = 64;
         private Map<AdapterKind, Double> lr = defaultLr();
@@ -123,6 +125,7 @@ public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<A
         public Builder quick() {
             tasks = 3;
             seeds = List.of(0L);
+            strength = 2;
             sweep = List.of(0.25, 4.0);
             sweepTasks = 1;
             documents = 12;
