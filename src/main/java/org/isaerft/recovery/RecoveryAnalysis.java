@@ -101,13 +101,23 @@ public final class RecoveryAnalysis {
         return m;
     }
 
-    /** Paired B − local over tasks matched on both, per component, by reciprocal rank (activation change) and recall@5. */
+    /**
+     * Paired B − local over tasks matched on both, per component, by reciprocal rank (activation change) and
+     * recall@5; over all tasks and over the tasks planted from each SAE (the plant's size depends on its
+     * source SAE's activation scale, so "all" mixes strong and weak plants).
+     */
     static List<Map<String, Object>> paired(RecoveryBenchmark.Result r) {
         var o = r.options();
         List<Map<String, Object>> out = new ArrayList<>();
         if (!o.saes().containsKey("local")) {
             return out;
         }
+        Map<Integer, String> sourceOf = new java.util.HashMap<>();
+        r.tasks().forEach(t -> sourceOf.put(t.id(), t.source()));
+        List<String> sources = new ArrayList<>();
+        sources.add("all");
+        sources.addAll(o.saes().keySet());
+        for (String source : sources)
         for (String b : o.saes().keySet()) {
             if (b.equals("local")) {
                 continue;
@@ -116,7 +126,8 @@ public final class RecoveryAnalysis {
                 for (String metric : List.of("reciprocal_rank", "recall_at_5")) {
                     Map<Integer, double[]> sums = new TreeMap<>(); // task → {sumA, nA, sumB, nB}
                     for (RecoveryBenchmark.Run run : r.runs()) {
-                        if (run.control() || run.strength() != o.strength() || !run.matched() || !run.component().equals(k.id())) {
+                        if (run.control() || run.strength() != o.strength() || !run.matched() || !run.component().equals(k.id())
+                                || !(source.equals("all") || source.equals(sourceOf.get(run.task())))) {
                             continue;
                         }
                         int side = run.sae().equals("local") ? 0 : run.sae().equals(b) ? 2 : -1;
@@ -138,6 +149,7 @@ public final class RecoveryAnalysis {
                     double[] x = d.stream().mapToDouble(Double::doubleValue).toArray();
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("comparison", b + " - local");
+                    m.put("planted_from", source);
                     m.put("component", k.id());
                     m.put("metric", metric + " (by activation change)");
                     m.put("tasks", x.length);
@@ -208,7 +220,7 @@ public final class RecoveryAnalysis {
             }
         }
         for (Map<String, Object> p : paired) {
-            if (((String) p.get("metric")).startsWith("reciprocal_rank")) {
+            if (((String) p.get("metric")).startsWith("reciprocal_rank") && "all".equals(p.get("planted_from"))) {
                 String key = ((String) p.get("comparison")).replace(" - ", "_minus_") + "_" + p.get("component") + "_rr";
                 h.put(key + "_diff", p.get("mean_diff"));
                 h.put(key + "_p", p.get("p"));
