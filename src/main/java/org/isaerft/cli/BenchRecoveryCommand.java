@@ -63,8 +63,17 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     @Option(names = "--label", paramLabel = "TEXT", description = "Label written into the results.")
     String label;
 
+    @Option(names = "--reanalyse", paramLabel = "RECOVERY_JSON",
+            description = "Do not train: re-run the analysis on the runs of an existing recovery.json and rewrite it (and summary.json) in place.")
+    Path reanalyse;
+
     @Override
     public Integer call() {
+        if (reanalyse != null) {
+            RecoveryBenchmark.write(RecoveryBenchmark.read(reanalyse, reanalyse.toAbsolutePath().getParent()));
+            System.out.println("recovery: re-analysed " + reanalyse);
+            return 0;
+        }
         Map<String, String> specs = new LinkedHashMap<>();
         if (saes == null || saes.isEmpty()) {
             for (String n : List.of("local", "e2e", "e2e-downstream")) {

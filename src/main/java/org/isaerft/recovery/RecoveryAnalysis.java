@@ -123,7 +123,7 @@ public final class RecoveryAnalysis {
                 continue;
             }
             for (var k : o.components()) {
-                for (String metric : List.of("reciprocal_rank", "recall_at_5")) {
+                for (String metric : List.of("log2_rank_gain", "reciprocal_rank", "recall_at_5")) {
                     Map<Integer, double[]> sums = new TreeMap<>(); // task → {sumA, nA, sumB, nB}
                     for (RecoveryBenchmark.Run run : r.runs()) {
                         if (run.control() || run.strength() != o.strength() || !run.matched() || !run.component().equals(k.id())
@@ -135,7 +135,10 @@ public final class RecoveryAnalysis {
                             continue;
                         }
                         double rank = run.rankings().get(1).ranks().get(0);
-                        double v = metric.equals("reciprocal_rank") ? 1.0 / rank : rank <= 5 ? 1 : 0;
+                        // log2_rank_gain: −log2(rank), so B − local = log2(rank_local / rank_B) (> 0: B ranks the answer higher;
+                        // not dominated by one rank-1 task as the reciprocal rank is)
+                        double v = metric.equals("log2_rank_gain") ? -Math.log(rank) / Math.log(2)
+                                : metric.equals("reciprocal_rank") ? 1.0 / rank : rank <= 5 ? 1 : 0;
                         double[] s = sums.computeIfAbsent(run.task(), t -> new double[4]);
                         s[side] += v;
                         s[side + 1]++;
@@ -220,8 +223,8 @@ public final class RecoveryAnalysis {
             }
         }
         for (Map<String, Object> p : paired) {
-            if (((String) p.get("metric")).startsWith("reciprocal_rank") && "all".equals(p.get("planted_from"))) {
-                String key = ((String) p.get("comparison")).replace(" - ", "_minus_") + "_" + p.get("component") + "_rr";
+            if (((String) p.get("metric")).startsWith("log2_rank_gain") && "all".equals(p.get("planted_from"))) {
+                String key = ((String) p.get("comparison")).replace(" - ", "_minus_") + "_" + p.get("component") + "_log2_rank_gain";
                 h.put(key + "_diff", p.get("mean_diff"));
                 h.put(key + "_p", p.get("p"));
                 h.put(key + "_power", p.get("power"));

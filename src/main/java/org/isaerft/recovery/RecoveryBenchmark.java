@@ -219,6 +219,26 @@ public final class RecoveryBenchmark {
         return out;
     }
 
+    /**
+     * Reads the runs back from a {@code recovery.json} (to re-run {@link RecoveryAnalysis} with newer analysis code
+     * without retraining); the options' output folder becomes {@code out}.
+     */
+    public static Result read(java.nio.file.Path file, java.nio.file.Path out) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = Json.MAPPER.readTree(file.toFile());
+            var m = Json.MAPPER;
+            com.fasterxml.jackson.databind.node.ObjectNode opt = (com.fasterxml.jackson.databind.node.ObjectNode) n.get("options");
+            opt.put("out", out.toString());
+            RecoveryOptions o = m.treeToValue(opt, RecoveryOptions.class);
+            Map<String, Integer> alive = m.convertValue(n.get("d_alive"), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Integer>>() {});
+            List<Task> tasks = m.convertValue(n.get("tasks"), new com.fasterxml.jackson.core.type.TypeReference<List<Task>>() {});
+            List<Run> runs = m.convertValue(n.get("runs"), new com.fasterxml.jackson.core.type.TypeReference<List<Run>>() {});
+            return new Result(o, alive, tasks, runs, n.get("seconds").asDouble());
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot read recovery results from " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Writes recovery.json (everything) and summary.json (headlines) into {@code o.out()}. */
     public static Map<String, Object> write(Result r) {
         Map<String, Object> analysis = RecoveryAnalysis.analyse(r);

@@ -86,7 +86,7 @@ public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<A
         private List<AdapterKind> components = List.of(AdapterKind.SCALE, AdapterKind.BIAS, AdapterKind.FFNN);
         private int tasks = 21;
         private List<Long> seeds = List.of(0L, 1L);
-        // the full run: ≈ 490 adapter runs + 54 sampled cards, estimated ~2 h on 2 otherwise idle cores from the
+        // the full run: ≈ 490 adapter runs + 56 sampled cards, estimated ~2 h on 2 otherwise idle cores from the
         // per-run times of the reduced run in results/recovery (5–20 s per adapter run, ~20 s per card)
         private double strength = 4;
         private List<Double> sweep = List.of(1.0, 8.0);

@@ -62,11 +62,11 @@ class RecoveryBenchmarkTest {
         assertThat(full.get("versions").isObject()).isTrue();
         assertThat(full.at("/options/seeds/0").asLong()).isEqualTo(0);
         JsonNode paired = full.at("/analysis/paired");
-        assertThat(paired.size()).isEqualTo(3 * 2 * 2); // (all, from local, from e2e) × e2e − local × 2 components × 2 metrics
+        assertThat(paired.size()).isEqualTo(3 * 2 * 3); // (all, from local, from e2e) × e2e − local × 2 components × 3 metrics
         assertThat(paired.get(0).get("planted_from").asText()).isEqualTo("all");
-        assertThat(paired.get(4).get("planted_from").asText()).isEqualTo("local");
+        assertThat(paired.get(6).get("planted_from").asText()).isEqualTo("local");
         long fromLocalMatched = r.tasks().stream().filter(t -> t.source().equals("local") && t.matches().get("e2e").matched()).count();
-        assertThat(paired.get(4).get("tasks").asLong()).isEqualTo(fromLocalMatched);
+        assertThat(paired.get(6).get("tasks").asLong()).isEqualTo(fromLocalMatched);
         assertThat(paired.get(0).get("comparison").asText()).isEqualTo("e2e - local");
         assertThat(paired.get(0).has("q_bh")).isTrue();
         JsonNode summary = Json.MAPPER.readTree(dir.resolve("out/summary.json").toFile());
