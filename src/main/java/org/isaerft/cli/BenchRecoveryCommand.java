@@ -57,6 +57,9 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     @Option(names = "--components", split = ",", paramLabel = "C[,C…]", description = "Components (default scale,bias,ffnn).")
     List<String> components;
 
+    @Option(names = "--lr", split = ",", paramLabel = "C=LR[,C=LR…]", description = "Learning rate per component (default: TrainConfig.defaultLr).")
+    List<String> lrs;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default results/recovery).")
     Path out;
 
@@ -108,6 +111,17 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
                 ks.add(AdapterKind.valueOf(c.trim().toUpperCase(java.util.Locale.ROOT)));
             }
             b.components(ks);
+        }
+        if (lrs != null) {
+            Map<AdapterKind, Double> m = RecoveryOptions.defaultLr();
+            for (String e : lrs) {
+                int eq = e.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--lr: expected COMPONENT=LR, found '" + e + "'");
+                }
+                m.put(AdapterKind.valueOf(e.substring(0, eq).trim().toUpperCase(java.util.Locale.ROOT)), Double.parseDouble(e.substring(eq + 1)));
+            }
+            b.lr(m);
         }
         b.label((label != null ? label + "; " : "") + "command: isaerft " + String.join(" ", commandArgs()));
         RecoveryOptions o = b.build();
