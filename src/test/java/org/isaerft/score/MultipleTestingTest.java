@@ -20,7 +20,10 @@ class MultipleTestingTest {
         // sorted 0.002 (×3/1 = 0.006), 0.04 (×3/2 = 0.06), 0.041 (×3/3 = 0.041) → min from top: 0.006, 0.041, 0.041
         double[] q = MultipleTesting.benjaminiHochberg(new double[] {0.041, 0.002, 0.04});
         assertArrayEquals(new double[] {0.041, 0.006, 0.041}, q, 1e-12);
-        assertArrayEquals(new double[] {1.0, 1.0}, MultipleTesting.benjaminiHochberg(new double[] {0.9, 0.8}), 1e-12);
+        // sorted 0.8 (×2/1 = 1.6), 0.9 (×2/2 = 0.9) → running minimum from the top: 0.9, 0.9 (R: p.adjust(c(0.9, 0.8), "BH"))
+        assertArrayEquals(new double[] {0.9, 0.9}, MultipleTesting.benjaminiHochberg(new double[] {0.9, 0.8}), 1e-12);
+        // the cap: a single p of 1 stays 1, never above
+        assertArrayEquals(new double[] {1.0, 1.0}, MultipleTesting.benjaminiHochberg(new double[] {1.0, 1.0}), 1e-12);
     }
 
     @Test
