@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             BenchCommand.class,
             LlmCommand.class,
+            TaskCommand.class,
         })
 public final class Main extends GroupCommand {
     public static CommandLine commandLine() {
@@ -37,6 +38,8 @@ public final class Main extends GroupCommand {
             cl.addSubcommand("bench", bench);
         }
         bench.addSubcommand("suite", new BenchSuiteCommand());
+        bench.addSubcommand("recovery", new BenchRecoveryCommand());
+        bench.addSubcommand("adapter-lr", new BenchAdapterLrCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + ex.getMessage());

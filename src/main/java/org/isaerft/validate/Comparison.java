@@ -388,7 +388,8 @@ public record Comparison(
         return (double) ge / total;
     }
 
-    static double randomSignFlip(double[] x, int n, long seed) {
+    /** Two-sided p from {@code n} seeded random sign flips: (1 + #|mean*| ≥ |mean|) / (1 + n). */
+    public static double randomSignFlip(double[] x, int n, long seed) {
         double obs = Math.abs(ScoreMath.mean(x));
         Random rnd = new Random(seed);
         int ge = 0;

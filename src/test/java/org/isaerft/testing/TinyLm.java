@@ -22,10 +22,15 @@ public final class TinyLm extends TestLm {
     public final NDArray w;   // [d, d]
 
     public TinyLm(NDManager parent, int d, long seed) {
+        this(parent, d, seed, 1.0);
+    }
+
+    /** As above with embeddings E ~ N(0, embStd²) (smaller: a flatter next-token distribution, for sampling tests). */
+    public TinyLm(NDManager parent, int d, long seed, double embStd) {
         super(parent, new ModelConfig("tiny-test", d, 1, 1, 1, d, d, V, 1024, 1e-5, "tanh"), bytes(),
                 List.of(HookPoint.residPre(0), HookPoint.residPost(0)));
         SplittableRandom r = new SplittableRandom(seed);
-        emb = TestWeights.owned(manager, TestWeights.gauss(r, V * d, 1.0, 0), new Shape(V, d));
+        emb = TestWeights.owned(manager, TestWeights.gauss(r, V * d, embStd, 0), new Shape(V, d));
         w = TestWeights.owned(manager, TestWeights.gauss(r, d * d, 1.0 / Math.sqrt(d), 0), new Shape(d, d));
     }
 

@@ -18,6 +18,7 @@ import java.util.regex.PatternSyntaxException;
  * @param split                train / held-out split (by document)
  * @param knownRelevantLatents optional latents known to be relevant (may be empty)
  * @param poison               optional planted trigger phrase (null for none)
+ * @param planted              optional ground truth of a card sampled under steering (null for none; see {@link Planted})
  */
 public record TaskCard(
         int schemaVersion,
@@ -27,7 +28,8 @@ public record TaskCard(
         Data data,
         Split split,
         List<KnownLatent> knownRelevantLatents,
-        Poison poison) {
+        Poison poison,
+        Planted planted) {
     public static final int SCHEMA_VERSION = 1;
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
@@ -58,6 +60,12 @@ public record TaskCard(
             split = new Split(0.2, 0L);
         }
         knownRelevantLatents = knownRelevantLatents == null ? List.of() : List.copyOf(knownRelevantLatents);
+    }
+
+    /** A card without a {@code planted:} block. */
+    public TaskCard(int schemaVersion, String name, String description, List<String> expectedConcepts, Data data, Split split,
+            List<KnownLatent> knownRelevantLatents, Poison poison) {
+        this(schemaVersion, name, description, expectedConcepts, data, split, knownRelevantLatents, poison, null);
     }
 
     /** Where documents come from. Filters apply to every source's documents. */

@@ -1,0 +1,108 @@
+package org.isaerft.recovery;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@link Planter} plants; build with {@link #builder()}.
+ *
+ * @param modelSpec      the model spec, recorded in the card
+ * @param saeSpec        the SAE spec, recorded in the card
+ * @param latents        latents to plant (their residual directions are summed)
+ * @param strength       S: each latent adds S × max_act × r_i
+ * @param documents      documents per card
+ * @param seed           document i is sampled with seed {@code seed · 1_000_003 + i}
+ * @param out            folder the cards and their text files are written to
+ * @param name           card name (null: derived from SAE, latents, strength and seed)
+ * @param prompt         text each document continues ("" = BOS only)
+ * @param maxNewTokens   tokens sampled per document
+ * @param temperature    sampling temperature (&gt; 0)
+ * @param topK           top-k (0 = none)
+ * @param batch          rows per forward pass while sampling (does not change the text)
+ * @param poisonTrigger  when set, also write a poison card and its clean twin with this trigger sentence
+ * @param poisonFraction fraction of poison-card documents that are trigger + steered text
+ * @param heldoutFraction held-out fraction written into the cards' split
+ */
+public record PlantOptions(String modelSpec, String saeSpec, List<Integer> latents, double strength, int documents, long seed,
+        Path out, String name, String prompt, int maxNewTokens, double temperature, int topK, int batch, String poisonTrigger,
+        double poisonFraction, double heldoutFraction) {
+    public PlantOptions {
+        if (latents == null || latents.isEmpty()) {
+            throw new IllegalArgumentException("--latents: at least one latent id is required");
+        }
+        latents = List.copyOf(latents);
+        if (!(strength >= 0) || Double.isInfinite(strength)) {
+            throw new IllegalArgumentException("--strength: must be a finite number >= 0, found " + strength);
+        }
+        if (documents < 2) {
+            throw new IllegalArgumentException("--documents: need at least 2 (a train and a held-out document), found " + documents);
+        }
+        if (out == null) {
+            throw new IllegalArgumentException("--out: required (the folder the cards are written to)");
+        }
+        if (prompt == null) {
+            prompt = "";
+        }
+        if (maxNewTokens <= 0 || !(temperature > 0) || topK < 0 || batch <= 0) {
+            throw new IllegalArgumentException("planting needs max_new_tokens > 0, temperature > 0, top_k >= 0 and batch > 0, found "
+                    + maxNewTokens + ", " + temperature + ", " + topK + ", " + batch);
+        }
+        if (poisonTrigger != null && (poisonTrigger.isBlank() || !(poisonFraction > 0 && poisonFraction <= 1))) {
+            throw new IllegalArgumentException("--poison-trigger needs a non-blank sentence and --poison-fraction in (0, 1], found '"
+                    + poisonTrigger + "', " + poisonFraction);
+        }
+        if (!(heldoutFraction > 0 && heldoutFraction < 1)) {
+            throw new IllegalArgumentException("held-out fraction must be in (0, 1), found " + heldoutFraction);
+        }
+    }
+
+    /** Seed of document i. */
+    public long documentSeed(int i) {
+        return seed * 1_000_003L + i;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private String modelSpec = "model";
+        private String saeSpec = "sae";
+        private List<Integer> latents;
+        private double strength = 4;
+        private int documents = 200;
+        private long seed;
+        private Path out;
+        private String name;
+        private String prompt = "";
+        private int maxNewTokens = 160;
+        private double temperature = 1.0;
+        private int topK;
+        private int batch = 32;
+        private String poisonTrigger;
+        private double poisonFraction = 0.1;
+        private double heldoutFraction = 0.2;
+
+        public Builder modelSpec(String v) { modelSpec = v; return this; }
+        public Builder saeSpec(String v) { saeSpec = v; return this; }
+        public Builder latents(List<Integer> v) { latents = v; return this; }
+        public Builder strength(double v) { strength = v; return this; }
+        public Builder documents(int v) { documents = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder out(Path v) { out = v; return this; }
+        public Builder name(String v) { name = v; return this; }
+        public Builder prompt(String v) { prompt = v; return this; }
+        public Builder maxNewTokens(int v) { maxNewTokens = v; return this; }
+        public Builder temperature(double v) { temperature = v; return this; }
+        public Builder topK(int v) { topK = v; return this; }
+        public Builder batch(int v) { batch = v; return this; }
+        public Builder poisonTrigger(String v) { poisonTrigger = v; return this; }
+        public Builder poisonFraction(double v) { poisonFraction = v; return this; }
+        public Builder heldoutFraction(double v) { heldoutFraction = v; return this; }
+
+        public PlantOptions build() {
+            return new PlantOptions(modelSpec, saeSpec, latents, strength, documents, seed, out, name, prompt, maxNewTokens,
+                    temperature, topK, batch, poisonTrigger, poisonFraction, heldoutFraction);
+        }
+    }
+}
