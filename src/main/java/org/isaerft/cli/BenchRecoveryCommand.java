@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.adapter.AdapterKind;
-import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.recovery.RecoveryBenchmark;
 import org.isaerft.recovery.RecoveryOptions;
 import org.isaerft.run.Paths;
@@ -92,7 +92,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
             }
         }
         RecoveryOptions.Builder b = RecoveryOptions.builder().modelSpec(modelOptions.spec()).saes(specs)
-                .scanCorpus(TaskCards.sharedRoot().resolve("corpora/tinystories/tinystories-sample.txt"))
+                .scanCorpus(ProjectHome.current().shared().resolve("corpora/tinystories/tinystories-sample.txt"))
                 .out(out != null ? out : Paths.resolve("results/recovery"));
         if (quick) {
             b.quick();

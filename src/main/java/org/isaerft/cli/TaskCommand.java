@@ -3,7 +3,7 @@ package org.isaerft.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.recovery.LatentScan;
 import org.isaerft.recovery.PlantOptions;
 import org.isaerft.recovery.Planter;
@@ -68,7 +68,7 @@ public final class TaskCommand extends GroupCommand {
             PlantOptions o = PlantOptions.builder().modelSpec(modelOptions.spec()).saeSpec(saeOptions.sae).latents(latents)
                     .strength(strength).documents(documents).seed(seed).out(out).name(name).maxNewTokens(maxNewTokens)
                     .temperature(temperature).poisonTrigger(trigger).poisonFraction(poisonFraction).build();
-            Path corpus = scanCorpus != null ? scanCorpus : TaskCards.sharedRoot().resolve("corpora/tinystories/tinystories-sample.txt");
+            Path corpus = scanCorpus != null ? scanCorpus : ProjectHome.current().shared().resolve("corpora/tinystories/tinystories-sample.txt");
             try (ModelOptions.Opened opened = modelOptions.open();
                     SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
                 LatentScan scan = LatentScan.ofCorpus(opened.model(), sae, corpus, 128, scanWindows);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.isaerft.adapter.task.TaskCorpus;
 import org.isaerft.adapter.TokenWindows;
 import org.isaerft.model.Hooks;
 import org.isaerft.model.LanguageModel;
@@ -78,7 +79,7 @@ public record LatentScan(long tokens, double[] maxAct, double[] freq) {
 
     /** Scans the first {@code maxWindows} windows of {@code seq} tokens of a text corpus (stories / blank-line documents). */
     public static LatentScan ofCorpus(LanguageModel model, SparseAutoencoder sae, java.nio.file.Path corpus, int seq, int maxWindows) {
-        List<String> docs = org.isaerft.adapter.task.Corpus.split(org.isaerft.adapter.task.Corpus.readText(corpus), "paragraphs");
+        List<String> docs = TaskCorpus.split(TaskCorpus.readText(corpus), "paragraphs");
         TokenWindows w = TokenWindows.of(docs, model.tokenizer(), seq).firstWindows(maxWindows);
         if (w.size() == 0) {
             throw new IllegalArgumentException("scan corpus " + corpus + ": too little text for one window of " + seq + " tokens");
