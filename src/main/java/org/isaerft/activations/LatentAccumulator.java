@@ -46,6 +46,9 @@ import org.isaerft.util.Json;
  * candidates among the kept ones whose peak falls in it (excluding windows already in the top-k).
  * The result is a deterministic function of the candidate multiset, so it merges exactly too; a bin
  * straddling a decile edge contributes at most {@code perDecile} candidates to either side.
+ *
+ * <p>Over 400 lines because the candidate rule, the exact fixed-point sums and the merge must be read
+ * together: a merge is only exact if it mirrors every accumulation path here.
  */
 public final class LatentAccumulator {
     public static final int STATE_SCHEMA_VERSION = 1;

@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The {@link LlmConfig} names the model for the cache key and pricing; the {@link ChatModel}
  * must be configured to match (use {@link ChatModels#create}).
+ *
+ * <p>Over 400 lines because cache, budget, concurrency, rate limit and retry are one request path
+ * whose order matters (above); the parts with state of their own are separate classes.
  */
 public final class LlmClient {
     private static final Logger LOG = LoggerFactory.getLogger(LlmClient.class);

@@ -41,6 +41,9 @@ import org.isaerft.util.Json;
  * and control-task rows separately). Control rows are labelled ({@code is_control}, {@code control}:
  * {@code shuffled}, {@code random-latents}, {@code control-card}); a control row with q &lt; 0.05 is a
  * warning, never a finding ({@link #warnings}).
+ *
+ * <p>Over 400 lines because the table, its paired tests, the q-value families and the Markdown
+ * rendering are one document format; splitting them would spread one schema over several files.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Comparison(

@@ -24,6 +24,9 @@ import org.isaerft.tensor.TensorFormatException;
  * <p>Values: Python str → String, int → Long (or BigInteger), float → Double, bool → Boolean,
  * None → {@link #NONE}, tuple → {@link Tuple}, list → ArrayList, dict / OrderedDict →
  * LinkedHashMap (insertion order kept), bytes → byte[], a persistent storage id → {@link StorageRef}.
+ *
+ * <p>Over 400 lines because it is one pickle opcode table; each opcode is a few lines and they read
+ * best as one switch.
  */
 public final class SafeUnpickler {
     /** Python's None (Java null cannot be stored in every collection). */

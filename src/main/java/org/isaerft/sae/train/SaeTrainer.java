@@ -66,6 +66,10 @@ import org.isaerft.util.Json;
  * consumed: the data order is a pure function of seed and position) and the running metrics, in
  * one safetensors file written atomically. Resuming from one continues bit-for-bit as the
  * uninterrupted run would.
+ *
+ * <p>Over 400 lines because the three objectives share one step (forward, losses, clip, Adam, decoder
+ * renormalisation, dead-latent counts, checkpoint/resume); the losses themselves are in {@link
+ * SaeLosses}.
  */
 public final class SaeTrainer implements AutoCloseable {
     public static final String CHECKPOINT_TYPE = "sae_train_checkpoint";
