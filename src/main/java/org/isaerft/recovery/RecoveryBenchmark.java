@@ -241,25 +241,39 @@ public final class RecoveryBenchmark {
 
     /** Writes recovery.json (everything) and summary.json (headlines) into {@code o.out()}. */
     public static Map<String, Object> write(Result r) {
+        return write(r, r.options().out(), null);
+    }
+
+    /**
+     * Writes recovery.json and summary.json into {@code dir}; with {@code recordedOut} set, the options' output folder is
+     * recorded as that string instead of an absolute URI (a pipeline run folder stores no absolute paths of its own).
+     */
+    public static Map<String, Object> write(Result r, java.nio.file.Path dir, String recordedOut) {
         Map<String, Object> analysis = RecoveryAnalysis.analyse(r);
         Map<String, Object> full = new LinkedHashMap<>();
         full.put("schema_version", 1);
         full.put("type", "isaerft.recovery");
         full.put("label", r.options().label());
         full.put("versions", org.isaerft.util.Versions.all());
-        full.put("options", r.options());
+        if (recordedOut == null) {
+            full.put("options", r.options());
+        } else {
+            com.fasterxml.jackson.databind.node.ObjectNode opt = Json.MAPPER.valueToTree(r.options());
+            opt.put("out", recordedOut);
+            full.put("options", opt);
+        }
         full.put("seconds", r.seconds());
         full.put("d_alive", r.dAlive());
         full.put("tasks", r.tasks());
         full.put("analysis", analysis);
         full.put("runs", r.runs());
-        Json.writeFile(r.options().out().resolve("recovery.json"), full);
+        Json.writeFile(dir.resolve("recovery.json"), full);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("schema_version", 1);
         summary.put("type", "isaerft.recovery_summary");
         summary.put("label", r.options().label());
         summary.put("headlines", analysis.get("headlines"));
-        Json.writeFile(r.options().out().resolve("summary.json"), summary);
+        Json.writeFile(dir.resolve("summary.json"), summary);
         return analysis;
     }
 }

@@ -35,7 +35,7 @@ public final class Suite {
                 a.lr(), a.hidden(), a.l1(), a.evalWindows(), a.maxDocuments());
         RunConfig.ValidateSection v = base.validate() != null ? base.validate() : new RunConfig.ValidateSection(null, null, null, null, null);
         return new RunConfig(base.schemaVersion(), base.runId() + "-suite", base.seed(), base.model(), base.corpus(), base.saes(), all,
-                base.mine(), base.explain(), base.score(), v);
+                base.mine(), base.explain(), base.score(), v, base.recovery());
     }
 
     /** Runs the suite into {@code runDir} and writes {@code tableDir/suite.json} and {@code suite.md}; returns the rows. */

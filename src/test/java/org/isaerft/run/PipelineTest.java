@@ -372,12 +372,45 @@ class PipelineTest {
     }
 
     @Test
+    void recoveryStageWritesTheBenchmarkAndIsForcedAloneWithTheReport() throws IOException {
+        JsonNode rec = Json.MAPPER.readTree(base.resolve("recovery/recovery.json").toFile());
+        assertThat(rec.path("type").asText()).isEqualTo("isaerft.recovery");
+        assertThat(rec.path("tasks")).hasSize(2);
+        assertThat(rec.path("analysis").path("cells").size()).isGreaterThanOrEqualTo(2); // steered + control (+ sweep)
+        JsonNode sum = Json.MAPPER.readTree(base.resolve("recovery/summary.json").toFile());
+        assertThat(sum.path("headlines").path("local_scale_recall_at_5").isNumber()).isTrue();
+        StageMarker m = StageMarker.read(base.resolve("recovery"), StageMarker.SUCCESS);
+        assertThat(m.output().get("tasks")).isEqualTo(2);
+        // the run summary carries the recovery headlines (nightly compares them)
+        List<String> names = new java.util.ArrayList<>();
+        Json.MAPPER.readTree(base.resolve("summary.json").toFile()).path("headlines").forEach(h -> names.add(h.path("name").asText()));
+        assertThat(names).as("headlines of summary.json").contains("recovery/recall_at_5/local/scale",
+                "recovery/control_recall_at_5/local/scale");
+
+        Path run = copyOfBase("force-recovery");
+        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(StageId.RECOVERY).build().run();
+        assertThat(o.stages()).containsEntry(StageId.VALIDATE, "skipped").containsEntry(StageId.RECOVERY, "ran")
+                .containsEntry(StageId.REPORT, "ran");
+        // seeded: the redone benchmark measures the same ranks
+        assertThat(Json.MAPPER.readTree(run.resolve("recovery/recovery.json").toFile()).path("analysis"))
+                .isEqualTo(rec.path("analysis"));
+
+        // without the section the stage is not run and leaves no stale output for the report
+        RunConfig without = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(), cfg.corpus(), cfg.saes(),
+                cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(), cfg.validate(), null);
+        Pipeline.Outcome o2 = Pipeline.builder(without, run).log(quiet()).build().run();
+        assertThat(o2.stages()).doesNotContainKey(StageId.RECOVERY).containsEntry(StageId.VALIDATE, "skipped")
+                .containsEntry(StageId.REPORT, "ran");
+        assertThat(run.resolve("recovery")).doesNotExist();
+    }
+
+    @Test
     void aChangedConfigSliceRerunsThatStage() throws IOException {
         Path run = copyOfBase("changed");
         RunConfig.ValidateSection v = cfg.validate();
         RunConfig changed = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(), cfg.corpus(), cfg.saes(),
                 cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(),
-                new RunConfig.ValidateSection(v.relevance(), 3, v.permutations(), v.bootstrap(), v.auditTop()));
+                new RunConfig.ValidateSection(v.relevance(), 3, v.permutations(), v.bootstrap(), v.auditTop()), cfg.recovery());
         Pipeline.Outcome o = Pipeline.builder(changed, run).log(quiet()).build().run();
         assertThat(o.stages()).containsEntry(StageId.EXPLAIN, "skipped").containsEntry(StageId.SCORE, "skipped")
                 .containsEntry(StageId.VALIDATE, "ran").containsEntry(StageId.REPORT, "ran");
