@@ -137,7 +137,13 @@ public record RunConfig(
         }
     }
 
-    /** Adapter training: every task card × component × SAE. */
+    /**
+     * Adapter training: every task card × component × SAE.
+     *
+     * @param lr          one Adam learning rate for every component; null (the default) = the per-component default of
+     *                    {@code adapter.TrainConfig.defaultLr} (scale 0.03, bias 0.001, ffnn 0.003, from results/adapters/lr_sweep.json)
+     * @param evalWindows held-out windows of the before/after task loss (default 64)
+     */
     public record AdapterSection(List<String> tasks, List<String> components, Integer steps, Integer batch, Integer seq, Double lr,
             Integer hidden, Double l1, Integer evalWindows, Integer maxDocuments) {
         public AdapterSection {
@@ -151,11 +157,10 @@ public record RunConfig(
             steps = steps == null ? 100 : steps;
             batch = batch == null ? 8 : batch;
             seq = seq == null ? 64 : seq;
-            lr = lr == null ? 1e-2 : lr;
             hidden = hidden == null ? 16 : hidden;
             l1 = l1 == null ? 0.0 : l1;
             evalWindows = evalWindows == null ? 64 : evalWindows;
-            require(steps > 0 && batch > 0 && seq >= 2 && lr > 0 && hidden > 0 && l1 >= 0 && evalWindows > 0, "adapters",
+            require(steps > 0 && batch > 0 && seq >= 2 && (lr == null || lr > 0) && hidden > 0 && l1 >= 0 && evalWindows > 0, "adapters",
                     "positive steps, batch, lr, hidden, eval_windows; seq >= 2; l1 >= 0",
                     "steps=" + steps + " batch=" + batch + " seq=" + seq + " lr=" + lr + " hidden=" + hidden + " l1=" + l1);
             require(maxDocuments == null || maxDocuments > 0, "adapters.max_documents", "> 0", maxDocuments);

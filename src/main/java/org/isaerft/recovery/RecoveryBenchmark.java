@@ -32,6 +32,9 @@ import org.isaerft.validate.Recovery;
 public final class RecoveryBenchmark {
     private RecoveryBenchmark() {}
 
+    /** Random latents drawn (with replacement) per adapter for {@link Run#randomPlantRecall5}. */
+    public static final int RANDOM_PLANT_TRIALS = 200;
+
     /** One planted task: a latent of a source SAE and each SAE's best match to its residual direction. */
     public record Task(int id, String source, int latent, int decile, double freq, double maxAct, Map<String, Recovery.Match> matches) {}
 
@@ -96,7 +99,7 @@ public final class RecoveryBenchmark {
                         for (AdapterKind k : o.components()) {
                             Trained tr = train(model, e.getValue(), k, o, seed, steered);
                             List<Recovery.Ranking> rk = Recovery.of(tr.summary, alive, answer);
-                            double rand5 = Recovery.randomPlantRecall(Recovery.activationChange(tr.summary), alive, 5, 200,
+                            double rand5 = Recovery.randomPlantRecall(Recovery.activationChange(tr.summary), alive, 5, RANDOM_PLANT_TRIALS,
                                     seed * 31 + t.id());
                             runs.add(new Run(t.id(), seed, strength, false, name, k.id(), m.latent(), m.cosine(), m.matched(), rk,
                                     tr.ffnn(dirs.get(t.source())[t.latent()]), rand5, tr.base, tr.adapted, tr.seconds));

@@ -201,12 +201,13 @@ final class MoreFindings {
             if (c.kind().equals("steered") && c.strength() == main) {
                 String word = c.low() == null ? "measured" : c.aboveChance() ? "yes" : "no";
                 v.add(new Verdict(c.subject(), word, String.format(Locale.ROOT, "recall@%d %.3f%s vs chance k/d_alive %.3f (d_alive %d), "
-                        + "%d tasks, S=%s; random-latent plant %.3f%s", Recovery.K, c.recall(), c.low() == null ? "" : " " + ci(c.low(), c.high()),
-                        c.chance(), c.dAlive(), c.tasks(), fmtS(c.strength()), c.randomPlant() == null ? Double.NaN : c.randomPlant(),
-                        c.randomLow() == null ? "" : " " + ci(c.randomLow(), c.randomHigh()))));
+                        + "%d tasks, S=%s; recall@20 %.3f; AUROC %s (0.5 = chance); random-latent plant %.3f%s", Recovery.K, c.recall(),
+                        c.low() == null ? "" : " " + ci(c.low(), c.high()), c.chance(), c.dAlive(), c.tasks(), fmtS(c.strength()), c.recall20(),
+                        c.auroc() == null ? "–" : String.format(Locale.ROOT, "%.2f", c.auroc()),
+                        c.randomPlant() == null ? Double.NaN : c.randomPlant(), c.randomLow() == null ? "" : " " + ci(c.randomLow(), c.randomHigh()))));
                 if (c.randomLow() != null && c.randomLow() > c.chance()) {
-                    warnings.add(String.format(Locale.ROOT, "Recovery control above chance: random-latent plant on %s — recall@5 %.3f, 95%% CI %s "
-                            + "excludes chance %.3f. A random latent should be at chance; the recovery finding may be inflated.", c.subject(),
+                    warnings.add(String.format(Locale.ROOT, "Recovery control above chance: random-latent plant on %s — recall@5 %.3f, 95%% Wilson CI %s "
+                            + "(pooled over its adapters) excludes chance %.3f. A random latent should be at chance; the recovery finding may be inflated.", c.subject(),
                             c.randomPlant(), ci(c.randomLow(), c.randomHigh()), c.chance()));
                 }
             } else if (c.kind().equals("control") && c.aboveChance()) {
@@ -226,8 +227,8 @@ final class MoreFindings {
                 "A latent's residual direction is planted into sampled text (strength S × its max activation); each component is trained "
                         + "on the planted card and the SAE's matching latent is ranked by mean |activation change| on held-out planted text. "
                         + "95% CI: bootstrap over planted tasks; chance: k/d_alive. Controls: the adapter trained on the unsteered twin "
-                        + "(same seeds, no plant) asked about the same answers, and the planted adapter asked about a random latent; a control "
-                        + "above chance is listed under Warnings.");
+                        + "(same seeds, no plant) asked about the same answers (CI over tasks), and the planted adapter asked about random "
+                        + "latents (95% Wilson CI pooled over its adapters' draws); a control above chance is listed under Warnings.");
     }
 
     static String fmtS(double s) {

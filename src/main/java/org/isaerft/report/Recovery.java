@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.isaerft.score.ScoreMath;
+import org.isaerft.recovery.RecoveryBenchmark;
 
 /**
  * Reads the known-answer recovery stage's {@code recovery/recovery.json} as {@code org.isaerft.recovery.RecoveryBenchmark}
@@ -76,26 +76,34 @@ final class Recovery {
     }
 
     /**
-     * 95% bootstrap CI over tasks of the random-latent plant's recall@5 (strength|sae|component → {low, high}), from the runs:
-     * per task the mean over seeds, as the analysis averages.
+     * 95% Wilson interval of the random-latent plant's recall@5 per strength|sae|component, pooled over its adapters: each
+     * adapter's value is the hit rate of {@link RecoveryBenchmark#RANDOM_PLANT_TRIALS} random alive latents drawn with
+     * replacement, so its expectation is chance by construction and its spread is mostly that draw's binomial noise (a
+     * bootstrap over a few tasks would ignore it).
      */
     static Map<String, double[]> randomPlantCi(JsonNode rec) {
-        Map<String, Map<Integer, List<Double>>> byCell = new TreeMap<>();
+        Map<String, double[]> hits = new TreeMap<>(); // key → {hits, trials}
         for (JsonNode run : rec.path("runs")) {
             if (run.path("control").asBoolean() || !run.path("matched").asBoolean() || !run.path("random_plant_recall5").isNumber()) {
                 continue;
             }
             String key = run.path("strength").asDouble() + "|" + run.path("sae").asText() + "|" + run.path("component").asText();
-            byCell.computeIfAbsent(key, k -> new TreeMap<>()).computeIfAbsent(run.path("task").asInt(), t -> new ArrayList<>())
-                    .add(run.path("random_plant_recall5").asDouble());
+            double[] h = hits.computeIfAbsent(key, k -> new double[2]);
+            h[0] += Math.round(run.path("random_plant_recall5").asDouble() * RecoveryBenchmark.RANDOM_PLANT_TRIALS);
+            h[1] += RecoveryBenchmark.RANDOM_PLANT_TRIALS;
         }
         Map<String, double[]> out = new LinkedHashMap<>();
-        for (var e : byCell.entrySet()) {
-            double[] v = e.getValue().values().stream().mapToDouble(l -> l.stream().mapToDouble(Double::doubleValue).average().orElse(0))
-                    .toArray();
-            ScoreMath.bootstrapMeanCi(v, 2000, 13).ifPresent(ci -> out.put(e.getKey(), new double[] {ci.low(), ci.high()}));
-        }
+        hits.forEach((k, h) -> out.put(k, wilson(h[0], h[1])));
         return out;
+    }
+
+    /** 95% Wilson score interval of {@code hits} successes in {@code n} trials. */
+    static double[] wilson(double hits, double n) {
+        double z = 1.959964;
+        double p = hits / n;
+        double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
+        double half = z * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+        return new double[] {Math.max(0, centre - half), Math.min(1, centre + half)};
     }
 
     /**

@@ -159,6 +159,10 @@ class PipelineTest {
         // adapters: every task × component, loss measured on held-out text
         JsonNode ad = Json.MAPPER.readTree(base.resolve("adapters/summary.json").toFile());
         assertThat(ad.path("adapters")).hasSize(3);
+        // tiny.yaml gives no lr: each component trains at its default from the lr sweep (TrainConfig.defaultLr)
+        JsonNode hp = Json.MAPPER.readTree(base.resolve("adapters/local/dogs/scale/metadata.json").toFile()).path("hyperparameters");
+        assertThat(hp.path("lr").asDouble()).isEqualTo(org.isaerft.adapter.TrainConfig.defaultLr(org.isaerft.adapter.AdapterKind.SCALE));
+        assertThat(hp.path("eval_windows").asInt()).isEqualTo(8);
         for (JsonNode a : ad.path("adapters")) {
             assertThat(a.path("base_task_loss").asDouble()).isPositive();
             assertThat(a.path("top_changed_latents")).hasSize(20);
@@ -493,6 +497,25 @@ class PipelineTest {
                 .findFirst().orElseThrow();
         assertThat(ll.get("embedding_score")).isNotNull();
         String md = Suite.markdown(wide, rows);
+        // the known-answer column: tiny.yaml's recovery section trains scale on local, as the suite's rows
+        JsonNode rec = Json.MAPPER.readTree(base.resolve("recovery/recovery.json").toFile());
+        double recall5 = 0;
+        for (JsonNode c : rec.path("analysis").path("cells")) {
+            if (c.path("kind").asText().equals("steered") && c.path("strength").asDouble() == 4.0) {
+                recall5 = c.path("by_activation").path("recall_at_5").path("mean").asDouble();
+            }
+        }
+        assertThat((Double) ll.get("known_answer_recall_at_5")).isEqualTo(recall5);
+        assertThat((Double) ll.get("known_answer_chance_at_5")).isEqualTo(5.0 / rec.path("d_alive").path("local").asInt());
+        assertThat(md).contains("| known-answer recall@5 |");
+        assertThat(md.lines().filter(l -> l.startsWith("| dogs ")).findFirst().orElseThrow()).endsWith("(chance "
+                + String.format(java.util.Locale.ROOT, "%.3f", 5.0 / rec.path("d_alive").path("local").asInt()) + ") |");
+        Path noRecovery = copyOfBase("suite-no-recovery");
+        org.isaerft.run.RunFiles.deleteTree(noRecovery.resolve("recovery"));
+        List<Map<String, Object>> without = Suite.table(noRecovery);
+        assertThat(without).allMatch(r -> r.get("known_answer_recall_at_5") == null);
+        assertThat(Suite.markdown(wide, without).lines().filter(l -> l.startsWith("| dogs ")).findFirst().orElseThrow())
+                .endsWith("| not run |");
         assertThat(md.lines().filter(l -> l.startsWith("| dogs ") || l.startsWith("| control ") || l.startsWith("| dogs-poisoned ")))
                 .hasSize(6);
         // the poisoned card's rows carry its trigger check, the clean cards' do not

@@ -74,6 +74,20 @@ class RunCheckTest {
                 .hasMessageContaining("recovery.sweep_tasks");
     }
 
+    @Test
+    void adaptersDefaultToTheLrSweepRatesAndTheDemoEvaluatesOn64WindowsWithARecoverySection() {
+        RunConfig c = config("${shared}/corpora/tinystories/tinystories-sample.txt", "stories260K", "results/sae/stories260K/local",
+                "dogs", "{methods: [token-stats]}");
+        assertThat(c.adapters().lr()).isNull(); // null = per component: adapter.TrainConfig.defaultLr
+        assertThat(c.adapters().evalWindows()).isEqualTo(64);
+        RunConfig demo = RunConfig.read(Paths.resolve("configs/demo.yaml"));
+        assertThat(demo.adapters().lr()).as("demo adapters lr (the per-component defaults)").isNull();
+        assertThat(demo.adapters().evalWindows()).isGreaterThanOrEqualTo(64);
+        assertThat(demo.recovery()).isNotNull();
+        assertThat(demo.recovery().components()).contains("scale", "ffnn");
+        assertThat(new RunCheck(demo, Map.<String, String>of()::get).problems()).isEmpty();
+    }
+
     static RunConfig parse(String yaml) {
         return RunConfig.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "check.yaml");
     }
