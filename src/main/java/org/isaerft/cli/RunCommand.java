@@ -32,7 +32,7 @@ public final class RunCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--force", paramLabel = "STAGE",
-            description = "Redo this stage (saes, adapters, mine, explain, score, validate, report); repeatable.")
+            description = "Redo this stage (saes, adapters, mine, explain, score, validate, recovery, report); repeatable.")
     List<String> force = new ArrayList<>();
 
     @Option(names = "--tokens", paramLabel = "N", description = "Override the config's corpus token budget.")

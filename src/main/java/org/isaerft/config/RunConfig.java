@@ -30,6 +30,7 @@ import org.isaerft.util.Json;
  * @param explain       interpretation methods
  * @param score         scorers
  * @param validate      validation settings (null = skipped)
+ * @param recovery      known-answer recovery benchmark on the run's model and SAEs (null = not run)
  */
 public record RunConfig(
         @JsonProperty("schema_version") int schemaVersion,
@@ -42,7 +43,8 @@ public record RunConfig(
         MineSection mine,
         ExplainSection explain,
         ScoreSection score,
-        ValidateSection validate) {
+        ValidateSection validate,
+        RecoverySection recovery) {
     public static final int SCHEMA_VERSION = 1;
     public static final List<String> OFFLINE_METHODS = List.of("token-stats", "logit-lens");
     public static final List<String> LLM_METHODS = List.of("llm-oai", "llm-delphi");
@@ -68,6 +70,11 @@ public record RunConfig(
         for (String s : score.scorers()) {
             require(s.equals("embedding") || explain.llm() != null, "score.scorers",
                     "LLM scorer '" + s + "' to have an LLM config in explain.llm", "no explain.llm");
+        }
+        if (recovery != null) {
+            for (String n : recovery.saes()) {
+                require(names.contains(n), "recovery.saes", "names of SAEs of the run " + names, n);
+            }
         }
     }
 
@@ -130,7 +137,13 @@ public record RunConfig(
         }
     }
 
-    /** Adapter training: every task card × component × SAE. */
+    /**
+     * Adapter training: every task card × component × SAE.
+     *
+     * @param lr          one Adam learning rate for every component; null (the default) = the per-component default of
+     *                    {@code adapter.TrainConfig.defaultLr} (scale 0.03, bias 0.001, ffnn 0.003, from results/adapters/lr_sweep.json)
+     * @param evalWindows held-out windows of the before/after task loss (default 64)
+     */
     public record AdapterSection(List<String> tasks, List<String> components, Integer steps, Integer batch, Integer seq, Double lr,
             Integer hidden, Double l1, Integer evalWindows, Integer maxDocuments) {
         public AdapterSection {
@@ -144,11 +157,10 @@ public record RunConfig(
             steps = steps == null ? 100 : steps;
             batch = batch == null ? 8 : batch;
             seq = seq == null ? 64 : seq;
-            lr = lr == null ? 1e-2 : lr;
             hidden = hidden == null ? 16 : hidden;
             l1 = l1 == null ? 0.0 : l1;
             evalWindows = evalWindows == null ? 64 : evalWindows;
-            require(steps > 0 && batch > 0 && seq >= 2 && lr > 0 && hidden > 0 && l1 >= 0 && evalWindows > 0, "adapters",
+            require(steps > 0 && batch > 0 && seq >= 2 && (lr == null || lr > 0) && hidden > 0 && l1 >= 0 && evalWindows > 0, "adapters",
                     "positive steps, batch, lr, hidden, eval_windows; seq >= 2; l1 >= 0",
                     "steps=" + steps + " batch=" + batch + " seq=" + seq + " lr=" + lr + " hidden=" + hidden + " l1=" + l1);
             require(maxDocuments == null || maxDocuments > 0, "adapters.max_documents", "> 0", maxDocuments);
@@ -216,6 +228,62 @@ public record RunConfig(
         }
     }
 
+    /**
+     * The known-answer recovery benchmark ({@code org.isaerft.recovery.RecoveryBenchmark}) run on the run's model and
+     * SAEs: latents are planted into sampled text and each component is asked to find them again.
+     *
+     * @param saes          SAEs of the run to plant from and recover with (default: all; they must share one hook)
+     * @param components    scale | bias | ffnn (default [ffnn])
+     * @param tasks         planted latents (default 3)
+     * @param seeds         sampling + adapter seeds (default [the run's seed])
+     * @param strength      plant strength S (default 4)
+     * @param sweep         extra strengths for the recall-vs-strength sweep (default none)
+     * @param sweepTasks    tasks the sweep runs on (default: all when a sweep is given)
+     * @param documents     documents per planted card (default 24, >= 5)
+     * @param maxNewTokens  tokens per document (default 96)
+     * @param steps         adapter steps (default 60)
+     * @param batch         adapter windows per step (default 8)
+     * @param seq           adapter window length (default 64)
+     * @param lr            learning rate per component (default: {@code TrainConfig.defaultLr})
+     * @param scanWindows   corpus windows of 128 tokens scanned for max_act / firing frequency (default 128)
+     */
+    public record RecoverySection(List<String> saes, List<String> components, Integer tasks, List<Long> seeds, Double strength,
+            List<Double> sweep, Integer sweepTasks, Integer documents, Integer maxNewTokens, Integer steps, Integer batch, Integer seq,
+            java.util.Map<String, Double> lr, Integer scanWindows) {
+        public RecoverySection {
+            saes = saes == null ? List.of() : List.copyOf(saes);
+            components = components == null ? List.of("ffnn") : List.copyOf(components);
+            require(!components.isEmpty(), "recovery.components", "scale|bias|ffnn", components);
+            for (String c : components) {
+                require(List.of("scale", "bias", "ffnn").contains(c), "recovery.components", "scale|bias|ffnn", c);
+            }
+            tasks = tasks == null ? 3 : tasks;
+            seeds = seeds == null ? List.of() : List.copyOf(seeds);
+            strength = strength == null ? 4.0 : strength;
+            sweep = sweep == null ? List.of() : List.copyOf(sweep);
+            sweepTasks = sweepTasks == null ? (sweep.isEmpty() ? 0 : tasks) : sweepTasks;
+            documents = documents == null ? 24 : documents;
+            maxNewTokens = maxNewTokens == null ? 96 : maxNewTokens;
+            steps = steps == null ? 60 : steps;
+            batch = batch == null ? 8 : batch;
+            seq = seq == null ? 64 : seq;
+            lr = lr == null ? java.util.Map.of() : java.util.Map.copyOf(lr);
+            for (var e : lr.entrySet()) {
+                require(List.of("scale", "bias", "ffnn").contains(e.getKey()) && e.getValue() != null && e.getValue() > 0, "recovery.lr",
+                        "component: positive rate", e.getKey() + ": " + e.getValue());
+            }
+            scanWindows = scanWindows == null ? 128 : scanWindows;
+            require(tasks > 0, "recovery.tasks", "> 0", tasks);
+            require(strength > 0 && sweep.stream().allMatch(x -> x != null && x > 0), "recovery.strength", "positive strengths",
+                    strength + " " + sweep);
+            require(sweepTasks >= 0 && sweepTasks <= tasks, "recovery.sweep_tasks", "in [0, tasks]", sweepTasks);
+            require(documents >= 5, "recovery.documents", ">= 5", documents);
+            require(maxNewTokens > 0 && steps > 0 && batch > 0 && seq >= 2 && scanWindows > 0, "recovery",
+                    "positive max_new_tokens, steps, batch, scan_windows; seq >= 2",
+                    "max_new_tokens=" + maxNewTokens + " steps=" + steps + " batch=" + batch + " seq=" + seq + " scan_windows=" + scanWindows);
+        }
+    }
+
     /** Reads and validates a config file; errors name the file and the field. */
     public static RunConfig read(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -260,6 +328,6 @@ public record RunConfig(
     /** This config with a different corpus token budget ({@code --tokens}). */
     public RunConfig withTokens(long tokens) {
         CorpusSection c = new CorpusSection(corpus.path(), tokens, corpus.seqLen(), corpus.batch(), corpus.textField());
-        return new RunConfig(schemaVersion, runId, seed, model, c, saes, adapters, mine, explain, score, validate);
+        return new RunConfig(schemaVersion, runId, seed, model, c, saes, adapters, mine, explain, score, validate, recovery);
     }
 }

@@ -32,6 +32,9 @@ import org.isaerft.validate.Recovery;
 public final class RecoveryBenchmark {
     private RecoveryBenchmark() {}
 
+    /** Random latents drawn (with replacement) per adapter for {@link Run#randomPlantRecall5}. */
+    public static final int RANDOM_PLANT_TRIALS = 200;
+
     /** One planted task: a latent of a source SAE and each SAE's best match to its residual direction. */
     public record Task(int id, String source, int latent, int decile, double freq, double maxAct, Map<String, Recovery.Match> matches) {}
 
@@ -96,7 +99,7 @@ public final class RecoveryBenchmark {
                         for (AdapterKind k : o.components()) {
                             Trained tr = train(model, e.getValue(), k, o, seed, steered);
                             List<Recovery.Ranking> rk = Recovery.of(tr.summary, alive, answer);
-                            double rand5 = Recovery.randomPlantRecall(Recovery.activationChange(tr.summary), alive, 5, 200,
+                            double rand5 = Recovery.randomPlantRecall(Recovery.activationChange(tr.summary), alive, 5, RANDOM_PLANT_TRIALS,
                                     seed * 31 + t.id());
                             runs.add(new Run(t.id(), seed, strength, false, name, k.id(), m.latent(), m.cosine(), m.matched(), rk,
                                     tr.ffnn(dirs.get(t.source())[t.latent()]), rand5, tr.base, tr.adapted, tr.seconds));
@@ -241,25 +244,39 @@ public final class RecoveryBenchmark {
 
     /** Writes recovery.json (everything) and summary.json (headlines) into {@code o.out()}. */
     public static Map<String, Object> write(Result r) {
+        return write(r, r.options().out(), null);
+    }
+
+    /**
+     * Writes recovery.json and summary.json into {@code dir}; with {@code recordedOut} set, the options' output folder is
+     * recorded as that string instead of an absolute URI (a pipeline run folder stores no absolute paths of its own).
+     */
+    public static Map<String, Object> write(Result r, java.nio.file.Path dir, String recordedOut) {
         Map<String, Object> analysis = RecoveryAnalysis.analyse(r);
         Map<String, Object> full = new LinkedHashMap<>();
         full.put("schema_version", 1);
         full.put("type", "isaerft.recovery");
         full.put("label", r.options().label());
         full.put("versions", org.isaerft.util.Versions.all());
-        full.put("options", r.options());
+        if (recordedOut == null) {
+            full.put("options", r.options());
+        } else {
+            com.fasterxml.jackson.databind.node.ObjectNode opt = Json.MAPPER.valueToTree(r.options());
+            opt.put("out", recordedOut);
+            full.put("options", opt);
+        }
         full.put("seconds", r.seconds());
         full.put("d_alive", r.dAlive());
         full.put("tasks", r.tasks());
         full.put("analysis", analysis);
         full.put("runs", r.runs());
-        Json.writeFile(r.options().out().resolve("recovery.json"), full);
+        Json.writeFile(dir.resolve("recovery.json"), full);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("schema_version", 1);
         summary.put("type", "isaerft.recovery_summary");
         summary.put("label", r.options().label());
         summary.put("headlines", analysis.get("headlines"));
-        Json.writeFile(r.options().out().resolve("summary.json"), summary);
+        Json.writeFile(dir.resolve("summary.json"), summary);
         return analysis;
     }
 }

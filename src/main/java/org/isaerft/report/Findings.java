@@ -54,7 +54,7 @@ final class Findings {
         f.add(MoreFindings.saeTypes(run.comparison()));
         f.add(MoreFindings.methods(run));
         f.add(MoreFindings.trigger(run));
-        f.add(MoreFindings.recovery(run.recovery()));
+        f.add(MoreFindings.recovery(run.recovery(), warnings));
         return new Result(f, warnings, q);
     }
 

@@ -191,21 +191,47 @@ final class MoreFindings {
 
     static final String Q_RECOVERY = "Known-answer recovery: are the planted latents recovered?";
 
-    static Finding recovery(JsonNode rec) {
+    static Finding recovery(JsonNode rec, List<String> warnings) {
         if (rec == null) {
-            return notRun(Q_RECOVERY, "no recovery stage output (recovery/summary.json)");
+            return notRun(Q_RECOVERY, "no recovery stage output (recovery/recovery.json)");
         }
+        double main = Recovery.strength(rec);
         List<Verdict> v = new ArrayList<>();
-        for (JsonNode r : Recovery.rows(rec)) {
-            Recovery.Row row = Recovery.row(r);
-            if (row == null) {
-                continue;
+        for (Recovery.Cell c : Recovery.cells(rec)) {
+            if (c.kind().equals("steered") && c.strength() == main) {
+                String word = c.low() == null ? "measured" : c.aboveChance() ? "yes" : "no";
+                v.add(new Verdict(c.subject(), word, String.format(Locale.ROOT, "recall@%d %.3f%s vs chance k/d_alive %.3f (d_alive %d), "
+                        + "%d tasks, S=%s; recall@20 %.3f; AUROC %s (0.5 = chance); random-latent plant %.3f%s", Recovery.K, c.recall(),
+                        c.low() == null ? "" : " " + ci(c.low(), c.high()), c.chance(), c.dAlive(), c.tasks(), fmtS(c.strength()), c.recall20(),
+                        c.auroc() == null ? "–" : String.format(Locale.ROOT, "%.2f", c.auroc()),
+                        c.randomPlant() == null ? Double.NaN : c.randomPlant(), c.randomLow() == null ? "" : " " + ci(c.randomLow(), c.randomHigh()))));
+                if (c.randomLow() != null && c.randomLow() > c.chance()) {
+                    warnings.add(String.format(Locale.ROOT, "Recovery control above chance: random-latent plant on %s — recall@5 %.3f, 95%% Wilson CI %s "
+                            + "(pooled over its adapters) excludes chance %.3f. A random latent should be at chance; the recovery finding may be inflated.", c.subject(),
+                            c.randomPlant(), ci(c.randomLow(), c.randomHigh()), c.chance()));
+                }
+            } else if (c.kind().equals("control") && c.aboveChance()) {
+                warnings.add(String.format(Locale.ROOT, "Recovery control above chance: the unsteered twin on %s ranks the planted answers "
+                        + "recall@%d %.3f, 95%% CI %s excludes chance %.3f. The data alone moves these latents; the recovery finding may be "
+                        + "inflated.", c.subject(), Recovery.K, c.recall(), ci(c.low(), c.high()), c.chance()));
             }
-            String word = row.low() == null || row.chance() == null ? "measured" : row.low() > row.chance() ? "yes" : "no";
-            v.add(new Verdict(row.subject(), word, String.format(Locale.ROOT, "recall@%s %.3f%s%s", row.k() == null ? "k" : row.k(), row.recall(),
-                    row.low() == null ? "" : " " + ci(row.low(), row.high()), row.chance() == null ? "" : String.format(Locale.ROOT,
-                            " vs chance %.3f", row.chance()))));
         }
-        return v.isEmpty() ? notRun(Q_RECOVERY, "the recovery output has no recall rows") : new Finding(Q_RECOVERY, v);
+        for (Recovery.Cell c : Recovery.cells(rec)) {
+            if (c.kind().equals("control")) {
+                v.add(new Verdict("control: unsteered twin, " + c.subject(), c.low() == null ? "measured" : c.aboveChance() ? "above chance"
+                        : "at chance", String.format(Locale.ROOT, "recall@%d %.3f%s vs chance %.3f", Recovery.K, c.recall(),
+                        c.low() == null ? "" : " " + ci(c.low(), c.high()), c.chance())));
+            }
+        }
+        return v.isEmpty() ? notRun(Q_RECOVERY, "the recovery output has no recall cells") : new Finding(Q_RECOVERY, v,
+                "A latent's residual direction is planted into sampled text (strength S × its max activation); each component is trained "
+                        + "on the planted card and the SAE's matching latent is ranked by mean |activation change| on held-out planted text. "
+                        + "95% CI: bootstrap over planted tasks; chance: k/d_alive. Controls: the adapter trained on the unsteered twin "
+                        + "(same seeds, no plant) asked about the same answers (CI over tasks), and the planted adapter asked about random "
+                        + "latents (95% Wilson CI pooled over its adapters' draws); a control above chance is listed under Warnings.");
+    }
+
+    static String fmtS(double s) {
+        return s == Math.rint(s) ? String.valueOf((long) s) : String.valueOf(s);
     }
 }

@@ -29,7 +29,7 @@ import org.isaerft.util.Json;
  * @param comparison   {@code validate/comparison.json}
  * @param audit        {@code validate/audit.json}
  * @param trigger      {@code validate/trigger.json}
- * @param recovery     the known-answer recovery stage's {@code recovery/summary.json} (null: not run)
+ * @param recovery     the known-answer recovery stage's {@code recovery/recovery.json} (null: not run)
  * @param compare      {@code compare.json} (after {@code isaerft report compare})
  * @param dashboards   {@code dashboards.json}
  * @param descriptions per SAE: latent id → method → description (from {@code explain/<sae>/<method>/latent_descriptions.json})
@@ -54,7 +54,7 @@ public record RunFolder(Path dir, JsonNode runConfig, JsonNode adapters, Map<Pat
             scores.put(scoreRoot.relativize(s.getParent()), json(s));
         }
         return new RunFolder(dir, json(run.runConfig()), json(run.adaptersSummary()), scores,
-                json(run.validation()), json(run.comparison()), json(run.audit()), json(run.trigger()), json(run.recoverySummary()),
+                json(run.validation()), json(run.comparison()), json(run.audit()), json(run.trigger()), json(run.recovery()),
                 json(run.compare()), json(run.dashboardsIndex()), descriptions(run.stage(StageId.EXPLAIN)));
     }
 

@@ -86,6 +86,17 @@ public final class Summary {
                         null, null, true));
             }
         }
+        if (run.recovery() != null) {
+            double main = Recovery.strength(run.recovery());
+            for (Recovery.Cell c : Recovery.cells(run.recovery())) {
+                boolean steered = c.kind().equals("steered");
+                if (steered ? c.strength() != main : !c.kind().equals("control")) {
+                    continue;
+                }
+                out.add(new Headline("recovery/" + (steered ? "" : "control_") + "recall_at_" + Recovery.K + "/" + c.sae() + "/" + c.component(),
+                        c.recall(), c.chance(), "chance k/d_alive", c.low(), c.high(), steered));
+            }
+        }
         return out;
     }
 

@@ -209,27 +209,28 @@ final class ValidationSections {
             return null;
         }
         List<Row> rows = new ArrayList<>();
-        List<Svg.Line> lines = new ArrayList<>();
         Double chance = null;
-        for (JsonNode r : Recovery.rows(rec)) {
-            Recovery.Row row = Recovery.row(r);
-            if (row == null) {
-                continue;
-            }
-            rows.add(row("", List.of(text(row.subject()), text(row.k() == null ? null : row.k().toString()), num(row.recall()),
-                    text(row.low() == null ? null : "[" + Cells.fmt(row.low()) + ", " + Cells.fmt(row.high()) + "]"), num(row.chance()))));
-            if (!row.curve().isEmpty()) {
-                lines.add(new Svg.Line(row.subject(), row.curve()));
-            }
-            chance = chance == null ? row.chance() : chance;
+        for (Recovery.Cell c : Recovery.cells(rec)) {
+            String kind = c.kind().equals("control") ? "control: unsteered twin" : "planted, S=" + MoreFindings.fmtS(c.strength());
+            rows.add(row(c.kind().equals("control") ? "control" : "", List.of(text(kind), text(c.sae()), text(c.component()),
+                    text(String.valueOf(c.tasks())), num(c.recall1()), num(c.recall()),
+                    text(c.low() == null ? null : "[" + Cells.fmt(c.low()) + ", " + Cells.fmt(c.high()) + "]"), num(c.recall20()),
+                    num(c.chance()), num(c.auroc()), num(c.randomPlant()))));
+            chance = chance == null ? c.chance() : chance;
         }
         List<Part> parts = new ArrayList<>();
-        parts.add(Part.text("Tasks with a planted, known answer: how many of the planted latents the method recovers among its top k."));
-        if (!lines.isEmpty()) {
-            String title = "Recall of the planted latents against k";
-            parts.add(Part.chart(new Chart(title, Svg.lines(title, "k", "recall", lines, null, null), "")));
+        parts.add(Part.text("Planted latents with a known answer: a latent's residual direction is added while sampling text, adapters are "
+                + "trained on it, and the SAE's matching latent is ranked by measured activation change (1 = most changed). Recall@k: "
+                + "share of planted tasks whose answer ranks in the top k; chance k/d_alive."));
+        Map<String, List<double[]>> sweep = Recovery.sweep(rec);
+        if (!sweep.isEmpty()) {
+            List<Svg.Line> lines = new ArrayList<>();
+            sweep.forEach((name, pts) -> lines.add(new Svg.Line(name, pts)));
+            String title = "Recall@" + Recovery.K + " of the planted latent against plant strength S (sweep tasks)";
+            parts.add(Part.chart(new Chart(title, Svg.lines(title, "strength S", "recall@" + Recovery.K, lines, chance, "chance"), "")));
         }
-        parts.add(Part.table(new Table("recovery", columns("subject", "k", "#recall", "95% CI", "#chance"), rows)));
+        parts.add(Part.table(new Table("recovery", columns("cards", "SAE", "component", "tasks", "#recall@1", "#recall@5", "95% CI (@5)",
+                "#recall@20", "#chance@5", "#AUROC", "#random latent @5"), rows)));
         return new Section("recovery", "Known-answer recovery", parts);
     }
 

@@ -21,7 +21,7 @@ import org.isaerft.util.Versions;
 
 /**
  * Runs a {@link RunConfig} stage by stage ({@link Stages#all}: saes → adapters → mine → explain → score → validate →
- * report) under one run folder ({@link RunLayout}); this class is only the orchestration: order, markers, resume,
+ * [recovery] → report) under one run folder ({@link RunLayout}); this class is only the orchestration: order, markers, resume,
  * {@code --force}, timing and {@code run_config.json}. Before the first stage, {@link RunCheck} checks everything the
  * run needs and lists every problem at once.
  *
@@ -108,8 +108,14 @@ public final class Pipeline {
         }
         Map<StageId, String> done = new LinkedHashMap<>();
         writeRunConfig(null, Map.of());
+        List<Stage<?>> stages = Stages.all(config);
+        for (StageId s : StageId.values()) { // an optional stage the config no longer asks for leaves no stale output
+            if (stages.stream().noneMatch(x -> x.id() == s)) {
+                RunFiles.deleteTree(layout.stage(s));
+            }
+        }
         try (StageContext ctx = new StageContext(config, layout, log, hub, explainers, env)) {
-            for (Stage<?> s : Stages.all(config)) {
+            for (Stage<?> s : stages) {
                 done.put(s.id(), runStage(s, ctx));
                 writeRunConfig(done, ctx.llmUsage());
             }

@@ -40,7 +40,25 @@ public final class RunCheck {
         saes(out);
         tasks(out);
         llm(out);
+        recovery(out);
         return out;
+    }
+
+    /** The recovery SAEs share one hook (the plant is a residual direction at that hook). */
+    private void recovery(List<String> out) {
+        RunConfig.RecoverySection r = config.recovery();
+        if (r == null) {
+            return;
+        }
+        java.util.Set<String> hooks = new java.util.TreeSet<>();
+        for (RunConfig.SaeSection s : config.saes()) {
+            if ((r.saes().isEmpty() || r.saes().contains(s.name())) && s.hook() != null) {
+                hooks.add(s.hook());
+            }
+        }
+        if (hooks.size() > 1) {
+            out.add("recovery.saes: expected SAEs at one hook (list them in recovery.saes), found hooks " + hooks);
+        }
     }
 
     private void corpus(List<String> out) {

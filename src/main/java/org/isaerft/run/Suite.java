@@ -35,7 +35,7 @@ public final class Suite {
                 a.lr(), a.hidden(), a.l1(), a.evalWindows(), a.maxDocuments());
         RunConfig.ValidateSection v = base.validate() != null ? base.validate() : new RunConfig.ValidateSection(null, null, null, null, null);
         return new RunConfig(base.schemaVersion(), base.runId() + "-suite", base.seed(), base.model(), base.corpus(), base.saes(), all,
-                base.mine(), base.explain(), base.score(), v);
+                base.mine(), base.explain(), base.score(), v, base.recovery());
     }
 
     /** Runs the suite into {@code runDir} and writes {@code tableDir/suite.json} and {@code suite.md}; returns the rows. */
@@ -136,6 +136,7 @@ public final class Suite {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + new RunLayout(runDir).validation(), e);
         }
+        Map<String, double[]> recovery = recovery(runDir);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (JsonNode r : v.path("results")) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -167,9 +168,34 @@ public final class Suite {
             JsonNode s = readOrNull(score);
             row.put("embedding_score", s == null ? null : num(s.path("explanations").path("mean")));
             row.put("embedding_score_shuffled", s == null ? null : num(s.path("shuffled").path("mean")));
+            double[] rec = recovery.get(r.path("sae").asText() + "/" + r.path("component").asText());
+            row.put("known_answer_recall_at_5", rec == null ? null : rec[0]);
+            row.put("known_answer_chance_at_5", rec == null ? null : rec[1]);
             rows.add(row);
         }
         return rows;
+    }
+
+    /**
+     * The known-answer recovery of the suite's run ({@code recovery/recovery.json}, when its config has a recovery section):
+     * SAE/component → {recall@5 by activation change on planted cards at the main strength, chance 5/d_alive}.
+     */
+    static Map<String, double[]> recovery(Path runDir) {
+        JsonNode rec = readOrNull(new RunLayout(runDir).recovery());
+        Map<String, double[]> out = new LinkedHashMap<>();
+        if (rec == null) {
+            return out;
+        }
+        double main = rec.path("options").path("strength").asDouble();
+        for (JsonNode c : rec.path("analysis").path("cells")) {
+            JsonNode a = c.path("by_activation");
+            if (c.path("kind").asText().equals("steered") && c.path("strength").asDouble() == main
+                    && a.path("recall_at_5").path("mean").isNumber()) {
+                out.put(c.path("sae").asText() + "/" + c.path("component").asText(),
+                        new double[] {a.path("recall_at_5").path("mean").asDouble(), a.path("chance_at_5").asDouble()});
+            }
+        }
+        return out;
     }
 
     private static JsonNode readOrNull(Path p) {
@@ -213,9 +239,12 @@ public final class Suite {
                 .append("trigger recall: on a poisoned card, the fraction of the trigger latents (found from model + SAE activations on ")
                 .append("windows with vs without the trigger phrase) the audit flagged; \"none found\" = no latent passed the search's ")
                 .append("thresholds (the run's report.md gives the strongest responder and its fate in the audit). emb. score: embedding ")
-                .append("score of the method's explanations vs shuffled explanations.\n\n| task | SAE type | component | method | n | AUROC | 95% CI | perm. p | q | shuffled | random | Spearman | "
-                        + "precision@k | base rate | flagged | trigger recall | emb. score | emb. shuffled |\n"
-                        + "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
+                .append("score of the method's explanations vs shuffled explanations. known-answer recall@5: the known-answer recovery ")
+                .append("stage on the same SAE and component (not per card or method): share of planted latents ranked in the top 5 by ")
+                .append("activation change, beside chance 5/d_alive; \"not run\" when the config has no recovery section or it did not ")
+                .append("train this component.\n\n| task | SAE type | component | method | n | AUROC | 95% CI | perm. p | q | shuffled | random | Spearman | "
+                        + "precision@k | base rate | flagged | trigger recall | emb. score | emb. shuffled | known-answer recall@5 |\n"
+                        + "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n");
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, Double> ci = (Map<String, Double>) r.get("auroc_ci95");
@@ -230,7 +259,9 @@ public final class Suite {
                     .append(r.get("trigger_latents") == null ? "–" : ((List<?>) r.get("trigger_latents")).isEmpty() ? "none found"
                             : f(r.get("trigger_recall")) + " of " + r.get("trigger_latents")).append(" | ")
                     .append(f(r.get("embedding_score"))).append(" | ")
-                    .append(f(r.get("embedding_score_shuffled"))).append(" |\n");
+                    .append(f(r.get("embedding_score_shuffled"))).append(" | ")
+                    .append(r.get("known_answer_recall_at_5") == null ? "not run" : f(r.get("known_answer_recall_at_5")) + " (chance "
+                            + f(r.get("known_answer_chance_at_5")) + ")").append(" |\n");
         }
         return md.toString();
     }

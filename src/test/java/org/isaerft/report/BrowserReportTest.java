@@ -80,9 +80,7 @@ class BrowserReportTest {
 
     static Path renderedReport(Path tmp) {
         Path run = TinyRun.write(tmp.resolve("run"));
-        Json.writeFile(new org.isaerft.run.layout.RunLayout(run).recoverySummary(), Map.of("rows", List.of(Map.of("method", "good", "k", 5, "recall_at_k", 0.8, "chance", 0.1,
-                "ci", Map.of("low", 0.6, "high", 0.95), "curve", List.of(Map.of("k", 1, "recall", 0.4), Map.of("k", 3, "recall", 0.6),
-                        Map.of("k", 5, "recall", 0.8))))));
+        TinyRun.writeRecovery(run, false, false);
         Report.render(run);
         return run.resolve(Report.HTML);
     }

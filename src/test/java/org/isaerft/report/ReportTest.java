@@ -3,6 +3,7 @@ package org.isaerft.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,24 +124,43 @@ class ReportTest {
     }
 
     @Test
-    void recoveryOutputIsRenderedAsAFindingAndARecallCurve() throws IOException {
+    void recoveryOutputIsRenderedAsAFindingWithControlsAndAStrengthSweep() throws IOException {
         Path run = TinyRun.write(tmp);
-        Json.writeFile(new org.isaerft.run.layout.RunLayout(run).recoverySummary(), Map.of("rows", List.of(
-                Map.of("method", "good", "k", 5, "recall_at_k", 0.8, "chance", 0.1, "ci", Map.of("low", 0.6, "high", 0.95),
-                        "curve", List.of(Map.of("k", 1, "recall", 0.4), Map.of("k", 5, "recall", 0.8))),
-                Map.of("method", "weak", "k", 5, "recall_at_k", 0.12, "chance", 0.1, "ci", Map.of("low", 0.0, "high", 0.3)))));
+        TinyRun.writeRecovery(run, false, false);
         Report.render(run);
         ReportModel m = Report.model(run);
         Map<String, Verdict> v = verdicts(m, MoreFindings.Q_RECOVERY);
-        assertThat(v.get("good").word()).isEqualTo("yes");
-        assertThat(v.get("good").evidence()).contains("recall@5 0.800", "vs chance 0.100");
-        assertThat(v.get("weak").word()).isEqualTo("no");
+        assertThat(v.get("local, scale").word()).isEqualTo("yes");
+        assertThat(v.get("local, scale").evidence()).contains("recall@5 1.000", "vs chance k/d_alive 0.050 (d_alive 100)", "6 tasks",
+                "random-latent plant 0.050");
+        assertThat(v.get("e2e, scale").word()).isEqualTo("no");
+        assertThat(v.get("control: unsteered twin, local, scale").word()).isEqualTo("at chance");
+        assertThat(m.warnings()).noneMatch(w -> w.contains("Recovery control"));
         Document doc = Jsoup.parse(run.resolve(Report.HTML).toFile(), "UTF-8");
-        assertThat(doc.select("#recovery tbody tr")).hasSize(2);
-        Element curve = doc.select("div.chart svg").stream().filter(s -> s.select("title").first().text().startsWith("Recall")).findFirst()
-                .orElseThrow();
-        assertThat(curve.select("path.line")).hasSize(1);
-        assertThat(curve.select("circle")).hasSize(2);
+        // steered S=4 ×2 SAEs, sweep S=1 and S=8 on local, control ×2
+        assertThat(doc.select("#recovery tbody tr")).hasSize(6);
+        Element sweep = doc.select("div.chart svg").stream().filter(s -> s.select("title").first().text().startsWith("Recall@5"))
+                .findFirst().orElseThrow();
+        assertThat(sweep.select("path.line")).hasSize(1); // local, scale (e2e has no sweep)
+        assertThat(sweep.select("circle")).hasSize(3); // S = 1, 4, 8
+        // the recovery headlines are in summary.json (nightly compares them)
+        JsonNode heads = Json.MAPPER.readTree(run.resolve("summary.json").toFile()).path("headlines");
+        List<String> names = new java.util.ArrayList<>();
+        heads.forEach(h -> names.add(h.path("name").asText()));
+        assertThat(names).contains("recovery/recall_at_5/local/scale", "recovery/recall_at_5/e2e/scale",
+                "recovery/control_recall_at_5/local/scale");
+    }
+
+    @Test
+    void aRecoveryControlAboveChanceIsAWarning() {
+        Path run = TinyRun.write(tmp);
+        TinyRun.writeRecovery(run, true, false);
+        ReportModel m = Report.model(run);
+        assertThat(verdicts(m, MoreFindings.Q_RECOVERY).get("control: unsteered twin, local, scale").word()).isEqualTo("above chance");
+        assertThat(m.warnings()).anyMatch(w -> w.contains("unsteered twin on local, scale"));
+        Path run2 = TinyRun.write(tmp.resolve("random"));
+        TinyRun.writeRecovery(run2, false, true);
+        assertThat(Report.model(run2).warnings()).anyMatch(w -> w.contains("random-latent plant on local, scale"));
     }
 
     @Test

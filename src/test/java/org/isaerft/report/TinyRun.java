@@ -110,4 +110,55 @@ final class TinyRun {
         m.put("n_latents", 20);
         return m;
     }
+
+    /**
+     * A recovery stage output in the real format: {@code RecoveryBenchmark.write} of a hand-made result (d_alive 100, so
+     * chance@5 = 0.05). 6 tasks at S=4: on local/scale the planted answers rank 1–4 (recall@5 1), on e2e/scale 30–80 (0);
+     * a sweep S ∈ {1, 8} on tasks 0–2 of local (recall@5 0 and 1). The unsteered twin ranks them 40–90, or with
+     * {@code leakyControl} 1–3 on local (a control above chance). The random-latent plant is at 0.05, or 0.6 with
+     * {@code leakyRandom}.
+     */
+    static void writeRecovery(Path run, boolean leakyControl, boolean leakyRandom) {
+        var o = org.isaerft.recovery.RecoveryOptions.builder().saes(Map.of("local", "l", "e2e", "e")).components(
+                List.of(org.isaerft.adapter.AdapterKind.SCALE)).tasks(6).seeds(List.of(0L)).strength(4).sweep(List.of(1.0, 8.0))
+                .sweepTasks(3).scanCorpus(Path.of("corpus.txt")).out(run.resolve("recovery")).build();
+        List<org.isaerft.recovery.RecoveryBenchmark.Task> tasks = new ArrayList<>();
+        List<org.isaerft.recovery.RecoveryBenchmark.Run> runs = new ArrayList<>();
+        double[] good = {1, 2, 3, 1, 4, 2};
+        double[] bad = {30, 40, 50, 60, 70, 80};
+        for (int t = 0; t < 6; t++) {
+            var m = new org.isaerft.validate.Recovery.Match(t, 1.0, true);
+            tasks.add(new org.isaerft.recovery.RecoveryBenchmark.Task(t, "local", t, t, 0.1, 1.0, Map.of("local", m, "e2e", m)));
+            double random = leakyRandom ? (t % 5 == 0 ? 0.5 : 0.6) : (t % 2 == 0 ? 0.04 : 0.06);
+            runs.add(run(t, 4, false, "local", good[t], random));
+            runs.add(run(t, 0, true, "local", leakyControl ? 1 + t % 3 : 40 + 10 * t, Double.NaN));
+            runs.add(run(t, 4, false, "e2e", bad[t], t % 2 == 0 ? 0.04 : 0.06));
+            runs.add(run(t, 0, true, "e2e", 40 + 10 * t, Double.NaN));
+            if (t < 3) {
+                runs.add(run(t, 1, false, "local", 40, 0.05));
+                runs.add(run(t, 8, false, "local", 1, 0.05));
+            }
+        }
+        Path dir = run.resolve("recovery");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        org.isaerft.recovery.RecoveryBenchmark.write(new org.isaerft.recovery.RecoveryBenchmark.Result(o, Map.of("local", 100, "e2e", 100),
+                tasks, runs, 1.0), dir, "recovery");
+    }
+
+    private static org.isaerft.recovery.RecoveryBenchmark.Run run(int task, double strength, boolean control, String sae, double rank,
+            double random) {
+        List<Double> recall = new ArrayList<>();
+        for (int k : org.isaerft.validate.Recovery.KS) {
+            recall.add(rank <= k ? 1.0 : 0.0);
+        }
+        List<org.isaerft.validate.Recovery.Ranking> rk = List.of(
+                new org.isaerft.validate.Recovery.Ranking("param_change", List.of(rank), recall, 1 - rank / 100, 100),
+                new org.isaerft.validate.Recovery.Ranking("mean_abs_delta", List.of(rank), recall, 1 - rank / 100, 100));
+        return new org.isaerft.recovery.RecoveryBenchmark.Run(task, 0, strength, control, sae, "scale", task, 1.0, true, rk, null, random,
+                control ? Double.NaN : 3.0, control ? Double.NaN : 2.5, 1.0);
+    }
 }

@@ -172,7 +172,7 @@ class LlmPipelineTest {
         Path corpus = idCorpus();
         RunConfig local = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(),
                 new RunConfig.CorpusSection(corpus.toString(), 100, 32, 2, null), cfg.saes(), cfg.adapters(), cfg.mine(), cfg.explain(),
-                cfg.score(), cfg.validate());
+                cfg.score(), cfg.validate(), cfg.recovery());
         // without the LLM key the run stops before any stage (and before any download), naming the variable
         assertThatThrownBy(() -> Pipeline.builder(local, tmp.resolve("gpt2")).log(quiet()).hub(hub).env(Map.<String, String>of()::get)
                 .build().run()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("OPENAI_API_KEY")

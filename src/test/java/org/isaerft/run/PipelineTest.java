@@ -159,6 +159,10 @@ class PipelineTest {
         // adapters: every task × component, loss measured on held-out text
         JsonNode ad = Json.MAPPER.readTree(base.resolve("adapters/summary.json").toFile());
         assertThat(ad.path("adapters")).hasSize(3);
+        // tiny.yaml gives no lr: each component trains at its default from the lr sweep (TrainConfig.defaultLr)
+        JsonNode hp = Json.MAPPER.readTree(base.resolve("adapters/local/dogs/scale/metadata.json").toFile()).path("hyperparameters");
+        assertThat(hp.path("lr").asDouble()).isEqualTo(org.isaerft.adapter.TrainConfig.defaultLr(org.isaerft.adapter.AdapterKind.SCALE));
+        assertThat(hp.path("eval_windows").asInt()).isEqualTo(8);
         for (JsonNode a : ad.path("adapters")) {
             assertThat(a.path("base_task_loss").asDouble()).isPositive();
             assertThat(a.path("top_changed_latents")).hasSize(20);
@@ -372,12 +376,45 @@ class PipelineTest {
     }
 
     @Test
+    void recoveryStageWritesTheBenchmarkAndIsForcedAloneWithTheReport() throws IOException {
+        JsonNode rec = Json.MAPPER.readTree(base.resolve("recovery/recovery.json").toFile());
+        assertThat(rec.path("type").asText()).isEqualTo("isaerft.recovery");
+        assertThat(rec.path("tasks")).hasSize(2);
+        assertThat(rec.path("analysis").path("cells").size()).isGreaterThanOrEqualTo(2); // steered + control (+ sweep)
+        JsonNode sum = Json.MAPPER.readTree(base.resolve("recovery/summary.json").toFile());
+        assertThat(sum.path("headlines").path("local_scale_recall_at_5").isNumber()).isTrue();
+        StageMarker m = StageMarker.read(base.resolve("recovery"), StageMarker.SUCCESS);
+        assertThat(m.output().get("tasks")).isEqualTo(2);
+        // the run summary carries the recovery headlines (nightly compares them)
+        List<String> names = new java.util.ArrayList<>();
+        Json.MAPPER.readTree(base.resolve("summary.json").toFile()).path("headlines").forEach(h -> names.add(h.path("name").asText()));
+        assertThat(names).as("headlines of summary.json").contains("recovery/recall_at_5/local/scale",
+                "recovery/control_recall_at_5/local/scale");
+
+        Path run = copyOfBase("force-recovery");
+        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(StageId.RECOVERY).build().run();
+        assertThat(o.stages()).containsEntry(StageId.VALIDATE, "skipped").containsEntry(StageId.RECOVERY, "ran")
+                .containsEntry(StageId.REPORT, "ran");
+        // seeded: the redone benchmark measures the same ranks
+        assertThat(Json.MAPPER.readTree(run.resolve("recovery/recovery.json").toFile()).path("analysis"))
+                .isEqualTo(rec.path("analysis"));
+
+        // without the section the stage is not run and leaves no stale output for the report
+        RunConfig without = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(), cfg.corpus(), cfg.saes(),
+                cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(), cfg.validate(), null);
+        Pipeline.Outcome o2 = Pipeline.builder(without, run).log(quiet()).build().run();
+        assertThat(o2.stages()).doesNotContainKey(StageId.RECOVERY).containsEntry(StageId.VALIDATE, "skipped")
+                .containsEntry(StageId.REPORT, "ran");
+        assertThat(run.resolve("recovery")).doesNotExist();
+    }
+
+    @Test
     void aChangedConfigSliceRerunsThatStage() throws IOException {
         Path run = copyOfBase("changed");
         RunConfig.ValidateSection v = cfg.validate();
         RunConfig changed = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(), cfg.corpus(), cfg.saes(),
                 cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(),
-                new RunConfig.ValidateSection(v.relevance(), 3, v.permutations(), v.bootstrap(), v.auditTop()));
+                new RunConfig.ValidateSection(v.relevance(), 3, v.permutations(), v.bootstrap(), v.auditTop()), cfg.recovery());
         Pipeline.Outcome o = Pipeline.builder(changed, run).log(quiet()).build().run();
         assertThat(o.stages()).containsEntry(StageId.EXPLAIN, "skipped").containsEntry(StageId.SCORE, "skipped")
                 .containsEntry(StageId.VALIDATE, "ran").containsEntry(StageId.REPORT, "ran");
@@ -460,6 +497,25 @@ class PipelineTest {
                 .findFirst().orElseThrow();
         assertThat(ll.get("embedding_score")).isNotNull();
         String md = Suite.markdown(wide, rows);
+        // the known-answer column: tiny.yaml's recovery section trains scale on local, as the suite's rows
+        JsonNode rec = Json.MAPPER.readTree(base.resolve("recovery/recovery.json").toFile());
+        double recall5 = 0;
+        for (JsonNode c : rec.path("analysis").path("cells")) {
+            if (c.path("kind").asText().equals("steered") && c.path("strength").asDouble() == 4.0) {
+                recall5 = c.path("by_activation").path("recall_at_5").path("mean").asDouble();
+            }
+        }
+        assertThat((Double) ll.get("known_answer_recall_at_5")).isEqualTo(recall5);
+        assertThat((Double) ll.get("known_answer_chance_at_5")).isEqualTo(5.0 / rec.path("d_alive").path("local").asInt());
+        assertThat(md).contains("| known-answer recall@5 |");
+        assertThat(md.lines().filter(l -> l.startsWith("| dogs ")).findFirst().orElseThrow()).endsWith("(chance "
+                + String.format(java.util.Locale.ROOT, "%.3f", 5.0 / rec.path("d_alive").path("local").asInt()) + ") |");
+        Path noRecovery = copyOfBase("suite-no-recovery");
+        org.isaerft.run.RunFiles.deleteTree(noRecovery.resolve("recovery"));
+        List<Map<String, Object>> without = Suite.table(noRecovery);
+        assertThat(without).allMatch(r -> r.get("known_answer_recall_at_5") == null);
+        assertThat(Suite.markdown(wide, without).lines().filter(l -> l.startsWith("| dogs ")).findFirst().orElseThrow())
+                .endsWith("| not run |");
         assertThat(md.lines().filter(l -> l.startsWith("| dogs ") || l.startsWith("| control ") || l.startsWith("| dogs-poisoned ")))
                 .hasSize(6);
         // the poisoned card's rows carry its trigger check, the clean cards' do not

@@ -45,6 +45,54 @@ class RunCheckTest {
     }
 
     @Test
+    void theRecoverySectionIsValidatedWithDefaultsAndItsSaesMustShareAHook() {
+        String base = """
+                schema_version: 1
+                run_id: check
+                seed: 1
+                model: stories260K
+                corpus: {path: '${shared}/corpora/tinystories/tinystories-sample.txt', tokens: 100}
+                saes:
+                  - {name: a, type: local, spec: 'results/sae/stories260K/local', hook: blocks.2.hook_resid_pre}
+                  - {name: b, type: local, spec: 'results/sae/stories260K/local', hook: blocks.3.hook_resid_pre}
+                explain: {methods: [token-stats]}
+                """;
+        RunConfig ok = parse(base + "recovery: {saes: [a]}\n");
+        RunConfig.RecoverySection r = ok.recovery();
+        assertThat(r.components()).containsExactly("ffnn");
+        assertThat(r.tasks()).isEqualTo(3);
+        assertThat(r.strength()).isEqualTo(4.0);
+        assertThat(r.sweepTasks()).isZero();
+        assertThat(new RunCheck(ok, Map.<String, String>of()::get).problems()).isEmpty();
+        RunConfig mixed = parse(base + "recovery: {tasks: 2}\n");
+        assertThat(new RunCheck(mixed, Map.<String, String>of()::get).problems())
+                .anyMatch(p -> p.startsWith("recovery.saes:") && p.contains("blocks.2.hook_resid_pre") && p.contains("blocks.3.hook_resid_pre"));
+        assertThatThrownBy(() -> parse(base + "recovery: {saes: [nope]}\n")).hasMessageContaining("recovery.saes");
+        assertThatThrownBy(() -> parse(base + "recovery: {components: [lora]}\n")).hasMessageContaining("recovery.components");
+        assertThatThrownBy(() -> parse(base + "recovery: {documents: 2}\n")).hasMessageContaining("recovery.documents");
+        assertThatThrownBy(() -> parse(base + "recovery: {tasks: 2, sweep: [8], sweep_tasks: 3}\n"))
+                .hasMessageContaining("recovery.sweep_tasks");
+    }
+
+    @Test
+    void adaptersDefaultToTheLrSweepRatesAndTheDemoEvaluatesOn64WindowsWithARecoverySection() {
+        RunConfig c = config("${shared}/corpora/tinystories/tinystories-sample.txt", "stories260K", "results/sae/stories260K/local",
+                "dogs", "{methods: [token-stats]}");
+        assertThat(c.adapters().lr()).isNull(); // null = per component: adapter.TrainConfig.defaultLr
+        assertThat(c.adapters().evalWindows()).isEqualTo(64);
+        RunConfig demo = RunConfig.read(Paths.resolve("configs/demo.yaml"));
+        assertThat(demo.adapters().lr()).as("demo adapters lr (the per-component defaults)").isNull();
+        assertThat(demo.adapters().evalWindows()).isGreaterThanOrEqualTo(64);
+        assertThat(demo.recovery()).isNotNull();
+        assertThat(demo.recovery().components()).contains("scale", "ffnn");
+        assertThat(new RunCheck(demo, Map.<String, String>of()::get).problems()).isEmpty();
+    }
+
+    static RunConfig parse(String yaml) {
+        return RunConfig.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "check.yaml");
+    }
+
+    @Test
     void everyProblemIsListedAtOnceNamingTheKeyAndWhatWasFound() throws Exception {
         Path empty = Files.createFile(tmp.resolve("empty.txt"));
         RunConfig bad = config(tmp.resolve("missing.txt").toString(), "no-such-model", "no-such-release/x", "dogs, unicorns",

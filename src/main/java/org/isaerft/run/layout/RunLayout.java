@@ -108,7 +108,12 @@ public record RunLayout(Path root) {
 
     /** {@code recovery/summary.json}: the known-answer recovery headlines (absent when the run has no recovery stage). */
     public Path recoverySummary() {
-        return root.resolve("recovery").resolve("summary.json");
+        return stage(StageId.RECOVERY).resolve("summary.json");
+    }
+
+    /** {@code recovery/recovery.json}: everything the recovery stage measured (tasks, runs and their analysis). */
+    public Path recovery() {
+        return stage(StageId.RECOVERY).resolve("recovery.json");
     }
 
     /** {@code compare.json}: written by {@code isaerft report compare} into the current run. */

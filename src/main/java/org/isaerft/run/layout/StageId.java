@@ -10,7 +10,9 @@ public enum StageId {
     EXPLAIN("explain", MINE, ADAPTERS),
     SCORE("score", MINE, EXPLAIN),
     VALIDATE("validate", ADAPTERS, EXPLAIN),
-    REPORT("report", SAES, ADAPTERS, MINE, EXPLAIN, SCORE, VALIDATE);
+    /** Optional: runs only when the config has a {@code recovery:} section. */
+    RECOVERY("recovery", SAES),
+    REPORT("report", SAES, ADAPTERS, MINE, EXPLAIN, SCORE, VALIDATE, RECOVERY);
 
     private final String id;
     private final List<StageId> inputs;
@@ -37,6 +39,6 @@ public enum StageId {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown stage '" + name + "'; stages: saes, adapters, mine, explain, score, validate, report");
+        throw new IllegalArgumentException("unknown stage '" + name + "'; stages: saes, adapters, mine, explain, score, validate, recovery, report");
     }
 }

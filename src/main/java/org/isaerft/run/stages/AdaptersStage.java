@@ -69,8 +69,9 @@ public final class AdaptersStage extends ConfiguredStage<AdaptersStage.Output> {
                         Path adir = layout.adapter(info.name(), task, comp);
                         if (!Files.isRegularFile(adir.resolve(AdapterOutputs.METADATA))) {
                             ctx.log().printf("  [adapters %d/%d] %s × %s × %s%n", i, total, info.name(), task, comp);
-                            TrainConfig tc = TrainConfig.builder().component(AdapterKind.valueOf(comp.toUpperCase(Locale.ROOT)))
-                                    .hidden(a.hidden()).l1(a.l1()).lr(a.lr()).steps(a.steps()).batch(a.batch()).seq(a.seq())
+                            AdapterKind kind = AdapterKind.valueOf(comp.toUpperCase(Locale.ROOT));
+                            TrainConfig tc = TrainConfig.builder().component(kind)
+                                    .hidden(a.hidden()).l1(a.l1()).lr(lr(a, kind)).steps(a.steps()).batch(a.batch()).seq(a.seq())
                                     .seed(config.seed()).evalWindows(a.evalWindows()).logEvery(Math.max(1, a.steps() / 4)).build();
                             AdapterTrainer.Result res = new AdapterTrainer(ctx.model(), sae, tc, ctx.log()).train(data);
                             try {
@@ -136,5 +137,10 @@ public final class AdaptersStage extends ConfiguredStage<AdaptersStage.Output> {
             }
         }
         return list;
+    }
+
+    /** The config's learning rate, else the component's default ({@link TrainConfig#defaultLr}, chosen by the lr sweep). */
+    static double lr(RunConfig.AdapterSection a, AdapterKind kind) {
+        return a.lr() != null ? a.lr() : TrainConfig.defaultLr(kind);
     }
 }

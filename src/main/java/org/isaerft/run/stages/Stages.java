@@ -10,10 +10,15 @@ import org.isaerft.run.Stage;
 public final class Stages {
     private Stages() {}
 
-    /** Every stage of a run, in execution order. */
+    /** Every stage of a run, in execution order (recovery only when the config has a {@code recovery:} section). */
     public static List<Stage<?>> all(RunConfig config) {
-        return List.of(new SaesStage(config), new AdaptersStage(config), new MineStage(config), new ExplainStage(config),
-                new ScoreStage(config), new ValidateStage(config), new ReportStage(config));
+        List<Stage<?>> out = new java.util.ArrayList<>(List.of(new SaesStage(config), new AdaptersStage(config), new MineStage(config),
+                new ExplainStage(config), new ScoreStage(config), new ValidateStage(config)));
+        if (config.recovery() != null) { // optional: only with a recovery: section
+            out.add(new RecoveryStage(config));
+        }
+        out.add(new ReportStage(config));
+        return List.copyOf(out);
     }
 
     /** Schema version of every stage output record. */
