@@ -196,4 +196,33 @@ public final class SaeTrainBenchmark {
         SafeTensors.write(file, t, meta);
         return s;
     }
+
+    /** The benchmark's JSON output (before {@link BenchHost#finish}). */
+    public static Map<String, Object> report(String modelName, Path modelDir, LanguageModel m, int threads, Result r) {
+        Spec bs = r.spec();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("schema_version", BenchHost.SCHEMA_VERSION);
+        o.put("implementation", "isaerft");
+        o.put("benchmark", "sae_train");
+        o.put("model", modelName);
+        o.put("model_dir", modelDir.toAbsolutePath().toString());
+        o.put("kind", bs.kind().label());
+        o.put("hook", bs.hook().name());
+        o.put("d_in", m.config().width(bs.hook()));
+        o.put("d_sae", bs.dSae());
+        o.put("batch", bs.batch());
+        o.put("seq", bs.seq());
+        o.put("l1", bs.l1());
+        o.put("lr", bs.lr());
+        o.put("warmup", bs.warmup());
+        o.put("iters", bs.iters());
+        o.put("threads", threads);
+        o.put("step_ms", r.medianStepMs());
+        o.put("mean_step_ms", r.meanStepMs());
+        o.put("cpu_ms_per_step", Double.isNaN(r.cpuMsPerStep()) ? null : r.cpuMsPerStep());
+        o.put("iter_seconds", r.iterSeconds());
+        o.put("seconds", r.seconds());
+        o.put("last_loss", r.last().loss());
+        return o;
+    }
 }

@@ -35,6 +35,14 @@ public final class ModelOptions {
     /** How a resolved directory becomes a model: {@link ModelFamilies#load} (tests substitute a stand-in). */
     java.util.function.BiFunction<java.nio.file.Path, NDManager, LanguageModel> loader = ModelFamilies::load;
 
+    /** Options naming {@code model} (on the CPU), for commands that take the spec from an option of their own. */
+    static ModelOptions of(String model, boolean quiet) {
+        ModelOptions mo = new ModelOptions();
+        mo.model = model;
+        mo.quiet = quiet;
+        return mo;
+    }
+
     public String spec() {
         return model;
     }

@@ -33,6 +33,7 @@ import org.isaerft.validate.TriggerLatents;
 import org.isaerft.validate.Validation;
 import org.isaerft.validate.ValidationCell;
 import org.isaerft.validate.ValidationInputs;
+import org.isaerft.validate.ValidationJob;
 import org.isaerft.validate.Validator;
 
 /**
@@ -91,15 +92,10 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
                 for (String comp : config.adapters().components()) {
                     ChangeSummary change = ValidationInputs.changeSummary(layout.changeSummary(info.name(), task, comp));
                     for (String method : config.explain().methods()) {
-                        Path lfile = layout.latentDescriptions(info.name(), method);
-                        Map<Integer, Validator.Described> desc = Map.of();
-                        if (Files.isRegularFile(lfile) && !Json.readFile(lfile, Map.class).isEmpty()) {
-                            desc = ValidationInputs.forSummary(ValidationInputs.descriptions(lfile, method), change);
-                        }
-                        int n = 0;
-                        for (ChangeSummary.LatentChange lc : change.latents()) {
-                            n += desc.containsKey(lc.latent()) ? 1 : 0;
-                        }
+                        ValidationJob.Cell vcell = new ValidationJob.Cell(info.name() + "/" + task + "/" + comp, change,
+                                ValidationJob.describedOrEmpty(layout.latentDescriptions(info.name(), method), method, change), method,
+                                expectation, records, 1, triggers.get(info.name() + "/" + task));
+                        int n = vcell.nDescribed();
                         int k = Math.min(vc.topK(), n / 2);
                         String cell = info.name() + "/" + task + "/" + comp + "/" + method;
                         if (k < 1) {
@@ -111,8 +107,7 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
                         Validator.Options o = Validator.Options.builder().k(k).auditK(Math.min(vc.auditTop(), n))
                                 .permutations(vc.permutations()).bootstrap(Math.max(1, vc.bootstrap())).randomDraws(vc.permutations())
                                 .seed(ScoreMath.seedFor(config.seed(), cell)).build();
-                        Validation v = new Validator(judge, o).validate(info.name() + "/" + task + "/" + comp, change, desc, method,
-                                expectation, id -> ValidationInputs.examples(records, id, 1), triggers.get(info.name() + "/" + task));
+                        Validation v = ValidationJob.validate(judge, o, vcell);
                         v = v.withoutTimestamp(); // the stage's output is a function of its inputs and seed
                         cells.add(new ValidationCell(info.name(), type, task, comp, method, n, v, null));
                         validations.add(v);
