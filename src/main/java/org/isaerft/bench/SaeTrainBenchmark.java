@@ -70,14 +70,7 @@ public final class SaeTrainBenchmark {
 
         /** The trainer configuration: enough tokens for warmup + iters steps, no lr warmup, no checkpoints. */
         public SaeTrainConfig trainConfig(LanguageModel model) {
-            List<HookPoint> downstream = new ArrayList<>();
-            if (kind == TrainKind.E2E_DOWNSTREAM) {
-                for (HookPoint p : model.hookPoints()) {
-                    if (p.site().equals(HookPoint.RESID_PRE) && p.order() > hook.order()) {
-                        downstream.add(p);
-                    }
-                }
-            }
+            List<HookPoint> downstream = SaeTrainConfig.defaultDownstreamHooks(kind, hook, model.hookPoints());
             // 1000 more steps than run: the cosine schedule barely moves over the benchmark
             long steps = warmup + iters + 1000L;
             return SaeTrainConfig.builder(kind, hook, dSae).l1(l1).lr(lr).batch(batch).seq(seq).tokens(steps * tokensPerStep())

@@ -98,7 +98,7 @@ public final class BenchCommand extends GroupCommand {
                 if (model.equals(ForwardBenchmark.GPT2_SMALL_RANDOM)) {
                     m = ForwardBenchmark.gpt2SmallRandom(seed, manager);
                 } else {
-                    ModelOptions mo = ModelOptions.of(model, run.quiet);
+                    ModelOptions mo = ModelOptions.of(model, run.quiet, Main.home(spec));
                     dir = mo.resolve().dir();
                     m = mo.loader.apply(dir, manager);
                 }
@@ -175,7 +175,7 @@ public final class BenchCommand extends GroupCommand {
             SaeTrainBenchmark.Spec bs = new SaeTrainBenchmark.Spec(TrainKind.parse(kind), HookPoint.parse(hook), dSae, batch, seq, warmup,
                     iters, seed, l1, lr);
             Map<String, Object> o;
-            try (ModelOptions.Opened opened = ModelOptions.of(model, run.quiet).open()) {
+            try (ModelOptions.Opened opened = ModelOptions.of(model, run.quiet, Main.home(spec)).open()) {
                 LanguageModel m = opened.model();
                 if (dump != null) {
                     SaeTrainBenchmark.dump(m, bs, model, dump);

@@ -11,7 +11,6 @@ import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.llm.Prompts;
 import org.isaerft.sae.Sae;
 import org.isaerft.util.Json;
-import org.isaerft.validate.Comparison;
 import org.isaerft.validate.DirectionValidation;
 import org.isaerft.validate.TriggerLatents;
 import org.isaerft.validate.Validation;
@@ -105,12 +104,12 @@ public final class ValidateCommand implements Callable<Integer> {
         }
         Validator.Options options = Validator.Options.builder().k(k).auditK(auditK).permutations(permutations).bootstrap(bootstrap)
                 .seed(seed).changeMeasure(changeMeasure).build();
-        ValidationJob.Request request = new ValidationJob.Request(adapter, explanations, method, TaskCards.load(task), records,
+        ValidationJob.Request request = new ValidationJob.Request(adapter, explanations, method, TaskCards.load(task, Main.home(spec)), records,
                 triggerLatents, directions, options, out);
         PrintWriter err = spec.commandLine().getErr();
         ValidationJob.Result result = ValidationJob.run(request,
                 () -> ValidationJob.judge(judge, llmConfig, cfg -> cache.client(cfg, out).seed(seed).build(),
-                        prompts == null ? Prompts.project() : new Prompts(prompts)),
+                        prompts == null ? Prompts.project(Main.home(spec)) : new Prompts(prompts)),
                 note -> {
                     err.println(note);
                     err.flush();
@@ -216,7 +215,7 @@ public final class ValidateCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            TaskCards.Loaded card = TaskCards.load(task);
+            TaskCards.Loaded card = TaskCards.load(task, Main.home(spec));
             if (card.card().poison() == null) { // before the model is loaded
                 throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section");
             }

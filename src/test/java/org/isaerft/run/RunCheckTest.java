@@ -1,5 +1,6 @@
 package org.isaerft.run;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,7 +42,7 @@ class RunCheckTest {
     void aGoodConfigHasNoProblems() {
         RunConfig ok = config("${shared}/corpora/tinystories/tinystories-sample.txt", "stories260K", "results/sae/stories260K/local",
                 "dogs, control", "{methods: [token-stats]}");
-        assertThat(new RunCheck(ok, Map.<String, String>of()::get).problems()).isEmpty();
+        assertThat(new RunCheck(ok, TestHome.HOME, Map.<String, String>of()::get).problems()).isEmpty();
     }
 
     @Test
@@ -49,18 +50,18 @@ class RunCheckTest {
         Path empty = Files.createFile(tmp.resolve("empty.txt"));
         RunConfig bad = config(tmp.resolve("missing.txt").toString(), "no-such-model", "no-such-release/x", "dogs, unicorns",
                 "{methods: [llm-oai], llm: configs/llm/openai.yaml}");
-        List<String> p = new RunCheck(bad, Map.<String, String>of()::get).problems();
+        List<String> p = new RunCheck(bad, TestHome.HOME, Map.<String, String>of()::get).problems();
         assertThat(p).hasSize(5);
         assertThat(p.get(0)).startsWith("corpus.path: ").contains("missing.txt", "does not exist");
         assertThat(p.get(1)).startsWith("model: 'no-such-model' is neither a model directory nor an alias").contains("stories260K");
         assertThat(p.get(2)).startsWith("saes[a].spec: 'no-such-release/x' is neither a local path");
         assertThat(p.get(3)).startsWith("adapters.tasks: card 'unicorns'");
         assertThat(p.get(4)).isEqualTo("explain.llm: environment variable OPENAI_API_KEY (api_key_env of "
-                + Paths.resolve("configs/llm/openai.yaml") + ") is not set");
+                + TestHome.HOME.resolve("configs/llm/openai.yaml") + ") is not set");
         // with the key set, that problem goes away; an empty corpus file is named as such
         RunConfig emptyCorpus = config(empty.toString(), "stories260K", "results/sae/stories260K/local", "dogs",
                 "{methods: [llm-oai], llm: configs/llm/openai.yaml}");
-        assertThat(new RunCheck(emptyCorpus, Map.of("OPENAI_API_KEY", "sk-test")::get).problems())
+        assertThat(new RunCheck(emptyCorpus, TestHome.HOME, Map.of("OPENAI_API_KEY", "sk-test")::get).problems())
                 .containsExactly("corpus.path: " + empty + " is empty (no documents to mine)");
     }
 
@@ -69,7 +70,7 @@ class RunCheckTest {
         RunConfig bad = config("${shared}/corpora/tinystories/tinystories-sample.txt", "stories260K", "results/sae/stories260K/local",
                 "dogs, unicorns", "{methods: [token-stats]}");
         Path out = tmp.resolve("run");
-        assertThatThrownBy(() -> Pipeline.builder(bad, out).log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+        assertThatThrownBy(() -> Pipeline.builder(bad, out, TestHome.HOME).log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
                 .build().run()).hasMessageContaining("cannot start, 1 problem(s)").hasMessageContaining("card 'unicorns'");
         assertThat(out).doesNotExist();
     }
