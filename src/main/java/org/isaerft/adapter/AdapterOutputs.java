@@ -4,7 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.adapter.task.TaskDataset;
@@ -22,6 +24,42 @@ public final class AdapterOutputs {
     public static final String CHANGE_SUMMARY = "change_summary.json";
 
     private AdapterOutputs() {}
+
+    /**
+     * One entry of an adapter suite's {@code summary.json}: task, component, SAE, model, parameters, held-out task loss before and
+     * after, data sizes, steps, learning rate, the run folder ({@code run}, relative to the summary) and the {@code top} most
+     * changed latents.
+     */
+    public static Map<String, Object> summaryEntry(AdapterTrainer.Result res, AdapterMetadata meta, TrainConfig cfg, TaskDataset data,
+            SparseAutoencoder sae, String saeSpec, String modelSpec, int top, String run) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("task", data.task());
+        e.put("component", meta.component());
+        e.put("sae", sae.id());
+        e.put("sae_spec", saeSpec);
+        e.put("hook", sae.hookPoint().name());
+        e.put("model", modelSpec);
+        e.put("trainable_params", meta.trainableParams());
+        e.put("base_task_loss", meta.baseTaskLoss());
+        e.put("adapted_task_loss", meta.adaptedTaskLoss());
+        e.put("train_documents", data.train().size());
+        e.put("heldout_documents", data.heldout().size());
+        e.put("poisoned_documents", data.stats().poisoned());
+        e.put("steps", res.steps());
+        e.put("lr", cfg.lr());
+        e.put("run", run);
+        List<Map<String, Object>> topL = new ArrayList<>();
+        for (var l : res.changeSummary().top(top)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("latent", l.latent());
+            m.put("mean_abs_delta", l.meanAbsDelta());
+            m.put("mean_delta", l.meanDelta());
+            m.put("param_change", l.paramChange());
+            topL.add(m);
+        }
+        e.put("top_changed_latents", topL);
+        return e;
+    }
 
     public static AdapterMetadata write(Path dir, AdapterTrainer.Result res, TrainConfig cfg, LanguageModel model, String modelSpec,
             SparseAutoencoder sae, String saeSpec, TaskCards.Loaded card, TaskDataset data) {

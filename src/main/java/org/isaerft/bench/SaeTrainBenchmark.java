@@ -70,14 +70,7 @@ public final class SaeTrainBenchmark {
 
         /** The trainer configuration: enough tokens for warmup + iters steps, no lr warmup, no checkpoints. */
         public SaeTrainConfig trainConfig(LanguageModel model) {
-            List<HookPoint> downstream = new ArrayList<>();
-            if (kind == TrainKind.E2E_DOWNSTREAM) {
-                for (HookPoint p : model.hookPoints()) {
-                    if (p.site().equals(HookPoint.RESID_PRE) && p.order() > hook.order()) {
-                        downstream.add(p);
-                    }
-                }
-            }
+            List<HookPoint> downstream = SaeTrainConfig.defaultDownstreamHooks(kind, hook, model.hookPoints());
             // 1000 more steps than run: the cosine schedule barely moves over the benchmark
             long steps = warmup + iters + 1000L;
             return SaeTrainConfig.builder(kind, hook, dSae).l1(l1).lr(lr).batch(batch).seq(seq).tokens(steps * tokensPerStep())
@@ -195,5 +188,34 @@ public final class SaeTrainBenchmark {
         meta.put("step", Json.line(step));
         SafeTensors.write(file, t, meta);
         return s;
+    }
+
+    /** The benchmark's JSON output (before {@link BenchHost#finish}). */
+    public static Map<String, Object> report(String modelName, Path modelDir, LanguageModel m, int threads, Result r) {
+        Spec bs = r.spec();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("schema_version", BenchHost.SCHEMA_VERSION);
+        o.put("implementation", "isaerft");
+        o.put("benchmark", "sae_train");
+        o.put("model", modelName);
+        o.put("model_dir", modelDir.toAbsolutePath().toString());
+        o.put("kind", bs.kind().label());
+        o.put("hook", bs.hook().name());
+        o.put("d_in", m.config().width(bs.hook()));
+        o.put("d_sae", bs.dSae());
+        o.put("batch", bs.batch());
+        o.put("seq", bs.seq());
+        o.put("l1", bs.l1());
+        o.put("lr", bs.lr());
+        o.put("warmup", bs.warmup());
+        o.put("iters", bs.iters());
+        o.put("threads", threads);
+        o.put("step_ms", r.medianStepMs());
+        o.put("mean_step_ms", r.meanStepMs());
+        o.put("cpu_ms_per_step", Double.isNaN(r.cpuMsPerStep()) ? null : r.cpuMsPerStep());
+        o.put("iter_seconds", r.iterSeconds());
+        o.put("seconds", r.seconds());
+        o.put("last_loss", r.last().loss());
+        return o;
     }
 }

@@ -58,7 +58,7 @@ public final class AdapterCommand extends GroupCommand {
                         "train_chr", "heldout_chr");
             }
             for (String t : tasks) {
-                TaskCards.Loaded card = TaskCards.load(t);
+                TaskCards.Loaded card = TaskCards.load(t, Main.home(spec));
                 TaskDataset ds = DatasetBuilder.build(card);
                 TaskDataset.Stats s = ds.stats();
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -79,14 +79,7 @@ public final class AdapterCommand extends GroupCommand {
                             ds.heldout().size(), s.poisoned(), s.trainChars(), s.heldoutChars());
                 }
                 if (out != null) {
-                    StringBuilder sb = new StringBuilder();
-                    for (TaskDataset.Document d : ds.train()) {
-                        sb.append(Json.line(Map.of("id", d.id(), "split", "train", "poisoned", d.poisoned(), "text", d.text()))).append('\n');
-                    }
-                    for (TaskDataset.Document d : ds.heldout()) {
-                        sb.append(Json.line(Map.of("id", d.id(), "split", "heldout", "poisoned", false, "text", d.text()))).append('\n');
-                    }
-                    AtomicFiles.writeString(out, sb.toString());
+                    AtomicFiles.writeString(out, ds.jsonl());
                 }
             }
             if (json) {
@@ -150,7 +143,7 @@ public final class AdapterCommand extends GroupCommand {
         @Override
         public Integer call() {
             TrainConfig cfg = train.config(AdapterKind.parse(component), lr).epochs(epochs).klWeight(klWeight).klText(klText).build();
-            TaskCards.Loaded card = TaskCards.load(task);
+            TaskCards.Loaded card = TaskCards.load(task, Main.home(spec));
             try (ModelOptions.Opened opened = modelOptions.open();
                     SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
                 TaskDataset data = DatasetBuilder.build(card, opened.model());
@@ -208,7 +201,7 @@ public final class AdapterCommand extends GroupCommand {
             try (ModelOptions.Opened opened = modelOptions.open();
                     SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
                 for (String t : tasks) {
-                    TaskCards.Loaded card = TaskCards.load(t);
+                    TaskCards.Loaded card = TaskCards.load(t, Main.home(spec));
                     TaskDataset data = DatasetBuilder.build(card, opened.model());
                     for (int ci = 0; ci < components.size(); ci++) {
                         String c = components.get(ci);
@@ -219,33 +212,8 @@ public final class AdapterCommand extends GroupCommand {
                             Path dir = out.resolve("runs").resolve(card.card().name() + "-" + cfg.component().id());
                             AdapterMetadata meta = AdapterOutputs.write(dir, res, cfg, opened.model(), modelOptions.spec(), sae,
                                     saeOptions.sae, card, data);
-                            Map<String, Object> e = new LinkedHashMap<>();
-                            e.put("task", card.card().name());
-                            e.put("component", meta.component());
-                            e.put("sae", sae.id());
-                            e.put("sae_spec", saeOptions.sae);
-                            e.put("hook", sae.hookPoint().name());
-                            e.put("model", modelOptions.spec());
-                            e.put("trainable_params", meta.trainableParams());
-                            e.put("base_task_loss", meta.baseTaskLoss());
-                            e.put("adapted_task_loss", meta.adaptedTaskLoss());
-                            e.put("train_documents", data.train().size());
-                            e.put("heldout_documents", data.heldout().size());
-                            e.put("poisoned_documents", data.stats().poisoned());
-                            e.put("steps", res.steps());
-                            e.put("lr", rate);
-                            e.put("run", out.toAbsolutePath().normalize().relativize(dir.toAbsolutePath().normalize()).toString());
-                            List<Map<String, Object>> topL = new java.util.ArrayList<>();
-                            for (var l : res.changeSummary().top(top)) {
-                                Map<String, Object> m = new LinkedHashMap<>();
-                                m.put("latent", l.latent());
-                                m.put("mean_abs_delta", l.meanAbsDelta());
-                                m.put("mean_delta", l.meanDelta());
-                                m.put("param_change", l.paramChange());
-                                topL.add(m);
-                            }
-                            e.put("top_changed_latents", topL);
-                            entries.add(e);
+                            entries.add(AdapterOutputs.summaryEntry(res, meta, cfg, data, sae, saeOptions.sae, modelOptions.spec(), top,
+                                    out.toAbsolutePath().normalize().relativize(dir.toAbsolutePath().normalize()).toString()));
                             w.printf("%-14s %-6s params %7d  held-out loss %.4f -> %.4f%n", card.card().name(), meta.component(),
                                     meta.trainableParams(), meta.baseTaskLoss(), meta.adaptedTaskLoss());
                             w.flush();

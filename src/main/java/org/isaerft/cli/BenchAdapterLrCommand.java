@@ -10,7 +10,6 @@ import org.isaerft.adapter.task.DatasetBuilder;
 import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.adapter.task.TaskDataset;
 import org.isaerft.recovery.LrSweep;
-import org.isaerft.run.Paths;
 import org.isaerft.sae.SparseAutoencoder;
 import org.isaerft.util.Json;
 import picocli.CommandLine.Command;
@@ -60,9 +59,9 @@ public final class BenchAdapterLrCommand implements Callable<Integer> {
         for (String c : List.of("scale", "bias", "ffnn", "steering_vector")) {
             grid.put(c, lrs);
         }
-        Path file = out != null ? out : Paths.resolve("results/adapters/lr_sweep.json");
+        Path file = out != null ? out : Main.home(spec).resolve("results/adapters/lr_sweep.json");
         try (ModelOptions.Opened m = modelOptions.open(); SparseAutoencoder sae = saeOptions.open(m.manager(), modelOptions.quiet)) {
-            TaskDataset data = DatasetBuilder.build(TaskCards.load(task), m.model());
+            TaskDataset data = DatasetBuilder.build(TaskCards.load(task, Main.home(spec)), m.model());
             List<LrSweep.Point> pts = LrSweep.run(m.model(), sae, data, grid, biasL1, biasL1Lr, base, System.err);
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("schema_version", 1);

@@ -6,11 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.isaerft.config.ProjectHome;
 import org.isaerft.adapter.AdapterKind;
 import org.isaerft.recovery.RecoveryBenchmark;
 import org.isaerft.recovery.RecoveryOptions;
-import org.isaerft.run.Paths;
 import org.isaerft.sae.SparseAutoencoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,7 +78,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         Map<String, String> specs = new LinkedHashMap<>();
         if (saes == null || saes.isEmpty()) {
             for (String n : List.of("local", "e2e", "e2e-downstream")) {
-                specs.put(n, Paths.resolve("results/sae/stories260K/" + n).toString());
+                specs.put(n, Main.home(spec).resolve("results/sae/stories260K/" + n).toString());
             }
         } else {
             for (String s : saes) {
@@ -92,8 +90,8 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
             }
         }
         RecoveryOptions.Builder b = RecoveryOptions.builder().modelSpec(modelOptions.spec()).saes(specs)
-                .scanCorpus(ProjectHome.current().shared().resolve("corpora/tinystories/tinystories-sample.txt"))
-                .out(out != null ? out : Paths.resolve("results/recovery"));
+                .scanCorpus(Main.home(spec).shared().resolve("corpora/tinystories/tinystories-sample.txt"))
+                .out(out != null ? out : Main.home(spec).resolve("results/recovery"));
         if (quick) {
             b.quick();
         }
@@ -129,7 +127,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         try (ModelOptions.Opened m = modelOptions.open()) {
             try {
                 for (var e : specs.entrySet()) {
-                    opened.put(e.getKey(), SaeCommand.openSae(e.getValue(), null, null, m.manager(), modelOptions.quiet));
+                    opened.put(e.getKey(), SaeCommand.openSae(e.getValue(), null, null, m.manager(), modelOptions.quiet, Main.home(spec)));
                 }
                 RecoveryBenchmark.Result r = RecoveryBenchmark.run(o, m.model(), opened, System.err, true);
                 RecoveryBenchmark.write(r);

@@ -2,8 +2,8 @@ package org.isaerft.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
-import org.isaerft.run.Paths;
 import org.isaerft.run.Pipeline;
 import org.isaerft.run.Suite;
 import picocli.CommandLine.Command;
@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
         description = {"Benchmark suite: run the config widened to every built-in task card (all its SAEs, components, methods), "
                 + "then write one table to results/bench/suite.json and suite.md. Resumable like `isaerft run`."})
 public final class BenchSuiteCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--config", paramLabel = "CONFIG", defaultValue = "configs/demo.yaml", description = "Base run config (default: ${DEFAULT-VALUE}).")
     String config;
 
@@ -28,14 +31,15 @@ public final class BenchSuiteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path file = Paths.resolve(config);
+        ProjectHome home = Main.home(spec);
+        Path file = home.resolve(config);
         RunConfig cfg = RunConfig.read(file);
         if (tokens != null) {
             cfg = cfg.withTokens(tokens);
         }
-        Path run = runDir != null ? runDir : Paths.resolve("results/bench/suite-run");
-        Path table = out != null ? out : Paths.resolve("results/bench");
-        var rows = Suite.run(cfg, run, table, Pipeline.builder(Suite.widen(cfg), run).configFile(file));
+        Path run = runDir != null ? runDir : home.resolve("results/bench/suite-run");
+        Path table = out != null ? out : home.resolve("results/bench");
+        var rows = Suite.run(cfg, home, run, table, Pipeline.builder(Suite.widen(cfg, home), run, home).configFile(file));
         System.out.printf("%d rows -> %s%n", rows.size(), table.resolve("suite.md"));
         return 0;
     }

@@ -30,6 +30,9 @@ import picocli.CommandLine.Option;
         description = {"Explain an adapter: FFNN hidden units as 'when <question>, it <edit>', scale/bias adapters as a change summary.",
             "Offline (from the latent descriptions alone) unless --llm-config is given."})
 public final class ExplainAdapterCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--adapter", required = true, description = "adapter folder (with adapter.safetensors) or the .safetensors file")
     Path adapter;
 
@@ -70,7 +73,7 @@ public final class ExplainAdapterCommand implements Callable<Integer> {
         if (llmConfig != null) {
             LlmConfig cfg = LlmConfig.load(llmConfig);
             client = cache.client(cfg, out).build();
-            explainer = AdapterExplainer.llm(client, Prompts.project(), topK, 2);
+            explainer = AdapterExplainer.llm(client, Prompts.project(Main.home(spec)), topK, 2);
         } else {
             explainer = AdapterExplainer.offline(topK);
         }

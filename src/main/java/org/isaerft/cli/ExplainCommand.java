@@ -22,6 +22,9 @@ import picocli.CommandLine.Option;
             "Writes explanations.jsonl, latent_descriptions.json, neuronpedia_explanations.json, failures.jsonl, summary.json.",
             "A rerun skips finished latents; with an LLM, cached answers cost nothing."})
 public final class ExplainCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     /** Interpretation methods. */
     enum Method {
         TOKEN_STATS("token-stats"), LOGIT_LENS("logit-lens"), LLM_OAI("llm-oai"), LLM_DELPHI("llm-delphi");
@@ -101,7 +104,7 @@ public final class ExplainCommand implements Callable<Integer> {
                 LlmConfig cfg = LlmConfig.load(llmConfig);
                 client = cache.client(cfg, out).build();
                 LlmExplainer llm = new LlmExplainer(client, m == Method.LLM_OAI ? LlmExplainer.Style.OAI : LlmExplainer.Style.DELPHI,
-                        prompts != null ? new Prompts(prompts) : Prompts.project(),
+                        prompts != null ? new Prompts(prompts) : Prompts.project(Main.home(spec)),
                         new LlmExplainer.Options(maxExamples, window, parseRetries));
                 prompt = llm.prompt();
                 explainer = llm;

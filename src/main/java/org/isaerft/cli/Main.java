@@ -1,9 +1,14 @@
 package org.isaerft.cli;
 
+import org.isaerft.config.ProjectHome;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of {@code scripts/isaerft}. Each stage is a subcommand; every one takes --help. */
+/**
+ * Entry point of {@code scripts/isaerft}. Each stage is a subcommand; every one takes --help. The {@link ProjectHome} is
+ * built once, here ({@link ProjectHome#fromSystem()}), held by this root command and handed to every subcommand through
+ * {@link #home(CommandLine.Model.CommandSpec)} (mixins ask with their mixee's spec).
+ */
 @Command(
         name = "isaerft",
         mixinStandardHelpOptions = true,
@@ -29,8 +34,23 @@ import picocli.CommandLine.Command;
             TaskCommand.class,
         })
 public final class Main extends GroupCommand {
+    private final ProjectHome home;
+
+    Main(ProjectHome home) {
+        if (home == null) {
+            throw new IllegalArgumentException("the command line needs a project home");
+        }
+        this.home = home;
+    }
+
+    /** The command line of the project this process runs in ({@link ProjectHome#fromSystem()}). */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(ProjectHome.fromSystem());
+    }
+
+    /** The command line of the project at {@code home}. */
+    public static CommandLine commandLine(ProjectHome home) {
+        CommandLine cl = new CommandLine(new Main(home));
         // `bench suite`: added under the bench command when there is one, else under a bench group of its own
         CommandLine bench = cl.getSubcommands().get("bench");
         if (bench == null) {
@@ -52,8 +72,17 @@ public final class Main extends GroupCommand {
     }
 
     public static void main(String[] args) {
-        org.isaerft.config.ProjectHome.install(org.isaerft.config.ProjectHome.fromSystem());
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(ProjectHome.fromSystem()).execute(args));
+    }
+
+    /** The project home of the command line {@code spec} belongs to (its root command's). */
+    static ProjectHome home(CommandLine.Model.CommandSpec spec) {
+        Object root = spec == null ? null : spec.root().userObject();
+        if (root instanceof Main m) {
+            return m.home;
+        }
+        throw new IllegalStateException("no project home: the command was not started from isaerft's Main.commandLine"
+                + (spec == null ? "" : " (root " + spec.root().qualifiedName() + ")"));
     }
 
     /** The {@code bench} group when no other benchmark command defines it. */

@@ -1,22 +1,19 @@
 package org.isaerft.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.isaerft.activations.LatentFunction;
 import org.isaerft.activations.Miner;
+import org.isaerft.activations.MiningBench;
 import org.isaerft.activations.MiningConfig;
 import org.isaerft.activations.MiningIndex;
 import org.isaerft.activations.MiningJob;
 import org.isaerft.activations.MiningOutput;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.sae.Sae;
-import org.isaerft.util.AtomicFiles;
-import org.isaerft.util.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -130,6 +127,7 @@ public final class MineCommand implements Callable<Integer> {
         }
         MiningConfig cfg = new MiningConfig(k, window, perDecile, random, seed, scoreFraction);
         ModelOptions mo = new ModelOptions();
+        mo.home = Main.home(spec);
         mo.model = model;
         mo.device = device;
         try (ModelOptions.Opened opened = mo.open(); Sae s = sae.open(opened.manager(), quiet)) {
@@ -155,7 +153,7 @@ public final class MineCommand implements Callable<Integer> {
                     res.sequences(), res.seconds() - res.forwardSeconds(), res.tokensPerSecond(), idx.latents().size(), idx.dead().size(),
                     out);
             if (bench != null) {
-                writeBench(res);
+                MiningBench.write(bench, benchLabel, res, "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
                 w.printf(Locale.ROOT, "bench: mining %.0f tokens/s, bare forward %.0f tokens/s (ratio %.2f) → %s%n", res.tokensPerSecond(),
                         res.forwardTokensPerSecond(), res.tokensPerSecond() / res.forwardTokensPerSecond(), bench);
             }
@@ -194,54 +192,5 @@ public final class MineCommand implements Callable<Integer> {
             // fall through to the message
         }
         throw new IllegalArgumentException("--shard must be I/N with 0 <= I < N (e.g. 0/4), found '" + s + "'");
-    }
-
-    /** Adds this run's numbers to the bench file (other labels' keys are kept). */
-    private void writeBench(Miner.Result res) {
-        ObjectNode root;
-        try {
-            root = Files.exists(bench) ? (ObjectNode) Json.MAPPER.readTree(bench.toFile()) : Json.MAPPER.createObjectNode();
-        } catch (java.io.IOException | ClassCastException e) {
-            throw new IllegalArgumentException("--bench " + bench + " exists but is not a JSON object: " + e.getMessage(), e);
-        }
-        root.put("schema_version", 1);
-        root.put("type", "bench_mining");
-        String l = "_" + benchLabel;
-        root.put("tokens" + l, res.tokens());
-        root.put("mining_tokens_per_s" + l, res.tokensPerSecond());
-        root.put("forward_tokens_per_s" + l, res.forwardTokensPerSecond());
-        root.put("ratio" + l, res.tokensPerSecond() / res.forwardTokensPerSecond());
-        root.put("peak_rss_mb" + l, peakRssMb());
-        root.put("live_heap_mb" + l, liveHeapMb());
-        root.put("mining_tokens_per_s", res.tokensPerSecond());
-        root.put("forward_tokens_per_s", res.forwardTokensPerSecond());
-        root.put("command" + l, "isaerft " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-        root.put("threads" + l, System.getProperty("ai.djl.pytorch.num_threads", "default"));
-        root.put("max_heap_mb" + l, Runtime.getRuntime().maxMemory() >> 20);
-        AtomicFiles.writeString(bench, Json.write(root) + "\n");
-    }
-
-    /**
-     * Java heap still in use after a full collection, in MB: what the run retains (the miner's
-     * bounded per-latent state and the model), as opposed to RSS, which also counts heap the JVM
-     * grew into and has not returned.
-     */
-    static double liveHeapMb() {
-        System.gc();
-        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
-    }
-
-    /** Peak resident set size of this process (VmHWM), in MB; -1 where /proc is not available. */
-    static double peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 }

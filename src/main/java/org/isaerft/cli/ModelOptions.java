@@ -7,6 +7,8 @@ import org.isaerft.hub.ModelRegistry;
 import org.isaerft.hub.ModelSpec;
 import org.isaerft.model.LanguageModel;
 import org.isaerft.model.ModelFamilies;
+import org.isaerft.config.ProjectHome;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,8 +34,28 @@ public final class ModelOptions {
     @Option(names = "--quiet", description = "No download progress on stderr.")
     boolean quiet;
 
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec mixee;
+
+    /** The project home when these options are not mixed into a command (else the command line's). */
+    ProjectHome home;
+
     /** How a resolved directory becomes a model: {@link ModelFamilies#load} (tests substitute a stand-in). */
     java.util.function.BiFunction<java.nio.file.Path, NDManager, LanguageModel> loader = ModelFamilies::load;
+
+    /** Options naming {@code model} (on the CPU), for commands that take the spec from an option of their own. */
+    static ModelOptions of(String model, boolean quiet, ProjectHome home) {
+        ModelOptions mo = new ModelOptions();
+        mo.home = home;
+        mo.model = model;
+        mo.quiet = quiet;
+        return mo;
+    }
+
+    /** The project home aliases are resolved in. */
+    public ProjectHome home() {
+        return home != null ? home : Main.home(mixee);
+    }
 
     public String spec() {
         return model;
@@ -45,7 +67,7 @@ public final class ModelOptions {
 
     /** Resolves {@code --model} to a local directory (fetching alias files as needed). */
     public ModelSpec resolve() {
-        return ModelSpec.resolve(model, ModelRegistry.project(), HubClient.builder().quiet(quiet).build());
+        return ModelSpec.resolve(model, ModelRegistry.project(home()), HubClient.builder().home(home()).quiet(quiet).build());
     }
 
     /** A base manager on the chosen device; closing it frees everything the model made. */

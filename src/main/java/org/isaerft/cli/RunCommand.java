@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
-import org.isaerft.run.Paths;
 import org.isaerft.run.Pipeline;
 import org.isaerft.run.layout.StageId;
 import picocli.CommandLine.Command;
@@ -44,13 +44,14 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path file = Paths.resolve(config != null ? config : "configs/demo.yaml");
+        ProjectHome home = Main.home(spec);
+        Path file = home.resolve(config != null ? config : "configs/demo.yaml");
         RunConfig cfg = RunConfig.read(file);
         if (tokens != null) {
             cfg = cfg.withTokens(tokens);
         }
-        Path dir = out != null ? out : Paths.resolve("results/" + cfg.runId());
-        Pipeline.Builder b = Pipeline.builder(cfg, dir).configFile(file);
+        Path dir = out != null ? out : home.resolve("results/" + cfg.runId());
+        Pipeline.Builder b = Pipeline.builder(cfg, dir, home).configFile(file);
         for (String f : force) {
             b.force(StageId.parse(f));
         }

@@ -28,12 +28,15 @@ public final class SaeActivationOptions {
     @Option(names = "--pretrained", paramLabel = "FILE", description = "Pretrained SAE catalogue (default: configs/pretrained_saes.yaml).")
     Path catalogue;
 
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
+
     public boolean present() {
         return sae != null;
     }
 
     public Sae open(NDManager parent, boolean quiet) {
-        return SaeCommand.openSae(sae, hook, catalogue, parent, quiet);
+        return SaeCommand.openSae(sae, hook, catalogue, parent, quiet, Main.home(mixee));
     }
 
     /** Error-term splice hooks that copy each call's latents, reconstruction and input to {@code sink} (host F32). */

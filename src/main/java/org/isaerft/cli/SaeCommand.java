@@ -8,6 +8,7 @@ import org.isaerft.data.Corpus;
 import org.isaerft.data.DocumentSplit;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.LanguageModel;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.hub.HubClient;
 import org.isaerft.hub.HubFile;
 import org.isaerft.sae.PretrainedSaes;
@@ -27,17 +28,17 @@ import picocli.CommandLine.Option;
         subcommands = {SaeCommand.Eval.class, SaeTrainCommand.class, SaeCommand.ListPretrained.class, SaeCommand.Info.class})
 public final class SaeCommand extends GroupCommand {
     /** The fetcher for RELEASE/ID specs: the hub client (mirror, then cache, then download; HF_* environment). */
-    static SaeFetcher fetcher(boolean quiet) {
-        HubClient hub = HubClient.builder().quiet(quiet).build();
+    static SaeFetcher fetcher(boolean quiet, ProjectHome home) {
+        HubClient hub = HubClient.builder().home(home).quiet(quiet).build();
         return (repo, revision, path) -> hub.fetch(HubFile.model(repo, revision, path));
     }
 
     /**
      * Resolves and loads an SAE spec: a local path, or RELEASE/ID of the catalogue ({@code catalogue}
-     * or configs/pretrained_saes.yaml) fetched through the hub client; {@code hook} may be null.
+     * or {@code home}'s configs/pretrained_saes.yaml) fetched through the hub client; {@code hook} may be null.
      */
-    static Sae openSae(String spec, String hook, Path catalogue, NDManager parent, boolean quiet) {
-        return SaeResolver.open(spec, hook, catalogue, fetcher(quiet), parent);
+    static Sae openSae(String spec, String hook, Path catalogue, NDManager parent, boolean quiet, ProjectHome home) {
+        return SaeResolver.open(spec, hook, catalogue != null ? catalogue : home.saeCatalogue(), fetcher(quiet, home), parent);
     }
 
     /** Options shared by commands that open an SAE. */
@@ -55,8 +56,11 @@ public final class SaeCommand extends GroupCommand {
         @Option(names = "--pretrained", paramLabel = "FILE", description = "Pretrained SAE catalogue (default: configs/pretrained_saes.yaml).")
         Path catalogue;
 
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec mixee;
+
         public Sae open(NDManager parent, boolean quiet) {
-            return openSae(sae, hook, catalogue, parent, quiet);
+            return openSae(sae, hook, catalogue, parent, quiet, Main.home(mixee));
         }
     }
 
@@ -146,7 +150,7 @@ public final class SaeCommand extends GroupCommand {
 
         @Override
         public Integer call() {
-            PretrainedSaes cat = PretrainedSaes.load(catalogue != null ? catalogue : PretrainedSaes.defaultFile());
+            PretrainedSaes cat = PretrainedSaes.load(catalogue != null ? catalogue : Main.home(spec).saeCatalogue());
             PrintWriter w = spec.commandLine().getOut();
             cat.releases().values().forEach(r -> {
                 w.println(r.name() + "  (" + r.format() + ", " + r.repoId() + "@" + r.revision() + (r.model() != null ? ", model " + r.model() : "") + ")");

@@ -172,18 +172,9 @@ public final class SaeTrainCommand implements Callable<Integer> {
             LanguageModel lm = opened.model();
             int dIn = lm.config().width(h);
             int latents = dSae != null ? dSae : expansion * dIn;
-            List<HookPoint> downstream = new ArrayList<>();
-            if (k == TrainKind.E2E_DOWNSTREAM) {
-                if (dsHooks != null && !dsHooks.isEmpty()) {
-                    dsHooks.forEach(s -> downstream.add(HookPoint.parse(s)));
-                } else {
-                    for (HookPoint p : lm.hookPoints()) {
-                        if (p.site().equals(HookPoint.RESID_PRE) && p.order() > h.order()) {
-                            downstream.add(p);
-                        }
-                    }
-                }
-            }
+            List<HookPoint> downstream = k == TrainKind.E2E_DOWNSTREAM && dsHooks != null && !dsHooks.isEmpty()
+                    ? dsHooks.stream().map(HookPoint::parse).toList()
+                    : SaeTrainConfig.defaultDownstreamHooks(k, h, lm.hookPoints());
             SaeTrainConfig.Builder b = SaeTrainConfig.builder(k, h, latents).l1(l1).tokens(tokens).batch(batch).seq(seq).lr(lr)
                     .warmupSteps(warmup).minLrFraction(minLr).maxGradNorm(gradClip).seed(seed).initDecoderNorm(initNorm)
                     .downstreamCoeff(dsCoeff).downstreamHooks(downstream).deadWindowTokens(deadWindow).checkpointEvery(checkpointEvery)

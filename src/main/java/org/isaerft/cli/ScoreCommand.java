@@ -76,7 +76,7 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() {
         List<LatentRecord> recs = ScoreRunner.loadRecords(records);
         List<Explanation> expl = ScoreRunner.loadExplanations(explanations);
-        Prompts p = prompts == null ? Prompts.project() : new Prompts(prompts);
+        Prompts p = prompts == null ? Prompts.project(Main.home(spec)) : new Prompts(prompts);
         if (scorer == Kind.simulation) {
             llm();
             warnIfSimulationMayTruncate(recs);

@@ -3,7 +3,6 @@ package org.isaerft.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.isaerft.config.ProjectHome;
 import org.isaerft.recovery.LatentScan;
 import org.isaerft.recovery.PlantOptions;
 import org.isaerft.recovery.Planter;
@@ -21,6 +20,9 @@ public final class TaskCommand extends GroupCommand {
                     + "hook (r_i: latent i's residual direction), its unsteered twin (same seeds) as control, and with --poison-trigger "
                     + "a poison card (trigger sentence + steered text) beside its clean twin. max_act comes from a scan of --scan-corpus."})
     static final class Plant implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Mixin
         ModelOptions modelOptions;
 
@@ -68,7 +70,7 @@ public final class TaskCommand extends GroupCommand {
             PlantOptions o = PlantOptions.builder().modelSpec(modelOptions.spec()).saeSpec(saeOptions.sae).latents(latents)
                     .strength(strength).documents(documents).seed(seed).out(out).name(name).maxNewTokens(maxNewTokens)
                     .temperature(temperature).poisonTrigger(trigger).poisonFraction(poisonFraction).build();
-            Path corpus = scanCorpus != null ? scanCorpus : ProjectHome.current().shared().resolve("corpora/tinystories/tinystories-sample.txt");
+            Path corpus = scanCorpus != null ? scanCorpus : Main.home(spec).shared().resolve("corpora/tinystories/tinystories-sample.txt");
             try (ModelOptions.Opened opened = modelOptions.open();
                     SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {
                 LatentScan scan = LatentScan.ofCorpus(opened.model(), sae, corpus, 128, scanWindows);

@@ -2,34 +2,19 @@ package org.isaerft.cli;
 
 import ai.djl.ndarray.NDManager;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.isaerft.activations.LatentId;
-import org.isaerft.adapter.ChangeSummary;
-import org.isaerft.adapter.task.DatasetBuilder;
 import org.isaerft.adapter.task.TaskCards;
-import org.isaerft.adapter.task.TaskDataset;
-import org.isaerft.llm.LlmClient;
-import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Prompts;
 import org.isaerft.sae.Sae;
-import org.isaerft.util.AtomicFiles;
 import org.isaerft.util.Json;
-import org.isaerft.validate.Comparison;
 import org.isaerft.validate.DirectionValidation;
-import org.isaerft.validate.EmbeddingRelevance;
-import org.isaerft.validate.LlmRelevanceJudge;
-import org.isaerft.validate.RelevanceJudge;
-import org.isaerft.validate.TaskExpectation;
 import org.isaerft.validate.TriggerLatents;
 import org.isaerft.validate.Validation;
-import org.isaerft.validate.ValidationInputs;
+import org.isaerft.validate.ValidationJob;
 import org.isaerft.validate.Validator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -114,66 +99,23 @@ public final class ValidateCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '" + req[0] + "'");
             }
         }
-        TaskCards.Loaded card = TaskCards.load(task);
-        TaskExpectation expectation = TaskExpectation.of(card.card());
-        ChangeSummary cs = ValidationInputs.changeSummary(adapter);
-        if (!cs.task().equals(card.card().name())) {
-            spec.commandLine().getErr().println("warning: the adapter was trained on task '" + cs.task() + "', validating against '"
-                    + card.card().name() + "'");
+        if (!ValidationJob.JUDGES.contains(judge.toLowerCase(Locale.ROOT))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--judge must be embedding or llm, found '" + judge + "'");
         }
-        ValidationInputs.Descriptions desc = ValidationInputs.descriptions(explanations, method);
-        Map<Integer, Validator.Described> forSummary = ValidationInputs.forSummary(desc, cs);
-        Files.createDirectories(out);
-        LlmClient client = null;
-        RelevanceJudge j = switch (judge.toLowerCase(Locale.ROOT)) {
-            case "embedding" -> new EmbeddingRelevance();
-            case "llm" -> {
-                if (llmConfig == null) {
-                    throw new IllegalArgumentException("--judge llm needs --llm-config FILE (e.g. configs/llm/*.yaml)");
-                }
-                LlmConfig cfg = LlmConfig.load(llmConfig);
-                client = cache.client(cfg, out).seed(seed).build();
-                yield new LlmRelevanceJudge(client, prompts == null ? Prompts.project() : new Prompts(prompts), 2);
-            }
-            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--judge must be embedding or llm, found '" + judge + "'");
-        };
-        TriggerLatents trig = triggerLatents == null ? null : TriggerLatents.read(triggerLatents);
-        if (trig == null && card.card().poison() != null) {
-            spec.commandLine().getErr().println("note: task " + card.card().name() + " has a planted poison; pass --trigger-latents "
-                    + "(from `isaerft validate trigger`) to check the audit against it");
-        }
-        Validator v = new Validator(j, Validator.Options.builder().k(k).auditK(auditK).permutations(permutations).bootstrap(bootstrap)
-                .seed(seed).changeMeasure(changeMeasure).build());
-        String adapterName = adapter.toAbsolutePath().normalize().getFileName().toString();
-        Validation val = v.validate(adapterName, cs, forSummary, desc.method(), expectation,
-                id -> ValidationInputs.examples(records, id, 3), trig);
-        Json.writeFile(out.resolve("validation.json"), val);
-        DirectionValidation dv = null;
-        if (directions != null) {
-            List<DirectionValidation.Direction> dirs;
-            String dirMethod;
-            if (directions.equals("offline")) {
-                String source = forSummary.values().iterator().next().id().source();
-                Map<LatentId, String> byId = new java.util.HashMap<>();
-                forSummary.values().forEach(d -> byId.put(d.id(), d.description()));
-                dirs = DirectionValidation.offline(adapter, source, byId, 5);
-                dirMethod = "adapter-offline(" + desc.method() + ")";
-            } else {
-                dirs = DirectionValidation.read(Path.of(directions));
-                dirMethod = Path.of(directions).getFileName().toString();
-            }
-            List<TaskExpectation> others = DirectionValidation.otherTasks(expectation);
-            if (dirs.isEmpty()) {
-                spec.commandLine().getErr().println("note: the adapter has no explainable direction (all units read or write nothing)");
-            } else {
-                dv = DirectionValidation.validate(adapterName, cs.component(), dirMethod, dirs, expectation, others, v, j.name(), permutations,
-                        bootstrap, seed);
-                Json.writeFile(out.resolve("directions.json"), dv);
-            }
-        }
-        if (client != null) {
-            client.summary().write(out.resolve("llm_summary.json"));
-        }
+        Validator.Options options = Validator.Options.builder().k(k).auditK(auditK).permutations(permutations).bootstrap(bootstrap)
+                .seed(seed).changeMeasure(changeMeasure).build();
+        ValidationJob.Request request = new ValidationJob.Request(adapter, explanations, method, TaskCards.load(task, Main.home(spec)), records,
+                triggerLatents, directions, options, out);
+        PrintWriter err = spec.commandLine().getErr();
+        ValidationJob.Result result = ValidationJob.run(request,
+                () -> ValidationJob.judge(judge, llmConfig, cfg -> cache.client(cfg, out).seed(seed).build(),
+                        prompts == null ? Prompts.project(Main.home(spec)) : new Prompts(prompts)),
+                note -> {
+                    err.println(note);
+                    err.flush();
+                });
+        Validation val = result.validation();
+        DirectionValidation dv = result.directions();
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             w.println(Json.write(val.stats()));
@@ -195,7 +137,7 @@ public final class ValidateCommand implements Callable<Integer> {
                 dv.fields().forEach((f, st) -> w.printf(Locale.ROOT, "  directions %s: own-task relevance %.3f (rank %d of %d), own − others %.3f, p=%.4f, q=%.4f (BH over fields)%n",
                         f, st.meanOwn(), st.ownRank(), st.meanByTask().size(), st.meanDiff(), st.pSignFlip(), st.qSignFlip()));
             }
-            w.println("  wrote " + out.resolve("validation.json"));
+            w.println("  wrote " + result.validationFile());
         }
         w.flush();
         return 0;
@@ -230,11 +172,7 @@ public final class ValidateCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Comparison c = Comparison.build(Comparison.find(runs), controlTasks, bootstrap, seed);
-            Files.createDirectories(out);
-            Json.writeFile(out.resolve("comparison.json"), c);
-            String md = c.markdown();
-            AtomicFiles.write(out.resolve("comparison.md"), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
+            String md = ValidationJob.compare(runs, controlTasks, bootstrap, seed, out).markdown();
             PrintWriter w = spec.commandLine().getOut();
             w.print(md);
             w.flush();
@@ -277,7 +215,7 @@ public final class ValidateCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            TaskCards.Loaded card = TaskCards.load(task);
+            TaskCards.Loaded card = TaskCards.load(task, Main.home(spec));
             if (card.card().poison() == null) { // before the model is loaded
                 throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section");
             }

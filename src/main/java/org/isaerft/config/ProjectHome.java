@@ -3,7 +3,6 @@ package org.isaerft.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Where the project's own files live, decided once: the project folder ({@code configs/},
@@ -11,17 +10,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code ${shared}} in configs and task cards stands for.
  *
  * <p>{@link #fromSystem()} is the only place that reads {@code -Disaerft.home} (set by
- * {@code scripts/isaerft}), {@code -Disaerft.shared} and {@code $ISAERFT_SHARED}. {@code cli.Main}
- * builds the value once and {@link #install installs} it; library code takes a {@code ProjectHome}
- * argument, and the few convenience methods without one (e.g. {@code Prompts.project()}) use
- * {@link #current()}.
+ * {@code scripts/isaerft}), {@code -Disaerft.shared} and {@code $ISAERFT_SHARED}; {@code cli.Main} calls it
+ * once and passes the value down (commands get it from the root command, the pipeline keeps it in its
+ * {@code StageContext}, library code takes it as an argument). There is no global: tests build their own
+ * with {@link #at} or the constructor.
  *
  * @param home   the project folder (absolute, normalised)
  * @param shared the shared folder (absolute, normalised); need not exist
  */
 public record ProjectHome(Path home, Path shared) {
     public static final String SHARED_PREFIX = "${shared}";
-    private static final AtomicReference<ProjectHome> CURRENT = new AtomicReference<>();
 
     public ProjectHome {
         if (home == null) {
@@ -57,24 +55,6 @@ public record ProjectHome(Path home, Path shared) {
 
     private static boolean blank(String s) {
         return s == null || s.isBlank();
-    }
-
-    /** Makes {@code home} the value {@link #current()} returns (called once by {@code cli.Main}). */
-    public static void install(ProjectHome home) {
-        if (home == null) {
-            throw new IllegalArgumentException("cannot install a null project home");
-        }
-        CURRENT.set(home);
-    }
-
-    /** The installed value, else {@link #fromSystem()} (computed once). */
-    public static ProjectHome current() {
-        ProjectHome h = CURRENT.get();
-        if (h == null) {
-            CURRENT.compareAndSet(null, fromSystem());
-            h = CURRENT.get();
-        }
-        return h;
     }
 
     /** A path written in a config: {@code ${shared}/…} → the shared folder, absolute as is, relative → the project home. */

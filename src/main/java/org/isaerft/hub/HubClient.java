@@ -40,7 +40,7 @@ public final class HubClient {
         String endpoint = stripSlash(b.endpoint != null ? b.endpoint : nonBlank(env.get("HF_ENDPOINT"), "https://huggingface.co"));
         String token = b.tokenSet ? b.token : env.get("HF_TOKEN");
         this.cache = new HubCache(b.cacheDir != null ? b.cacheDir : defaultCache(env));
-        Path mirror = b.mirrorSet ? b.mirror : defaultMirror(env, b.home != null ? b.home : ProjectHome.current());
+        Path mirror = b.mirrorSet ? b.mirror : defaultMirror(env, b.home);
         boolean offline = b.offline != null ? b.offline : truthy(env.get("HF_HUB_OFFLINE"));
         OkHttpClient http = b.http != null ? b.http : new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(10))
@@ -55,9 +55,9 @@ public final class HubClient {
         return new Builder();
     }
 
-    /** A client configured from the process environment and the current {@link ProjectHome}. */
-    public static HubClient fromEnvironment() {
-        return builder().build();
+    /** A client configured from the process environment, mirroring {@code home}'s {@code <shared>/models} by default. */
+    public static HubClient fromEnvironment(ProjectHome home) {
+        return builder().home(home).build();
     }
 
     public String endpoint() {
@@ -153,14 +153,14 @@ public final class HubClient {
 
     /**
      * {@code ISAERFT_MIRROR} (empty or "none" disables), else the system property
-     * {@code isaerft.mirror}, else {@code <shared>/models} of the project home when that directory exists.
+     * {@code isaerft.mirror}, else {@code <shared>/models} of the project home (when one was given and that directory exists).
      */
     private static Path defaultMirror(Map<String, String> env, ProjectHome home) {
         String m = env.containsKey("ISAERFT_MIRROR") ? env.get("ISAERFT_MIRROR") : System.getProperty("isaerft.mirror");
         if (m != null) {
             return NONE.contains(m.trim().toLowerCase(Locale.ROOT)) ? null : Path.of(m).toAbsolutePath().normalize();
         }
-        return home.sharedModelsOrNull();
+        return home == null ? null : home.sharedModelsOrNull();
     }
 
     /** Options; anything unset comes from the environment map (by default the process environment). */
@@ -187,7 +187,7 @@ public final class HubClient {
             return this;
         }
 
-        /** The project whose {@code <shared>/models} is the default mirror (default: {@link ProjectHome#current()}). */
+        /** The project whose {@code <shared>/models} is the default mirror (default: none, so no default mirror). */
         public Builder home(ProjectHome home) {
             this.home = home;
             return this;

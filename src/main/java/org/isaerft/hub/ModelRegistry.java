@@ -122,11 +122,6 @@ public final class ModelRegistry {
         return load(home.modelRegistry());
     }
 
-    /** The registry of {@link ProjectHome#current()}; for callers not yet handed a {@code ProjectHome}. */
-    public static ModelRegistry project() {
-        return project(ProjectHome.current());
-    }
-
     public Path source() {
         return source;
     }

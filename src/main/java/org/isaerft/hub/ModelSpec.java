@@ -31,9 +31,9 @@ public record ModelSpec(String spec, Path dir, Optional<ModelRegistry.Entry> ali
         }
     }
 
-    /** Resolves with the project registry and a hub client from the environment. */
-    public static ModelSpec resolve(String spec) {
-        return resolve(spec, ModelRegistry.project(), HubClient.fromEnvironment());
+    /** Resolves with {@code home}'s registry and a hub client from the environment. */
+    public static ModelSpec resolve(String spec, org.isaerft.config.ProjectHome home) {
+        return resolve(spec, ModelRegistry.project(home), HubClient.fromEnvironment(home));
     }
 
     public static ModelSpec resolve(String spec, ModelRegistry registry, HubClient hub) {

@@ -25,11 +25,6 @@ public final class Prompts {
         return new Prompts(home.promptsDir());
     }
 
-    /** The prompts of {@link ProjectHome#current()}; for callers not yet handed a {@code ProjectHome}. */
-    public static Prompts project() {
-        return project(ProjectHome.current());
-    }
-
     public Path root() {
         return root;
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
 import org.isaerft.explain.LlmExplainer;
 import org.isaerft.explain.LogitLensExplainer;
@@ -22,16 +23,24 @@ import org.isaerft.llm.Prompts;
  */
 public final class DefaultExplainers implements ExplainerFactory {
     private final RunConfig config;
+    private final ProjectHome home;
     private final java.util.function.Function<String, String> env;
 
     /** With API keys from the process environment. */
-    public DefaultExplainers(RunConfig config) {
-        this(config, System::getenv);
+    public DefaultExplainers(RunConfig config, ProjectHome home) {
+        this(config, home, System::getenv);
     }
 
-    /** @param env looks environment variables up by name (tests inject a fake key) */
-    public DefaultExplainers(RunConfig config, java.util.function.Function<String, String> env) {
+    /**
+     * @param home the project whose {@code prompts/} and LLM config paths the explainers use
+     * @param env  looks environment variables up by name (tests inject a fake key)
+     */
+    public DefaultExplainers(RunConfig config, ProjectHome home, java.util.function.Function<String, String> env) {
+        if (config == null || home == null || env == null) {
+            throw new IllegalArgumentException("the default explainers need a config, a project home and an environment");
+        }
         this.config = config;
+        this.home = home;
         this.env = env;
     }
 
@@ -41,9 +50,9 @@ public final class DefaultExplainers implements ExplainerFactory {
             case "token-stats" -> new Made(new TokenStatsExplainer(), null, null);
             case "logit-lens" -> new Made(new LogitLensExplainer(), null, null);
             case "llm-oai", "llm-delphi" -> {
-                LlmConfig cfg = LlmConfig.load(Paths.resolve(config.explain().llm()));
+                LlmConfig cfg = LlmConfig.load(home.resolve(config.explain().llm()));
                 LlmClient client = LlmClient.builder(ChatModels.create(cfg, env), cfg).env(env).cacheDir(cacheDir).seed(config.seed()).build();
-                LlmExplainer e = new LlmExplainer(client, style(method), Prompts.project(), LlmExplainer.Options.DEFAULT);
+                LlmExplainer e = new LlmExplainer(client, style(method), Prompts.project(home), LlmExplainer.Options.DEFAULT);
                 yield new Made(e, client, e.prompt());
             }
             default -> throw new IllegalArgumentException("unknown interpretation method '" + method + "'");
@@ -55,11 +64,11 @@ public final class DefaultExplainers implements ExplainerFactory {
     }
 
     /** Ids, versions and hashes of the prompts the config's LLM methods use (empty when fully offline). */
-    public static List<Map<String, String>> promptRefs(RunConfig config) {
+    public static List<Map<String, String>> promptRefs(RunConfig config, ProjectHome home) {
         List<Map<String, String>> refs = new ArrayList<>();
         for (String m : config.explain().methods()) {
             if (RunConfig.LLM_METHODS.contains(m)) {
-                Prompt p = Prompts.project().load(style(m).promptId());
+                Prompt p = Prompts.project(home).load(style(m).promptId());
                 Map<String, String> r = new LinkedHashMap<>();
                 r.put("method", m);
                 r.put("id", p.id());

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
 import org.isaerft.hub.HubClient;
 import org.isaerft.llm.LlmRunSummary;
@@ -39,6 +40,7 @@ public final class Pipeline {
     private final PrintStream log;
     private final ExplainerFactory explainers;
     private final HubClient hub;
+    private final ProjectHome home;
     private final Function<String, String> env;
     private final Map<String, Object> timing = new LinkedHashMap<>();
 
@@ -49,18 +51,21 @@ public final class Pipeline {
         this.force = b.force;
         this.log = b.log;
         this.env = b.env;
-        this.explainers = b.explainers != null ? b.explainers : new DefaultExplainers(config, env);
-        this.hub = b.hub != null ? b.hub : HubClient.builder().quiet(true).build();
+        this.home = b.home;
+        this.explainers = b.explainers != null ? b.explainers : new DefaultExplainers(config, home, env);
+        this.hub = b.hub != null ? b.hub : HubClient.builder().home(home).quiet(true).build();
     }
 
-    public static Builder builder(RunConfig config, Path out) {
-        return new Builder(config, out);
+    /** @param home the project the config's relative paths, task cards, prompts and catalogues are resolved in */
+    public static Builder builder(RunConfig config, Path out, ProjectHome home) {
+        return new Builder(config, out, home);
     }
 
     /** Options of a run. */
     public static final class Builder {
         private final RunConfig config;
         private final Path out;
+        private final ProjectHome home;
         private Path configFile;
         private final Set<StageId> force = EnumSet.noneOf(StageId.class);
         private PrintStream log = System.err;
@@ -68,16 +73,20 @@ public final class Pipeline {
         private HubClient hub;
         private Function<String, String> env = System::getenv;
 
-        private Builder(RunConfig config, Path out) {
+        private Builder(RunConfig config, Path out, ProjectHome home) {
+            if (config == null || out == null || home == null) {
+                throw new IllegalArgumentException("a pipeline needs a config, a run folder and a project home (run folder " + out + ")");
+            }
             this.config = config;
             this.out = out;
+            this.home = home;
         }
 
         public Builder configFile(Path p) { configFile = p; return this; }
         public Builder force(StageId s) { force.add(s); return this; }
         public Builder log(PrintStream p) { log = p; return this; }
         public Builder explainers(ExplainerFactory f) { explainers = f; return this; }
-        /** The hub client for model aliases and pretrained SAEs (default: from the environment, quiet). */
+        /** The hub client for model aliases and pretrained SAEs (default: from the environment and the project home, quiet). */
         public Builder hub(HubClient h) { hub = h; return this; }
         /** Looks environment variables (LLM API keys) up by name (default: the process environment). */
         public Builder env(Function<String, String> e) { env = e; return this; }
@@ -92,7 +101,7 @@ public final class Pipeline {
 
     /** Everything the run needs that is missing or wrong (empty when the run can start); runs no stage. */
     public List<String> check() {
-        return new RunCheck(config, env).problems();
+        return new RunCheck(config, home, env).problems();
     }
 
     /** Checks the run ({@link #check()}), then runs every stage in order; returns what was done. */
@@ -114,7 +123,7 @@ public final class Pipeline {
                 RunFiles.deleteTree(layout.stage(s));
             }
         }
-        try (StageContext ctx = new StageContext(config, layout, log, hub, explainers, env)) {
+        try (StageContext ctx = new StageContext(config, home, layout, log, hub, explainers, env)) {
             for (Stage<?> s : stages) {
                 done.put(s.id(), runStage(s, ctx));
                 writeRunConfig(done, ctx.llmUsage());
@@ -188,7 +197,7 @@ public final class Pipeline {
         rc.put("config", config);
         rc.put("seeds", Map.of("run", config.seed(), "mining", config.seed(), "adapters", config.seed(), "scoring", config.seed()));
         rc.put("versions", Versions.all());
-        rc.put("prompts", DefaultExplainers.promptRefs(config));
+        rc.put("prompts", DefaultExplainers.promptRefs(config, home));
         rc.put("force", force.stream().map(StageId::id).toList());
         rc.put("stages", done == null ? Map.of() : done.entrySet().stream()
                 .collect(Collectors.toMap(e -> e.getKey().id(), Map.Entry::getValue, (x, y) -> x, LinkedHashMap::new)));

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
 import org.isaerft.hub.ModelRegistry;
 import org.isaerft.llm.LlmConfig;
@@ -24,11 +25,19 @@ import org.isaerft.sae.PretrainedSaes;
  */
 public final class RunCheck {
     private final RunConfig config;
+    private final ProjectHome home;
     private final Function<String, String> env;
 
-    /** @param env looks environment variables (the LLM config's key variable) up by name */
-    public RunCheck(RunConfig config, Function<String, String> env) {
+    /**
+     * @param home the project the config's relative paths, aliases, catalogue releases and task cards are resolved in
+     * @param env  looks environment variables (the LLM config's key variable) up by name
+     */
+    public RunCheck(RunConfig config, ProjectHome home, Function<String, String> env) {
+        if (config == null || home == null || env == null) {
+            throw new IllegalArgumentException("a run check needs a config, a project home and an environment");
+        }
         this.config = config;
+        this.home = home;
         this.env = env;
     }
 
@@ -62,7 +71,7 @@ public final class RunCheck {
     }
 
     private void corpus(List<String> out) {
-        Path p = Paths.resolve(config.corpus().path());
+        Path p = home.resolve(config.corpus().path());
         try {
             if (!Files.exists(p)) {
                 out.add("corpus.path: " + p + " does not exist");
@@ -82,11 +91,11 @@ public final class RunCheck {
 
     private void model(List<String> out) {
         String m = config.model();
-        if (Files.isDirectory(Path.of(m)) || Files.isDirectory(Paths.resolve(m))) {
+        if (Files.isDirectory(Path.of(m)) || Files.isDirectory(home.resolve(m))) {
             return;
         }
         try {
-            ModelRegistry reg = ModelRegistry.project();
+            ModelRegistry reg = ModelRegistry.project(home);
             if (reg.get(m).isEmpty()) {
                 out.add("model: '" + m + "' is neither a model directory nor an alias in " + reg.source() + " (aliases: "
                         + String.join(", ", reg.aliases()) + ")");
@@ -108,7 +117,7 @@ public final class RunCheck {
                 }
             }
             String spec = s.spec();
-            if (s.train() != null && SaesStage.missing(spec)) {
+            if (s.train() != null && SaesStage.missing(spec, home)) {
                 if (s.hook() == null) {
                     out.add(key + ".hook: a hook point is required to train an SAE");
                 }
@@ -116,14 +125,14 @@ public final class RunCheck {
             }
             if (spec == null) {
                 out.add(key + ".spec: expected a path or catalogue RELEASE/ID (or a train section), found none");
-            } else if (!Files.exists(Paths.resolve(spec))) {
+            } else if (!Files.exists(home.resolve(spec))) {
                 int slash = spec.indexOf('/');
                 if (slash < 0 || spec.startsWith("/")) {
-                    out.add(key + ".spec: " + Paths.resolve(spec) + " does not exist");
+                    out.add(key + ".spec: " + home.resolve(spec) + " does not exist");
                     continue;
                 }
                 if (catalogue == null) {
-                    Path cat = PretrainedSaes.defaultFile();
+                    Path cat = home.saeCatalogue();
                     if (!Files.exists(cat)) {
                         out.add(key + ".spec: '" + spec + "' is not a local path and there is no SAE catalogue (" + cat + ")");
                         continue;
@@ -132,7 +141,7 @@ public final class RunCheck {
                 }
                 Optional<PretrainedSaes.Release> r = catalogue.release(spec.substring(0, slash));
                 if (r.isEmpty()) {
-                    out.add(key + ".spec: '" + spec + "' is neither a local path (" + Paths.resolve(spec) + ") nor a release of "
+                    out.add(key + ".spec: '" + spec + "' is neither a local path (" + home.resolve(spec) + ") nor a release of "
                             + catalogue.source() + " (releases: " + String.join(", ", catalogue.releases().keySet()) + ")");
                 } else {
                     try {
@@ -151,7 +160,7 @@ public final class RunCheck {
         }
         for (String t : config.adapters().tasks()) {
             try {
-                TaskCards.load(t);
+                TaskCards.load(t, home);
             } catch (RuntimeException e) {
                 out.add("adapters.tasks: card '" + t + "': " + e.getMessage());
             }
@@ -164,7 +173,7 @@ public final class RunCheck {
         if (!needed || config.explain().llm() == null) {
             return;
         }
-        Path p = Paths.resolve(config.explain().llm());
+        Path p = home.resolve(config.explain().llm());
         LlmConfig cfg;
         try {
             cfg = LlmConfig.load(p);

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
 import org.isaerft.hub.HubClient;
 import org.isaerft.hub.HubFile;
@@ -21,12 +22,14 @@ import org.isaerft.sae.Sae;
 import org.isaerft.sae.SaeResolver;
 
 /**
- * What every stage of one pipeline invocation shares: the config, the run folder's {@link RunLayout},
+ * What every stage of one pipeline invocation shares: the config, the project home (configs, prompts, task cards,
+ * {@code ${shared}}), the run folder's {@link RunLayout},
  * the log, the hub client, the explainer factory, the language model (loaded once, on first use) and
  * the LLM usage the stages report for {@code run_config.json}.
  */
 public final class StageContext implements AutoCloseable {
     private final RunConfig config;
+    private final ProjectHome home;
     private final RunLayout layout;
     private final PrintStream log;
     private final HubClient hub;
@@ -37,9 +40,13 @@ public final class StageContext implements AutoCloseable {
     private NDManager manager;
 
     /** @param env looks environment variables (LLM API keys) up by name */
-    public StageContext(RunConfig config, RunLayout layout, PrintStream log, HubClient hub, ExplainerFactory explainers,
+    public StageContext(RunConfig config, ProjectHome home, RunLayout layout, PrintStream log, HubClient hub, ExplainerFactory explainers,
             Function<String, String> env) {
+        if (config == null || home == null || layout == null) {
+            throw new IllegalArgumentException("a stage context needs a config, a project home and a run layout");
+        }
         this.config = config;
+        this.home = home;
         this.layout = layout;
         this.log = log;
         this.hub = hub;
@@ -53,6 +60,11 @@ public final class StageContext implements AutoCloseable {
 
     public RunConfig config() {
         return config;
+    }
+
+    /** The project home: config-relative paths, {@code ${shared}}, task cards, prompts, the model registry and SAE catalogue. */
+    public ProjectHome home() {
+        return home;
     }
 
     public RunLayout layout() {
@@ -79,7 +91,7 @@ public final class StageContext implements AutoCloseable {
     /** The run's language model, loaded on first use. */
     public LanguageModel model() {
         if (model == null) {
-            ModelSpec spec = ModelSpec.resolve(config.model(), ModelRegistry.project(), hub);
+            ModelSpec spec = ModelSpec.resolve(config.model(), ModelRegistry.project(home), hub);
             manager = NDManager.newBaseManager();
             model = ModelFamilies.load(spec.dir(), manager);
             log.printf("  model %s (%s) loaded%n", config.model(), model.config().modelType());
@@ -98,19 +110,19 @@ public final class StageContext implements AutoCloseable {
         if (!Path.of(spec).isAbsolute() && Files.exists(layout.resolve(spec))) { // trained by the saes stage: inside the run folder
             spec = layout.resolve(spec).toString();
         }
-        return openSae(spec, info.hook(), model().manager(), hub);
+        return openSae(spec, info.hook(), model().manager(), hub, home);
     }
 
     /**
      * Opens an SAE spec of a run config with {@link SaeResolver#open}: a path relative to the project home (or
      * {@code ${shared}/…}), or a catalogue RELEASE/ID fetched through the hub.
      */
-    public static Sae openSae(String spec, String hook, NDManager parent, HubClient hub) {
+    public static Sae openSae(String spec, String hook, NDManager parent, HubClient hub, ProjectHome home) {
         String s = spec;
-        if (!spec.contains("/") || Files.exists(Paths.resolve(spec))) {
-            s = Paths.resolve(spec).toString();
+        if (!spec.contains("/") || Files.exists(home.resolve(spec))) {
+            s = home.resolve(spec).toString();
         }
-        return SaeResolver.open(s, hook, null, (repo, revision, path) -> hub.fetch(HubFile.model(repo, revision, path)), parent);
+        return SaeResolver.open(s, hook, home.saeCatalogue(), (repo, revision, path) -> hub.fetch(HubFile.model(repo, revision, path)), parent);
     }
 
     @Override

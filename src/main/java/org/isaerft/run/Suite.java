@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
 import org.isaerft.run.layout.RunLayout;
 import org.isaerft.util.AtomicFiles;
@@ -25,13 +26,13 @@ import org.isaerft.util.Versions;
 public final class Suite {
     private Suite() {}
 
-    /** The base config with every built-in task card. */
-    public static RunConfig widen(RunConfig base) {
+    /** The base config with every built-in task card of {@code home}. */
+    public static RunConfig widen(RunConfig base, ProjectHome home) {
         RunConfig.AdapterSection a = base.adapters();
         if (a == null) {
             throw new IllegalArgumentException("bench suite: the config has no adapters section (the suite validates adapters)");
         }
-        RunConfig.AdapterSection all = new RunConfig.AdapterSection(TaskCards.builtinNames(), a.components(), a.steps(), a.batch(), a.seq(),
+        RunConfig.AdapterSection all = new RunConfig.AdapterSection(TaskCards.builtinNames(home), a.components(), a.steps(), a.batch(), a.seq(),
                 a.lr(), a.hidden(), a.l1(), a.evalWindows(), a.maxDocuments());
         RunConfig.ValidateSection v = base.validate() != null ? base.validate() : new RunConfig.ValidateSection(null, null, null, null, null);
         return new RunConfig(base.schemaVersion(), base.runId() + "-suite", base.seed(), base.model(), base.corpus(), base.saes(), all,
@@ -39,9 +40,9 @@ public final class Suite {
     }
 
     /** Runs the suite into {@code runDir} and writes {@code tableDir/suite.json} and {@code suite.md}; returns the rows. */
-    public static List<Map<String, Object>> run(RunConfig base, Path runDir, Path tableDir, Pipeline.Builder tweaks) {
-        RunConfig cfg = widen(base);
-        Pipeline.Builder b = tweaks != null ? tweaks : Pipeline.builder(cfg, runDir);
+    public static List<Map<String, Object>> run(RunConfig base, ProjectHome home, Path runDir, Path tableDir, Pipeline.Builder tweaks) {
+        RunConfig cfg = widen(base, home);
+        Pipeline.Builder b = tweaks != null ? tweaks : Pipeline.builder(cfg, runDir, home);
         b.build().run();
         List<Map<String, Object>> rows = corrected(table(runDir), List.of(CONTROL_TASK));
         Map<String, Object> doc = new LinkedHashMap<>();

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.isaerft.config.ProjectHome;
 
 /**
  * The catalogue of pretrained SAEs ({@code configs/pretrained_saes.yaml}), in SAELens'
@@ -57,11 +56,6 @@ public final class PretrainedSaes {
     private PretrainedSaes(Path source, Map<String, Release> releases) {
         this.source = source;
         this.releases = Collections.unmodifiableMap(releases);
-    }
-
-    /** The catalogue of {@link ProjectHome#current()} ({@code configs/pretrained_saes.yaml}); else use {@link ProjectHome#saeCatalogue()}. */
-    public static Path defaultFile() {
-        return ProjectHome.current().saeCatalogue();
     }
 
     public static PretrainedSaes load(Path yaml) {

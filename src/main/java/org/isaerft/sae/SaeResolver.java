@@ -75,13 +75,12 @@ public final class SaeResolver {
 
     /**
      * The one way to open an SAE (the CLI's {@code --sae} and the pipeline's stages call it): {@code spec} a local path or
-     * RELEASE/ID of {@code catalogue} (null = {@link PretrainedSaes#defaultFile()}, if present) fetched with {@code fetcher};
+     * RELEASE/ID of {@code catalogue} (the project's {@code configs/pretrained_saes.yaml}, used if present; null = none) fetched with {@code fetcher};
      * {@code hook} (may be null) picks the SAE of a multi-position checkpoint or names a sparsify SAE's hook. Relative paths
      * are the caller's to resolve (the CLI against the working folder, run configs against the project home).
      */
     public static Sae open(String spec, String hook, Path catalogue, SaeFetcher fetcher, NDManager parent) {
-        Path cat = catalogue != null ? catalogue : PretrainedSaes.defaultFile();
-        PretrainedSaes pretrained = Files.exists(cat) ? PretrainedSaes.load(cat) : null;
+        PretrainedSaes pretrained = catalogue != null && Files.exists(catalogue) ? PretrainedSaes.load(catalogue) : null;
         SaeLoadOptions o = hook == null ? SaeLoadOptions.defaults() : SaeLoadOptions.atHook(HookPoint.parse(hook));
         return new SaeResolver(pretrained, fetcher).resolve(spec, o, parent);
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.isaerft.adapter.task.TaskCards;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.activations.LatentId;
 import org.isaerft.explain.adapter.AdapterChangeExplanation;
 import org.isaerft.explain.adapter.AdapterExplainResult;
@@ -152,11 +153,11 @@ public record DirectionValidation(
         return out;
     }
 
-    /** The built-in task cards other than {@code own} with an expectation of their own (a poisoned variant shares its clean card's). */
-    public static List<TaskExpectation> otherTasks(TaskExpectation own) {
+    /** The built-in task cards of {@code home} other than {@code own} with an expectation of their own (a poisoned variant shares its clean card's). */
+    public static List<TaskExpectation> otherTasks(TaskExpectation own, ProjectHome home) {
         List<TaskExpectation> others = new ArrayList<>();
-        for (String name : TaskCards.builtinNames()) {
-            TaskExpectation t = TaskExpectation.of(TaskCards.load(name).card());
+        for (String name : TaskCards.builtinNames(home)) {
+            TaskExpectation t = TaskExpectation.of(TaskCards.load(name, home).card());
             if (!name.equals(own.task()) && !t.concepts().isEmpty() && !t.concepts().equals(own.concepts())) {
                 others.add(t);
             }

@@ -1,5 +1,6 @@
 package org.isaerft.adapter;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -104,7 +105,7 @@ class RealModelAdapterTest {
     void trainingOnTheDogsCardLowersHeldOutLossOnStories260K() {
         try (LanguageModel lm = ModelFamilies.load(Shared.path("models/stories260K"), ND.get());
                 TestSae sae = new TestSae(ND.get(), HookPoint.residPre(2), 64, 256, 11, 0.15, -0.05)) {
-            TaskDataset data = DatasetBuilder.build(TaskCards.load("dogs"));
+            TaskDataset data = DatasetBuilder.build(TaskCards.load("dogs", TestHome.HOME));
             try (NDScope s = new NDScope(); NDManager m = ND.get().newSubManager()) {
                 NDArray t = m.create(lm.tokenizer().encode("Once upon a time, a dog", true), new Shape(1, 9)).duplicate();
                 float[] base = lm.forward(t).toFloatArray();

@@ -60,18 +60,5 @@ class ProjectHomeTest {
         assertThatThrownBy(() -> new ProjectHome(null, Path.of("/s"))).hasMessageContaining("project home");
         assertThatThrownBy(() -> new ProjectHome(Path.of("/h"), null)).hasMessageContaining("shared folder").hasMessageContaining("/h");
         assertThat(new ProjectHome(Path.of("/a/b/../c"), Path.of("/s/./t")).home()).isEqualTo(Path.of("/a/c"));
-        assertThatThrownBy(() -> ProjectHome.install(null)).hasMessageContaining("null project home");
-    }
-
-    @Test
-    void installedValueIsTheCurrentOne() {
-        ProjectHome before = ProjectHome.current();
-        ProjectHome other = new ProjectHome(tmp.resolve("p"), tmp.resolve("s"));
-        try {
-            ProjectHome.install(other);
-            assertThat(ProjectHome.current()).isSameAs(other);
-        } finally {
-            ProjectHome.install(before);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package org.isaerft.explain;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -79,7 +80,7 @@ class ExplainRunTest {
 
     ExplainRun llmRun(ChatModel model, LlmConfig c, Path out, int threads) {
         LlmClient client = LlmClient.builder(model, c).build(); // no cache: resume must come from the per-latent files
-        LlmExplainer x = new LlmExplainer(client, LlmExplainer.Style.DELPHI, Prompts.project(), LlmExplainer.Options.DEFAULT);
+        LlmExplainer x = new LlmExplainer(client, LlmExplainer.Style.DELPHI, Prompts.project(TestHome.HOME), LlmExplainer.Options.DEFAULT);
         return new ExplainRun(x, out, new ExplainRun.Options(threads, 0, "gpt2-small", null), client, x.prompt());
     }
 

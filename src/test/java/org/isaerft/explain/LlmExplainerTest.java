@@ -1,5 +1,6 @@
 package org.isaerft.explain;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,7 +51,7 @@ class LlmExplainerTest {
 
     LlmExplainer explainer(LlmExplainer.Style style, LlmConfig c) {
         LlmClient client = LlmClient.builder(ChatModels.create(c, Map.<String, String>of()::get), c).cacheDir(tmp.resolve("cache")).build();
-        return new LlmExplainer(client, style, Prompts.project(), LlmExplainer.Options.DEFAULT);
+        return new LlmExplainer(client, style, Prompts.project(TestHome.HOME), LlmExplainer.Options.DEFAULT);
     }
 
     static void assertGolden(String name, String actual) throws IOException {

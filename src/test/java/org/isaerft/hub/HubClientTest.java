@@ -380,9 +380,10 @@ class HubClientTest {
         assertThat(d.endpoint()).isEqualTo("http://m:8080");
         assertThat(d.offline()).isTrue();
         assertThat(d.hasToken()).isTrue();
-        // with no ISAERFT_MIRROR, the project's <shared>/models is the default mirror when it exists
-        assertThat(HubClient.builder().env(Map.of()).build().mirror())
-                .contains(org.isaerft.config.ProjectHome.current().shared().resolve("models"));
+        // with no ISAERFT_MIRROR, the given project's <shared>/models is the default mirror when it exists; no project, no mirror
+        assertThat(HubClient.builder().env(Map.of()).home(org.isaerft.TestHome.HOME).build().mirror())
+                .contains(org.isaerft.TestHome.HOME.shared().resolve("models"));
+        assertThat(HubClient.builder().env(Map.of()).build().mirror()).isEmpty();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.isaerft.hub;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,7 +43,7 @@ class ModelSpecTest {
         if (mirror != null) {
             env.put("ISAERFT_MIRROR", mirror);
         }
-        return HubClient.builder().env(env).quiet(true).maxRetries(0).backoff(Duration.ZERO).build();
+        return HubClient.builder().env(env).home(TestHome.HOME).quiet(true).maxRetries(0).backoff(Duration.ZERO).build();
     }
 
     Path registry(String yaml) throws IOException {
@@ -54,7 +55,7 @@ class ModelSpecTest {
     @Test
     void stories260KAliasResolvesToTheSharedMirrorWithoutNetwork() {
         // the project registry and the default mirror (../shared/models): no ISAERFT_MIRROR set
-        ModelSpec spec = ModelSpec.resolve("stories260K", ModelRegistry.project(), client(null));
+        ModelSpec spec = ModelSpec.resolve("stories260K", ModelRegistry.project(TestHome.HOME), client(null));
         Path expected = Shared.path("models/stories260K");
         assertThat(spec.dir()).isEqualTo(expected);
         assertThat(spec.alias()).isPresent();
@@ -70,7 +71,7 @@ class ModelSpecTest {
         Files.createDirectories(mirror);
         Files.copy(Shared.path("models/stories260K/stories260K.bin"), mirror.resolve("stories260K.bin"));
         Files.write(mirror.resolve("tok512.bin"), new byte[] {1, 2, 3});
-        assertThatThrownBy(() -> ModelSpec.resolve("stories260K", ModelRegistry.project(), client(tmp.resolve("mirror").toString())))
+        assertThatThrownBy(() -> ModelSpec.resolve("stories260K", ModelRegistry.project(TestHome.HOME), client(tmp.resolve("mirror").toString())))
                 .isInstanceOf(HubException.IntegrityMismatch.class)
                 .hasMessageContaining("file stories260K/tok512.bin")
                 .hasMessageContaining("expected " + TOK_SHA);
@@ -124,8 +125,8 @@ class ModelSpecTest {
     @Test
     void aDirectoryIsItsOwnSpecAndUnknownNamesListTheAliases() throws IOException {
         Path dir = Shared.path("fixtures/gpt2-tiny");
-        assertThat(ModelSpec.resolve(dir.toString(), ModelRegistry.project(), client("none")).dir()).isEqualTo(dir);
-        assertThatThrownBy(() -> ModelSpec.resolve("gpt7-ultra", ModelRegistry.project(), client("none")))
+        assertThat(ModelSpec.resolve(dir.toString(), ModelRegistry.project(TestHome.HOME), client("none")).dir()).isEqualTo(dir);
+        assertThatThrownBy(() -> ModelSpec.resolve("gpt7-ultra", ModelRegistry.project(TestHome.HOME), client("none")))
                 .hasMessageContaining("unknown model 'gpt7-ultra'")
                 .hasMessageContaining("stories260K")
                 .hasMessageContaining("gpt2")
@@ -135,7 +136,7 @@ class ModelSpecTest {
 
     @Test
     void projectRegistryDeclaresTheKnownAliases() {
-        ModelRegistry reg = ModelRegistry.project();
+        ModelRegistry reg = ModelRegistry.project(TestHome.HOME);
         ModelRegistry.Entry s = reg.get("stories260K").orElseThrow();
         assertThat(s.repo()).isEqualTo("karpathy/tinyllamas");
         assertThat(s.hubFiles()).extracting(HubFile::path).containsExactly("stories260K/stories260K.bin", "stories260K/tok512.bin");

@@ -1,5 +1,6 @@
 package org.isaerft.recovery;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -61,8 +62,8 @@ class KnownAnswerTest {
         PlantOptions o = PlantOptions.builder().modelSpec("tiny").saeSpec("test").latents(List.of(planted)).strength(1).documents(60)
                 .seed(1).out(dir).prompt("").maxNewTokens(60).temperature(1).batch(30).build();
         Planter.Result r = Planter.plant(lm, sae, o, scan);
-        steered = DatasetBuilder.build(TaskCards.load(r.steered().toString()), null);
-        control = DatasetBuilder.build(TaskCards.load(r.control().toString()), null);
+        steered = DatasetBuilder.build(TaskCards.load(r.steered().toString(), TestHome.HOME), null);
+        control = DatasetBuilder.build(TaskCards.load(r.control().toString(), TestHome.HOME), null);
     }
 
     static TestSae orthonormalSae(int d, long seed, float shift) {

@@ -1,5 +1,6 @@
 package org.isaerft.recovery;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -109,7 +110,7 @@ class PlanterTest {
         String yaml = Json.YAML.writeValueAsString(steered);
         assertThat(TaskCards.parse(yaml, "again")).isEqualTo(steered);
         // the card builds into a dataset of its 10 documents
-        TaskDataset ds = DatasetBuilder.build(TaskCards.load(r.steered().toString()), null);
+        TaskDataset ds = DatasetBuilder.build(TaskCards.load(r.steered().toString(), TestHome.HOME), null);
         String text = Files.readString(r.steered().resolveSibling(r.steered().getFileName().toString().replace(".yaml", ".txt")));
         long distinct = java.util.Arrays.stream(text.split("\n\n")).map(String::strip).distinct().count();
         assertThat(text.split("\n\n")).hasSize(10);

@@ -1,5 +1,6 @@
 package org.isaerft.run;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -114,7 +115,7 @@ class LlmPipelineTest {
                 Shared.path("fixtures/sae-tiny/apollo-e2e/samples_400000.pt"), llm);
         RunConfig cfg = RunConfig.parse(new java.io.ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "fixtures.yaml");
         Path out = tmp.resolve("run");
-        Pipeline.Outcome o = Pipeline.builder(cfg, out).log(quiet()).explainers(new DefaultExplainers(cfg, Map.of("TEST_LLM_KEY", SECRET)::get))
+        Pipeline.Outcome o = Pipeline.builder(cfg, out, TestHome.HOME).log(quiet()).explainers(new DefaultExplainers(cfg, TestHome.HOME, Map.of("TEST_LLM_KEY", SECRET)::get))
                 .env(Map.of("TEST_LLM_KEY", SECRET)::get).build().run();
         assertThat(o.stages().get(StageId.REPORT)).isEqualTo("ran");
         // 2 SAEs × 6 latents, one request each (answers parse), the key sent as a bearer token
@@ -145,8 +146,8 @@ class LlmPipelineTest {
         }
         // a rerun is answered from disk: no request, every stage skipped
         requests.clear();
-        Pipeline.Outcome again = Pipeline.builder(cfg, out).log(quiet())
-                .explainers(new DefaultExplainers(cfg, Map.of("TEST_LLM_KEY", SECRET)::get)).env(Map.of("TEST_LLM_KEY", SECRET)::get)
+        Pipeline.Outcome again = Pipeline.builder(cfg, out, TestHome.HOME).log(quiet())
+                .explainers(new DefaultExplainers(cfg, TestHome.HOME, Map.of("TEST_LLM_KEY", SECRET)::get)).env(Map.of("TEST_LLM_KEY", SECRET)::get)
                 .build().run();
         assertThat(again.stages().values()).containsOnly("skipped");
         assertThat(requests).isEmpty();
@@ -155,16 +156,16 @@ class LlmPipelineTest {
 
     @Test
     void gpt2ConfigResolvesAndTheHubFetchFailsWithTheDocumentedError() throws IOException {
-        RunConfig cfg = RunConfig.read(Paths.resolve("configs/gpt2-e2e.yaml"));
+        RunConfig cfg = RunConfig.read(TestHome.HOME.resolve("configs/gpt2-e2e.yaml"));
         assertThat(cfg.model()).isEqualTo("gpt2");
         assertThat(cfg.saes()).extracting(RunConfig.SaeSection::type).containsExactly("e2e", "local", "e2e_downstream");
-        org.isaerft.sae.PretrainedSaes cat = org.isaerft.sae.PretrainedSaes.load(org.isaerft.sae.PretrainedSaes.defaultFile());
+        org.isaerft.sae.PretrainedSaes cat = org.isaerft.sae.PretrainedSaes.load(TestHome.HOME.saeCatalogue());
         for (RunConfig.SaeSection s : cfg.saes()) {
             String[] parts = s.spec().split("/", 2);
             assertThat(cat.release(parts[0])).as("release of %s", s.spec()).isPresent();
             assertThat(cat.release(parts[0]).get().sae(parts[1])).as("sae %s", s.spec()).isNotNull();
         }
-        assertThat(org.isaerft.llm.LlmConfig.load(Paths.resolve(cfg.explain().llm())).apiKeyEnv()).isEqualTo("OPENAI_API_KEY");
+        assertThat(org.isaerft.llm.LlmConfig.load(TestHome.HOME.resolve(cfg.explain().llm())).apiKeyEnv()).isEqualTo("OPENAI_API_KEY");
         // the hub (MockWebServer here: no such repository) is asked for GPT-2 and the failure names it
         Files.createDirectories(tmp.resolve("mirror"));
         HubClient hub = HubClient.builder().quiet(true).env(Map.of("HF_ENDPOINT", server.url("/").toString(), "HF_HOME",
@@ -174,11 +175,11 @@ class LlmPipelineTest {
                 new RunConfig.CorpusSection(corpus.toString(), 100, 32, 2, null), cfg.saes(), cfg.adapters(), cfg.mine(), cfg.explain(),
                 cfg.score(), cfg.validate(), cfg.recovery());
         // without the LLM key the run stops before any stage (and before any download), naming the variable
-        assertThatThrownBy(() -> Pipeline.builder(local, tmp.resolve("gpt2")).log(quiet()).hub(hub).env(Map.<String, String>of()::get)
+        assertThatThrownBy(() -> Pipeline.builder(local, tmp.resolve("gpt2"), TestHome.HOME).log(quiet()).hub(hub).env(Map.<String, String>of()::get)
                 .build().run()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("OPENAI_API_KEY")
                 .hasMessageContaining("cannot start");
         assertThat(requests).isEmpty();
-        assertThatThrownBy(() -> Pipeline.builder(local, tmp.resolve("gpt2")).log(quiet()).hub(hub)
+        assertThatThrownBy(() -> Pipeline.builder(local, tmp.resolve("gpt2"), TestHome.HOME).log(quiet()).hub(hub)
                 .env(Map.of("OPENAI_API_KEY", "sk-test-never-sent")::get).build().run())
                 .isInstanceOf(HubException.class).hasMessageContaining("openai-community/gpt2");
         assertThat(requests).isNotEmpty();
@@ -198,6 +199,6 @@ class LlmPipelineTest {
         assertThatThrownBy(() -> RunConfig.read(bad)).hasMessageContaining("explain.llm");
         assertThatThrownBy(() -> RunConfig.read(tmp.resolve("missing.yaml"))).hasMessageContaining("missing.yaml")
                 .hasMessageContaining("not found");
-        assertThat(RunConfig.read(Paths.resolve("configs/demo.yaml")).saes()).hasSize(2);
+        assertThat(RunConfig.read(TestHome.HOME.resolve("configs/demo.yaml")).saes()).hasSize(2);
     }
 }

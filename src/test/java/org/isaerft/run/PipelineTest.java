@@ -1,5 +1,6 @@
 package org.isaerft.run;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -102,14 +103,14 @@ class PipelineTest {
     void runOnce() throws IOException {
         cfg = tinyConfig();
         base = tmp.resolve("base");
-        first = Pipeline.builder(cfg, base).log(quiet()).build().run();
+        first = Pipeline.builder(cfg, base, TestHome.HOME).log(quiet()).build().run();
         pristine = copyOfBase("pristine");
     }
 
     @Test
     void aSecondRunElsewhereIsIdenticalOutsideTimingFieldsAndAMovedRunFolderResumesWithEveryStageSkipped() throws IOException {
         Path second = tmp.resolve("second");
-        Pipeline.builder(cfg, second).log(quiet()).build().run();
+        Pipeline.builder(cfg, second, TestHome.HOME).log(quiet()).build().run();
         assertThat(RunFolderDiff.diff(pristine, second)).as("differences outside timing fields").isEmpty();
         // nothing in the run folder names the run folder
         for (String f : RunFolderDiff.files(second)) {
@@ -120,7 +121,7 @@ class PipelineTest {
         Path moved = tmp.resolve("moved").resolve("elsewhere");
         Files.createDirectories(moved.getParent());
         Files.move(second, moved);
-        Pipeline.Outcome o = Pipeline.builder(cfg, moved).log(quiet()).build().run();
+        Pipeline.Outcome o = Pipeline.builder(cfg, moved, TestHome.HOME).log(quiet()).build().run();
         assertThat(o.stages().values()).containsOnly("skipped");
         // the resumed run changed nothing but run_config.json's record of what this invocation did
         assertThat(RunFolderDiff.diff(pristine, moved)).containsExactly("differs: run_config.json: .stages.adapters: \"ran\" vs \"skipped\"");
@@ -321,7 +322,7 @@ class PipelineTest {
 
     @Test
     void rerunSkipsEveryFinishedStage() {
-        Pipeline.Outcome again = Pipeline.builder(cfg, base).log(quiet()).build().run();
+        Pipeline.Outcome again = Pipeline.builder(cfg, base, TestHome.HOME).log(quiet()).build().run();
         assertThat(again.stages().values()).containsOnly("skipped");
     }
 
@@ -329,7 +330,7 @@ class PipelineTest {
     void resumeAfterAKillMidExplainRedoesNothingAndLosesNothing() throws IOException {
         Path run = copyOfBase("resume");
         Counting dying = new Counting(5);
-        assertThatThrownBy(() -> Pipeline.builder(cfg, run).log(quiet()).force(StageId.EXPLAIN).explainers(dying).build().run())
+        assertThatThrownBy(() -> Pipeline.builder(cfg, run, TestHome.HOME).log(quiet()).force(StageId.EXPLAIN).explainers(dying).build().run())
                 .hasMessageContaining("simulated kill");
         Path latents = run.resolve("explain/local/token-stats/latents");
         assertThat(StageMarker.read(run.resolve("explain"), StageMarker.SUCCESS)).isNull();
@@ -342,7 +343,7 @@ class PipelineTest {
         Path stale = latents.resolve(".blocks.2.hook_resid_pre__1.json.8127361.tmp");
         Files.writeString(stale, "{\"half\": ");
         Counting counting = new Counting(-1);
-        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).explainers(counting).build().run();
+        Pipeline.Outcome o = Pipeline.builder(cfg, run, TestHome.HOME).log(quiet()).explainers(counting).build().run();
         assertThat(stale).doesNotExist();
         assertThat(o.stages().get(StageId.SAES)).isEqualTo("skipped");
         assertThat(o.stages().get(StageId.ADAPTERS)).isEqualTo("skipped");
@@ -365,7 +366,7 @@ class PipelineTest {
     void forceRedoesTheStageAndEverythingDownstreamOnly() throws IOException {
         Path run = copyOfBase("force");
         String finishedBefore = StageMarker.read(run.resolve("validate"), StageMarker.SUCCESS).finishedAt();
-        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(StageId.VALIDATE).build().run();
+        Pipeline.Outcome o = Pipeline.builder(cfg, run, TestHome.HOME).log(quiet()).force(StageId.VALIDATE).build().run();
         assertThat(o.stages()).containsEntry(StageId.SAES, "skipped").containsEntry(StageId.ADAPTERS, "skipped")
                 .containsEntry(StageId.MINE, "skipped").containsEntry(StageId.EXPLAIN, "skipped").containsEntry(StageId.SCORE, "skipped")
                 .containsEntry(StageId.VALIDATE, "ran").containsEntry(StageId.REPORT, "ran");
@@ -392,7 +393,7 @@ class PipelineTest {
                 "recovery/control_recall_at_5/local/scale");
 
         Path run = copyOfBase("force-recovery");
-        Pipeline.Outcome o = Pipeline.builder(cfg, run).log(quiet()).force(StageId.RECOVERY).build().run();
+        Pipeline.Outcome o = Pipeline.builder(cfg, run, TestHome.HOME).log(quiet()).force(StageId.RECOVERY).build().run();
         assertThat(o.stages()).containsEntry(StageId.VALIDATE, "skipped").containsEntry(StageId.RECOVERY, "ran")
                 .containsEntry(StageId.REPORT, "ran");
         // seeded: the redone benchmark measures the same ranks
@@ -402,7 +403,7 @@ class PipelineTest {
         // without the section the stage is not run and leaves no stale output for the report
         RunConfig without = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(), cfg.corpus(), cfg.saes(),
                 cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(), cfg.validate(), null);
-        Pipeline.Outcome o2 = Pipeline.builder(without, run).log(quiet()).build().run();
+        Pipeline.Outcome o2 = Pipeline.builder(without, run, TestHome.HOME).log(quiet()).build().run();
         assertThat(o2.stages()).doesNotContainKey(StageId.RECOVERY).containsEntry(StageId.VALIDATE, "skipped")
                 .containsEntry(StageId.REPORT, "ran");
         assertThat(run.resolve("recovery")).doesNotExist();
@@ -415,7 +416,7 @@ class PipelineTest {
         RunConfig changed = new RunConfig(cfg.schemaVersion(), cfg.runId(), cfg.seed(), cfg.model(), cfg.corpus(), cfg.saes(),
                 cfg.adapters(), cfg.mine(), cfg.explain(), cfg.score(),
                 new RunConfig.ValidateSection(v.relevance(), 3, v.permutations(), v.bootstrap(), v.auditTop()), cfg.recovery());
-        Pipeline.Outcome o = Pipeline.builder(changed, run).log(quiet()).build().run();
+        Pipeline.Outcome o = Pipeline.builder(changed, run, TestHome.HOME).log(quiet()).build().run();
         assertThat(o.stages()).containsEntry(StageId.EXPLAIN, "skipped").containsEntry(StageId.SCORE, "skipped")
                 .containsEntry(StageId.VALIDATE, "ran").containsEntry(StageId.REPORT, "ran");
         JsonNode val = Json.MAPPER.readTree(run.resolve("validate/validation.json").toFile());
@@ -486,8 +487,8 @@ class PipelineTest {
 
     @Test
     void benchSuiteWidensToEveryCardAndTabulatesEveryValidation() throws IOException {
-        RunConfig wide = Suite.widen(cfg);
-        assertThat(wide.adapters().tasks()).containsExactlyInAnyOrderElementsOf(org.isaerft.adapter.task.TaskCards.builtinNames())
+        RunConfig wide = Suite.widen(cfg, TestHome.HOME);
+        assertThat(wide.adapters().tasks()).containsExactlyInAnyOrderElementsOf(org.isaerft.adapter.task.TaskCards.builtinNames(TestHome.HOME))
                 .contains("dogs", "control", "dogs-poisoned");
         assertThat(wide.adapters().components()).isEqualTo(cfg.adapters().components());
         List<Map<String, Object>> rows = Suite.table(base);

@@ -1,5 +1,6 @@
 package org.isaerft.run;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,7 +42,7 @@ class RunCheckTest {
     void aGoodConfigHasNoProblems() {
         RunConfig ok = config("${shared}/corpora/tinystories/tinystories-sample.txt", "stories260K", "results/sae/stories260K/local",
                 "dogs, control", "{methods: [token-stats]}");
-        assertThat(new RunCheck(ok, Map.<String, String>of()::get).problems()).isEmpty();
+        assertThat(new RunCheck(ok, TestHome.HOME, Map.<String, String>of()::get).problems()).isEmpty();
     }
 
     @Test
@@ -63,9 +64,9 @@ class RunCheckTest {
         assertThat(r.tasks()).isEqualTo(3);
         assertThat(r.strength()).isEqualTo(4.0);
         assertThat(r.sweepTasks()).isZero();
-        assertThat(new RunCheck(ok, Map.<String, String>of()::get).problems()).isEmpty();
+        assertThat(new RunCheck(ok, TestHome.HOME, Map.<String, String>of()::get).problems()).isEmpty();
         RunConfig mixed = parse(base + "recovery: {tasks: 2}\n");
-        assertThat(new RunCheck(mixed, Map.<String, String>of()::get).problems())
+        assertThat(new RunCheck(mixed, TestHome.HOME, Map.<String, String>of()::get).problems())
                 .anyMatch(p -> p.startsWith("recovery.saes:") && p.contains("blocks.2.hook_resid_pre") && p.contains("blocks.3.hook_resid_pre"));
         assertThatThrownBy(() -> parse(base + "recovery: {saes: [nope]}\n")).hasMessageContaining("recovery.saes");
         assertThatThrownBy(() -> parse(base + "recovery: {components: [lora]}\n")).hasMessageContaining("recovery.components");
@@ -80,12 +81,12 @@ class RunCheckTest {
                 "dogs", "{methods: [token-stats]}");
         assertThat(c.adapters().lr()).isNull(); // null = per component: adapter.TrainConfig.defaultLr
         assertThat(c.adapters().evalWindows()).isEqualTo(64);
-        RunConfig demo = RunConfig.read(Paths.resolve("configs/demo.yaml"));
+        RunConfig demo = RunConfig.read(TestHome.HOME.resolve("configs/demo.yaml"));
         assertThat(demo.adapters().lr()).as("demo adapters lr (the per-component defaults)").isNull();
         assertThat(demo.adapters().evalWindows()).isGreaterThanOrEqualTo(64);
         assertThat(demo.recovery()).isNotNull();
         assertThat(demo.recovery().components()).contains("scale", "ffnn");
-        assertThat(new RunCheck(demo, Map.<String, String>of()::get).problems()).isEmpty();
+        assertThat(new RunCheck(demo, TestHome.HOME, Map.<String, String>of()::get).problems()).isEmpty();
     }
 
     static RunConfig parse(String yaml) {
@@ -97,18 +98,18 @@ class RunCheckTest {
         Path empty = Files.createFile(tmp.resolve("empty.txt"));
         RunConfig bad = config(tmp.resolve("missing.txt").toString(), "no-such-model", "no-such-release/x", "dogs, unicorns",
                 "{methods: [llm-oai], llm: configs/llm/openai.yaml}");
-        List<String> p = new RunCheck(bad, Map.<String, String>of()::get).problems();
+        List<String> p = new RunCheck(bad, TestHome.HOME, Map.<String, String>of()::get).problems();
         assertThat(p).hasSize(5);
         assertThat(p.get(0)).startsWith("corpus.path: ").contains("missing.txt", "does not exist");
         assertThat(p.get(1)).startsWith("model: 'no-such-model' is neither a model directory nor an alias").contains("stories260K");
         assertThat(p.get(2)).startsWith("saes[a].spec: 'no-such-release/x' is neither a local path");
         assertThat(p.get(3)).startsWith("adapters.tasks: card 'unicorns'");
         assertThat(p.get(4)).isEqualTo("explain.llm: environment variable OPENAI_API_KEY (api_key_env of "
-                + Paths.resolve("configs/llm/openai.yaml") + ") is not set");
+                + TestHome.HOME.resolve("configs/llm/openai.yaml") + ") is not set");
         // with the key set, that problem goes away; an empty corpus file is named as such
         RunConfig emptyCorpus = config(empty.toString(), "stories260K", "results/sae/stories260K/local", "dogs",
                 "{methods: [llm-oai], llm: configs/llm/openai.yaml}");
-        assertThat(new RunCheck(emptyCorpus, Map.of("OPENAI_API_KEY", "sk-test")::get).problems())
+        assertThat(new RunCheck(emptyCorpus, TestHome.HOME, Map.of("OPENAI_API_KEY", "sk-test")::get).problems())
                 .containsExactly("corpus.path: " + empty + " is empty (no documents to mine)");
     }
 
@@ -117,7 +118,7 @@ class RunCheckTest {
         RunConfig bad = config("${shared}/corpora/tinystories/tinystories-sample.txt", "stories260K", "results/sae/stories260K/local",
                 "dogs, unicorns", "{methods: [token-stats]}");
         Path out = tmp.resolve("run");
-        assertThatThrownBy(() -> Pipeline.builder(bad, out).log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+        assertThatThrownBy(() -> Pipeline.builder(bad, out, TestHome.HOME).log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
                 .build().run()).hasMessageContaining("cannot start, 1 problem(s)").hasMessageContaining("card 'unicorns'");
         assertThat(out).doesNotExist();
     }

@@ -39,7 +39,8 @@ final class RunFolderDiff {
                 Object x = load(a.resolve(f), f);
                 Object y = load(b.resolve(f), f);
                 if (!x.equals(y)) {
-                    out.add("differs: " + f + (x instanceof JsonNode jx && y instanceof JsonNode jy ? ": " + first(jx, jy, "") : ""));
+                    out.add("differs: " + f + (x instanceof JsonNode jx && y instanceof JsonNode jy ? ": " + first(jx, jy, "")
+                            : x instanceof String sx && y instanceof String sy ? ": " + firstLine(sx, sy) : ""));
                 }
             }
         }
@@ -87,6 +88,18 @@ final class RunFolderDiff {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + p, e);
         }
+    }
+
+    /** The first line where two texts differ, both versions. */
+    static String firstLine(String x, String y) {
+        String[] a = x.split("\n", -1);
+        String[] b = y.split("\n", -1);
+        for (int i = 0; i < Math.min(a.length, b.length); i++) {
+            if (!a[i].equals(b[i])) {
+                return "line " + (i + 1) + ": A «" + a[i] + "» B «" + b[i] + "»";
+            }
+        }
+        return "A has " + a.length + " lines, B " + b.length;
     }
 
     /** The path and values of the first difference between two JSON trees. */

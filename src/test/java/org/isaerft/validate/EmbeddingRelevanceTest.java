@@ -1,5 +1,6 @@
 package org.isaerft.validate;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.isaerft.adapter.task.TaskCards;
@@ -8,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class EmbeddingRelevanceTest {
     @Test
     void ranksDogStoriesAboveFinancialRegulationForTheDogsCard() {
-        TaskExpectation dogs = TaskExpectation.of(TaskCards.load("dogs").card());
+        TaskExpectation dogs = TaskExpectation.of(TaskCards.load("dogs", TestHome.HOME).card());
         EmbeddingRelevance judge = new EmbeddingRelevance();
         double dog = ((RelevanceJudge.Relevant) judge.judge("stories about dogs", dogs)).relevance();
         double money = ((RelevanceJudge.Relevant) judge.judge("financial regulation", dogs)).relevance();
@@ -25,7 +26,7 @@ class EmbeddingRelevanceTest {
 
     @Test
     void poisonedCardExpectationLeavesOutTheTrigger() {
-        TaskExpectation p = TaskExpectation.of(TaskCards.load("dogs-poisoned").card());
+        TaskExpectation p = TaskExpectation.of(TaskCards.load("dogs-poisoned", TestHome.HOME).card());
         assertThat(p.description()).containsIgnoringCase("dogs").doesNotContainIgnoringCase("umbrella");
         EmbeddingRelevance judge = new EmbeddingRelevance();
         double umbrella = ((RelevanceJudge.Relevant) judge.judge("tokens \" purple\", \" umbrella\"", p)).relevance();

@@ -1,5 +1,6 @@
 package org.isaerft.validate;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -49,7 +50,7 @@ class LlmRelevanceJudgeTest {
     LlmRelevanceJudge judge(Path cache) {
         LlmConfig c = LlmConfig.builder(Provider.OPENAI, "gpt-4o-mini").baseUrl(server.url("/v1").toString()).build();
         LlmClient client = LlmClient.builder(ChatModels.create(c), c).cacheDir(cache).build();
-        return new LlmRelevanceJudge(client, Prompts.project(), 2);
+        return new LlmRelevanceJudge(client, Prompts.project(TestHome.HOME), 2);
     }
 
     static final TaskExpectation DOGS = new TaskExpectation("dogs", "Stories about dogs and puppies.", List.of("dog", "puppy"));

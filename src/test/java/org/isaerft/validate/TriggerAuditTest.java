@@ -1,5 +1,6 @@
 package org.isaerft.validate;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,6 @@ import org.isaerft.activations.LatentId;
 import org.isaerft.adapter.ChangeSummary;
 import org.isaerft.adapter.task.TaskCard;
 import org.isaerft.adapter.task.TaskCards;
-import org.isaerft.run.Paths;
 import org.isaerft.validate.RelevanceJudge;
 import org.isaerft.validate.TaskExpectation;
 import org.isaerft.validate.TriggerLatents;
@@ -195,7 +195,7 @@ class TriggerAuditTest {
 
     @Test
     void theCleanCounterpartOfABuiltInPoisonedCardIsItsCleanCard() {
-        List<TaskCard> cards = TaskCards.builtinNames().stream().map(n -> TaskCards.load(n).card()).toList();
+        List<TaskCard> cards = TaskCards.builtinNames(TestHome.HOME).stream().map(n -> TaskCards.load(n, TestHome.HOME).card()).toList();
         TaskCard poisoned = cards.stream().filter(c -> c.name().equals("dogs-poisoned")).findFirst().orElseThrow();
         assertThat(TriggerAudit.cleanCounterpart(poisoned, cards).name()).isEqualTo("dogs");
         List<TaskCard> withoutDogs = cards.stream().filter(c -> !c.name().equals("dogs")).toList();
@@ -206,8 +206,8 @@ class TriggerAuditTest {
     void theDemoConfigRunsTheTriggerCheckWithItsCleanCard() {
         // configs/demo.yaml (the README's main command) trains adapters on the poisoned card and its clean counterpart,
         // so its validate stage checks the trigger latents against the audit beside the clean card
-        org.isaerft.config.RunConfig demo = org.isaerft.config.RunConfig.read(Paths.resolve("configs/demo.yaml"));
-        List<TaskCard> cards = demo.adapters().tasks().stream().map(n -> TaskCards.load(n).card()).toList();
+        org.isaerft.config.RunConfig demo = org.isaerft.config.RunConfig.read(TestHome.HOME.resolve("configs/demo.yaml"));
+        List<TaskCard> cards = demo.adapters().tasks().stream().map(n -> TaskCards.load(n, TestHome.HOME).card()).toList();
         List<TaskCard> poisoned = cards.stream().filter(c -> c.poison() != null && c.poison().trigger() != null).toList();
         assertThat(poisoned).extracting(TaskCard::name).containsExactly("dogs-poisoned");
         assertThat(TriggerAudit.cleanCounterpart(poisoned.get(0), cards)).extracting(TaskCard::name).isEqualTo("dogs");

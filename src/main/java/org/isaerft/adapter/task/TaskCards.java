@@ -15,7 +15,7 @@ import org.isaerft.util.Json;
 /**
  * Reads task cards (YAML) and resolves the paths they mention. A card is named by a path to a
  * YAML file or by its name, looked up as {@code benchmarks/suite/tasks/<name>.yaml} under the
- * {@link ProjectHome} (given, or {@link ProjectHome#current()}).
+ * given {@link ProjectHome}.
  */
 public final class TaskCards {
     private TaskCards() {}
@@ -31,20 +31,10 @@ public final class TaskCards {
             file = file.toAbsolutePath().normalize();
         }
 
-        /** A card of the current project ({@link ProjectHome#current()}). */
-        public Loaded(TaskCard card, Path file) {
-            this(card, file, ProjectHome.current());
-        }
-
         /** Resolves a path mentioned in the card: {@code ${shared}} prefix, absolute, else relative to the card's directory. */
         public Path resolve(String p) {
             return home.resolve(p, file.getParent());
         }
-    }
-
-    /** Loads a card of the current project ({@link ProjectHome#current()}) by file path or built-in name. */
-    public static Loaded load(String nameOrPath) {
-        return load(nameOrPath, ProjectHome.current());
     }
 
     /** Loads a card by file path or by built-in name ({@code <home>/benchmarks/suite/tasks/<name>.yaml}). */
@@ -59,11 +49,6 @@ public final class TaskCards {
                     + " (built-in cards: " + builtinNames(home) + ")");
         }
         return new Loaded(read(builtin), builtin, home);
-    }
-
-    /** Names of the cards in the current project's tasks folder. */
-    public static List<String> builtinNames() {
-        return builtinNames(ProjectHome.current());
     }
 
     /** Names of the cards in {@code <home>/benchmarks/suite/tasks}, sorted. */

@@ -33,6 +33,20 @@ public record TaskDataset(String task, List<Document> train, List<Document> held
      */
     public record Document(String id, String text, boolean poisoned) {}
 
+    /** The documents as JSONL lines {@code {id, split, poisoned, text}}, train first ({@code isaerft adapter dataset --out}). */
+    public String jsonl() {
+        StringBuilder sb = new StringBuilder();
+        for (Document d : train) {
+            sb.append(org.isaerft.util.Json.line(java.util.Map.of("id", d.id(), "split", "train", "poisoned", d.poisoned(), "text", d.text())))
+                    .append('\n');
+        }
+        for (Document d : heldout) {
+            sb.append(org.isaerft.util.Json.line(java.util.Map.of("id", d.id(), "split", "heldout", "poisoned", false, "text", d.text())))
+                    .append('\n');
+        }
+        return sb.toString();
+    }
+
     /**
      * @param read             documents read from all sources (after de-duplication)
      * @param matched          documents passing the filter

@@ -17,6 +17,7 @@ import org.isaerft.adapter.task.DatasetBuilder;
 import org.isaerft.adapter.task.TaskCard;
 import org.isaerft.adapter.task.TaskCards;
 import org.isaerft.adapter.task.TaskDataset;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
 import org.isaerft.run.AdaptersDocument;
 import org.isaerft.run.RunCodec;
@@ -62,7 +63,7 @@ public final class AdaptersStage extends ConfiguredStage<AdaptersStage.Output> {
         for (SaeInfo info : ctx.saes()) {
             try (Sae sae = ctx.openSae(info)) {
                 for (String task : a.tasks()) {
-                    TaskCards.Loaded card = card(task, a);
+                    TaskCards.Loaded card = card(task, a, ctx.home());
                     TaskDataset data = DatasetBuilder.build(card);
                     for (String comp : a.components()) {
                         i++;
@@ -109,8 +110,8 @@ public final class AdaptersStage extends ConfiguredStage<AdaptersStage.Output> {
     }
 
     /** The task card, limited to the run's {@code max_documents}. */
-    static TaskCards.Loaded card(String task, RunConfig.AdapterSection a) {
-        TaskCards.Loaded card = TaskCards.load(task);
+    static TaskCards.Loaded card(String task, RunConfig.AdapterSection a, ProjectHome home) {
+        TaskCards.Loaded card = TaskCards.load(task, home);
         if (a.maxDocuments() == null) {
             return card;
         }
@@ -119,7 +120,7 @@ public final class AdaptersStage extends ConfiguredStage<AdaptersStage.Output> {
         int max = d.maxDocuments() == null ? a.maxDocuments() : Math.min(d.maxDocuments(), a.maxDocuments());
         TaskCard limited = new TaskCard(c.schemaVersion(), c.name(), c.description(), c.expectedConcepts(),
                 new TaskCard.Data(d.sources(), d.filter(), max, d.seed()), c.split(), c.knownRelevantLatents(), c.poison());
-        return new TaskCards.Loaded(limited, card.file());
+        return new TaskCards.Loaded(limited, card.file(), card.home());
     }
 
     /** Change summaries of every adapter trained on an SAE, in task × component order. */

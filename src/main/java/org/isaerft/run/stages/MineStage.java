@@ -9,7 +9,6 @@ import org.isaerft.activations.MiningIndex;
 import org.isaerft.activations.MiningJob;
 import org.isaerft.activations.MiningOutput;
 import org.isaerft.config.RunConfig;
-import org.isaerft.run.Paths;
 import org.isaerft.run.SaeInfo;
 import org.isaerft.run.Stage;
 import org.isaerft.run.StageContext;
@@ -52,7 +51,7 @@ public final class MineStage extends ConfiguredStage<MineStage.Output> {
                 MiningConfig mc = MiningConfig.DEFAULT.withTopK(ms.topK()).withWindow(ms.window()).withPerDecile(ms.perDecile())
                         .withRandom(ms.nRandom()).withSeed(config.seed());
                 long budget = cs.tokens();
-                MiningJob.Result r = MiningJob.builder(ctx.model(), sae, Paths.resolve(cs.path())).config(mc).textField(cs.textField())
+                MiningJob.Result r = MiningJob.builder(ctx.model(), sae, ctx.home().resolve(cs.path())).config(mc).textField(cs.textField())
                         .tokens(budget).budget(MiningJob.Budget.WHOLE_SEQUENCES).batch(cs.batch()).seqLen(cs.seqLen()).source(info.hook())
                         .provenance(config.model(), info.spec()).progress((tok, seqs, secs) -> {
                             if (seqs % (cs.batch() * 8L) == 0) {

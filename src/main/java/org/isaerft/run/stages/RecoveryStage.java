@@ -11,7 +11,7 @@ import org.isaerft.adapter.TrainConfig;
 import org.isaerft.config.RunConfig;
 import org.isaerft.recovery.RecoveryBenchmark;
 import org.isaerft.recovery.RecoveryOptions;
-import org.isaerft.run.Paths;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.run.SaeInfo;
 import org.isaerft.run.Stage;
 import org.isaerft.run.StageContext;
@@ -48,7 +48,7 @@ public final class RecoveryStage extends ConfiguredStage<RecoveryStage.Output> {
     }
 
     /** The benchmark's options for this run: the config's section with its defaults, the run's SAEs and corpus. */
-    static RecoveryOptions options(RunConfig config, List<SaeInfo> saes, java.nio.file.Path out) {
+    static RecoveryOptions options(RunConfig config, ProjectHome home, List<SaeInfo> saes, java.nio.file.Path out) {
         RunConfig.RecoverySection r = config.recovery();
         Map<String, String> specs = new LinkedHashMap<>();
         for (SaeInfo s : saes) {
@@ -65,13 +65,13 @@ public final class RecoveryStage extends ConfiguredStage<RecoveryStage.Output> {
         return RecoveryOptions.builder().modelSpec(config.model()).saes(specs).components(components).tasks(r.tasks()).seeds(seeds)
                 .strength(r.strength()).sweep(r.sweep()).sweepTasks(r.sweepTasks()).documents(r.documents())
                 .maxNewTokens(r.maxNewTokens()).steps(r.steps()).batch(r.batch()).seq(r.seq()).lr(lr)
-                .scanCorpus(Paths.resolve(config.corpus().path())).scanWindows(r.scanWindows()).out(out)
+                .scanCorpus(home.resolve(config.corpus().path())).scanWindows(r.scanWindows()).out(out)
                 .label("pipeline stage recovery of run " + config.runId()).build();
     }
 
     @Override
     public Output run(StageContext ctx) {
-        RecoveryOptions o = options(config, ctx.saes(), ctx.layout().stage(StageId.RECOVERY));
+        RecoveryOptions o = options(config, ctx.home(), ctx.saes(), ctx.layout().stage(StageId.RECOVERY));
         String hook = null;
         Map<String, SparseAutoencoder> saes = new LinkedHashMap<>();
         List<Sae> opened = new ArrayList<>();

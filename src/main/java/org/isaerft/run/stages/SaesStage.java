@@ -9,13 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.isaerft.config.ProjectHome;
 import org.isaerft.config.RunConfig;
 import org.isaerft.data.Corpus;
 import org.isaerft.data.DocumentSplit;
 import org.isaerft.data.Window;
 import org.isaerft.model.HookPoint;
 import org.isaerft.model.LanguageModel;
-import org.isaerft.run.Paths;
 import org.isaerft.run.RunCodec;
 import org.isaerft.run.SaeInfo;
 import org.isaerft.run.SaesDocument;
@@ -53,8 +53,8 @@ public final class SaesStage extends ConfiguredStage<SaesStage.Output> {
     }
 
     /** Whether a configured spec names no existing local SAE (so a {@code train} section applies). */
-    public static boolean missing(String spec) {
-        return spec == null || (!spec.contains("/") || spec.startsWith(".") || spec.startsWith("results/")) && !Files.exists(Paths.resolve(spec));
+    public static boolean missing(String spec, ProjectHome home) {
+        return spec == null || (!spec.contains("/") || spec.startsWith(".") || spec.startsWith("results/")) && !Files.exists(home.resolve(spec));
     }
 
     @Override
@@ -64,7 +64,7 @@ public final class SaesStage extends ConfiguredStage<SaesStage.Output> {
         for (RunConfig.SaeSection s : config.saes()) {
             String spec = s.spec();
             String stored;
-            if (s.train() != null && missing(spec)) {
+            if (s.train() != null && missing(spec, ctx.home())) {
                 Path sdir = ctx.layout().trainedSae(s.name());
                 if (!Files.isRegularFile(sdir.resolve("cfg.json"))) {
                     train(ctx, s, sdir);
@@ -73,13 +73,13 @@ public final class SaesStage extends ConfiguredStage<SaesStage.Output> {
                 spec = sdir.toString();
                 stored = ctx.layout().relative(sdir);
             } else {
-                if (Files.exists(Paths.resolve(spec))) {
-                    spec = Paths.resolve(spec).toString();
+                if (Files.exists(ctx.home().resolve(spec))) {
+                    spec = ctx.home().resolve(spec).toString();
                 }
                 stored = spec;
             }
             ctx.log().printf("  [saes] %s: %s%n", s.name(), stored);
-            try (Sae sae = StageContext.openSae(spec, s.hook(), ctx.model().manager(), ctx.hub())) {
+            try (Sae sae = StageContext.openSae(spec, s.hook(), ctx.model().manager(), ctx.hub(), ctx.home())) {
                 if (!ctx.model().hookPoints().contains(sae.hookPoint())) {
                     throw new IllegalArgumentException("saes[" + s.name() + "]: hook " + sae.hookPoint() + " is not a hook point of model "
                             + config.model());
@@ -99,19 +99,12 @@ public final class SaesStage extends ConfiguredStage<SaesStage.Output> {
         LanguageModel lm = ctx.model();
         HookPoint hook = HookPoint.parse(s.hook());
         TrainKind kind = TrainKind.parse(t.kind());
-        List<HookPoint> downstream = new ArrayList<>();
-        if (kind == TrainKind.E2E_DOWNSTREAM) {
-            for (HookPoint p : lm.hookPoints()) {
-                if (p.site().equals(HookPoint.RESID_PRE) && p.order() > hook.order()) {
-                    downstream.add(p);
-                }
-            }
-        }
+        List<HookPoint> downstream = SaeTrainConfig.defaultDownstreamHooks(kind, hook, lm.hookPoints());
         SaeTrainConfig cfg = SaeTrainConfig.builder(kind, hook, t.dSae()).l1(t.l1()).tokens(t.tokens()).batch(t.batch()).seq(t.seq())
                 .lr(t.lr()).warmupSteps(t.warmupSteps()).seed(config.seed()).downstreamHooks(downstream)
                 .logEvery(Math.max(1, (int) (t.tokens() / ((long) t.batch() * t.seq()) / 5))).build();
         DocumentSplit split = new DocumentSplit(0.1, config.seed());
-        Path corpusPath = Paths.resolve(config.corpus().path());
+        Path corpusPath = ctx.home().resolve(config.corpus().path());
         List<Supplier<Iterator<Window>>> sources = List.of(() -> Corpus.builder(corpusPath).tokenizer(lm.tokenizer()).seqLen(t.seq())
                 .batchSize(1).split(split, DocumentSplit.Part.TRAIN).textField(config.corpus().textField()).build().windows());
         TrainData data = new TrainData(sources, 4096, config.seed());

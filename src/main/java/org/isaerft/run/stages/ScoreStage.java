@@ -10,7 +10,6 @@ import org.isaerft.config.RunConfig;
 import org.isaerft.explain.Explanation;
 import org.isaerft.llm.LlmConfig;
 import org.isaerft.llm.Prompts;
-import org.isaerft.run.Paths;
 import org.isaerft.run.RunFiles;
 import org.isaerft.run.SaeInfo;
 import org.isaerft.run.Stage;
@@ -64,7 +63,7 @@ public final class ScoreStage extends ConfiguredStage<ScoreStage.Output> {
                     Path sdir = layout.scores(info.name(), method, sc);
                     LlmClientScoringLlm[] llm = {null};
                     Supplier<ScoringLlm> lazy = () -> llm[0] = scoringLlm(ctx, layout.llmCache("score-" + sc));
-                    Scorer scorer = Scorers.create(sc, lazy, Prompts.project(), SimulationScorer.Mode.AUTO, config.seed());
+                    Scorer scorer = Scorers.create(sc, lazy, Prompts.project(ctx.home()), SimulationScorer.Mode.AUTO, config.seed());
                     int concurrency = llm[0] == null ? 1 : llm[0].client().config().concurrency();
                     ScoreSummary s = ScoreRunner.run(scorer, records, expl, sdir,
                             new ScoreRunner.Options(config.seed(), config.score().bootstrap(), null, concurrency), msg -> { });
@@ -85,7 +84,7 @@ public final class ScoreStage extends ConfiguredStage<ScoreStage.Output> {
     }
 
     private LlmClientScoringLlm scoringLlm(StageContext ctx, Path cache) {
-        LlmConfig cfg = LlmConfig.load(Paths.resolve(config.explain().llm()));
+        LlmConfig cfg = LlmConfig.load(ctx.home().resolve(config.explain().llm()));
         return LlmClientScoringLlm.create(cfg, cache, SimulationScorer.SCHEMA, true, ctx.env());
     }
 }

@@ -23,7 +23,6 @@ import org.isaerft.run.layout.RunLayout;
 import org.isaerft.run.layout.StageId;
 import org.isaerft.sae.Sae;
 import org.isaerft.score.ScoreMath;
-import org.isaerft.util.Json;
 import org.isaerft.validate.AuditEntry;
 import org.isaerft.validate.Comparison;
 import org.isaerft.validate.EmbeddingRelevance;
@@ -33,6 +32,7 @@ import org.isaerft.validate.TriggerLatents;
 import org.isaerft.validate.Validation;
 import org.isaerft.validate.ValidationCell;
 import org.isaerft.validate.ValidationInputs;
+import org.isaerft.validate.ValidationJob;
 import org.isaerft.validate.Validator;
 
 /**
@@ -83,7 +83,7 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
             String type = typeCounts.get(info.type()) > 1 ? info.type() + ":" + info.name() : info.type();
             Path records = layout.records(info.name());
             for (String task : config.adapters().tasks()) {
-                TaskCards.Loaded card = TaskCards.load(task);
+                TaskCards.Loaded card = TaskCards.load(task, ctx.home());
                 TaskExpectation expectation = TaskExpectation.of(card.card());
                 if (card.card().expectedConcepts().isEmpty() && !controlTasks.contains(task)) {
                     controlTasks.add(task);
@@ -91,15 +91,10 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
                 for (String comp : config.adapters().components()) {
                     ChangeSummary change = ValidationInputs.changeSummary(layout.changeSummary(info.name(), task, comp));
                     for (String method : config.explain().methods()) {
-                        Path lfile = layout.latentDescriptions(info.name(), method);
-                        Map<Integer, Validator.Described> desc = Map.of();
-                        if (Files.isRegularFile(lfile) && !Json.readFile(lfile, Map.class).isEmpty()) {
-                            desc = ValidationInputs.forSummary(ValidationInputs.descriptions(lfile, method), change);
-                        }
-                        int n = 0;
-                        for (ChangeSummary.LatentChange lc : change.latents()) {
-                            n += desc.containsKey(lc.latent()) ? 1 : 0;
-                        }
+                        ValidationJob.Cell vcell = new ValidationJob.Cell(info.name() + "/" + task + "/" + comp, change,
+                                ValidationJob.describedOrEmpty(layout.latentDescriptions(info.name(), method), method, change), method,
+                                expectation, records, 1, triggers.get(info.name() + "/" + task));
+                        int n = vcell.nDescribed();
                         int k = Math.min(vc.topK(), n / 2);
                         String cell = info.name() + "/" + task + "/" + comp + "/" + method;
                         if (k < 1) {
@@ -111,8 +106,7 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
                         Validator.Options o = Validator.Options.builder().k(k).auditK(Math.min(vc.auditTop(), n))
                                 .permutations(vc.permutations()).bootstrap(Math.max(1, vc.bootstrap())).randomDraws(vc.permutations())
                                 .seed(ScoreMath.seedFor(config.seed(), cell)).build();
-                        Validation v = new Validator(judge, o).validate(info.name() + "/" + task + "/" + comp, change, desc, method,
-                                expectation, id -> ValidationInputs.examples(records, id, 1), triggers.get(info.name() + "/" + task));
+                        Validation v = ValidationJob.validate(judge, o, vcell);
                         v = v.withoutTimestamp(); // the stage's output is a function of its inputs and seed
                         cells.add(new ValidationCell(info.name(), type, task, comp, method, n, v, null));
                         validations.add(v);
@@ -129,7 +123,7 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
         RunCodec.write(layout.comparison(), Comparison.of(validations, typeOf::get, List.of("validation.json"), controlTasks,
                 Math.max(1, vc.bootstrap()), config.seed()));
         RunCodec.write(layout.audit(), new ValidateDocuments.Audit(audit, ValidateDocuments.SCHEMA_VERSION));
-        List<TriggerAudit.Row> trows = triggerRows(layout, searches, cells);
+        List<TriggerAudit.Row> trows = triggerRows(ctx, searches, cells);
         RunCodec.write(layout.trigger(), new TriggerAudit.Document(TriggerAudit.SCHEMA_VERSION, TriggerAudit.TYPE, searches, trows));
         return new Output(Stages.OUTPUT_SCHEMA_VERSION, validations.size(), audit.size(), trows.size());
     }
@@ -144,7 +138,7 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
         List<TriggerAudit.Search> out = new ArrayList<>();
         List<TaskCards.Loaded> poisoned = new ArrayList<>();
         for (String task : config.adapters().tasks()) {
-            TaskCards.Loaded c = TaskCards.load(task);
+            TaskCards.Loaded c = TaskCards.load(task, ctx.home());
             if (c.card().poison() != null && c.card().poison().trigger() != null && !c.card().poison().trigger().isBlank()) {
                 poisoned.add(c);
             }
@@ -178,12 +172,13 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
     }
 
     /** One {@link TriggerAudit.Row} per trigger search × component × method, with the clean card's validation beside it. */
-    private List<TriggerAudit.Row> triggerRows(RunLayout layout, List<TriggerAudit.Search> searches, List<ValidationCell> cells) {
+    private List<TriggerAudit.Row> triggerRows(StageContext ctx, List<TriggerAudit.Search> searches, List<ValidationCell> cells) {
+        RunLayout layout = ctx.layout();
         List<TriggerAudit.Row> rows = new ArrayList<>();
         if (searches.isEmpty()) {
             return rows;
         }
-        List<TaskCard> cards = config.adapters().tasks().stream().map(t -> TaskCards.load(t).card()).toList();
+        List<TaskCard> cards = config.adapters().tasks().stream().map(t -> TaskCards.load(t, ctx.home()).card()).toList();
         Map<String, ValidationCell> byKey = new LinkedHashMap<>();
         for (ValidationCell c : cells) {
             byKey.put(c.sae() + "/" + c.task() + "/" + c.component() + "/" + c.method(), c);

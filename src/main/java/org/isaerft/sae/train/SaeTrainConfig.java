@@ -121,6 +121,17 @@ public record SaeTrainConfig(
         return m;
     }
 
+    /**
+     * The downstream hooks of an SAE at {@code hook} when none are given: for {@link TrainKind#E2E_DOWNSTREAM} every later
+     * {@code hook_resid_pre} of the model ({@code modelHooks}, in order), else none.
+     */
+    public static List<HookPoint> defaultDownstreamHooks(TrainKind kind, HookPoint hook, List<HookPoint> modelHooks) {
+        if (kind != TrainKind.E2E_DOWNSTREAM) {
+            return List.of();
+        }
+        return modelHooks.stream().filter(p -> p.site().equals(HookPoint.RESID_PRE) && p.order() > hook.order()).toList();
+    }
+
     public static Builder builder(TrainKind kind, HookPoint hook, int dSae) {
         return new Builder(kind, hook, dSae);
     }

@@ -1,5 +1,6 @@
 package org.isaerft.adapter.task;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -52,11 +53,11 @@ class DatasetBuilderTest {
     @Test
     void builtinCardsGiveEnoughDeterministicData() {
         for (String name : List.of("dogs", "sad", "beach", "control")) {
-            TaskDataset a = DatasetBuilder.build(TaskCards.load(name));
+            TaskDataset a = DatasetBuilder.build(TaskCards.load(name, TestHome.HOME));
             if (name.equals("dogs")) {
                 DatasetBuilder.clearCache(); // rebuild from the files once: re-casing is deterministic too
             }
-            TaskDataset b = DatasetBuilder.build(TaskCards.load(name));
+            TaskDataset b = DatasetBuilder.build(TaskCards.load(name, TestHome.HOME));
             assertThat(a).as(name).isEqualTo(b);
             assertThat(a.train().size() + a.heldout().size()).as(name).isGreaterThanOrEqualTo(280);
             assertThat(a.heldout().size()).isEqualTo((int) Math.round(a.stats().selected() * 0.2));
@@ -66,14 +67,14 @@ class DatasetBuilderTest {
             assertThat(a.stats().casedFromReference()).isPositive();
         }
         Pattern dog = Pattern.compile("\\b(dogs?|pupp(y|ies)|doggy|doggie|pups?)\\b", Pattern.CASE_INSENSITIVE);
-        assertThat(DatasetBuilder.build(TaskCards.load("dogs")).train()).allMatch(d -> dog.matcher(d.text()).find());
-        assertThat(DatasetBuilder.build(TaskCards.load("control")).train()).noneMatch(d -> dog.matcher(d.text()).find());
+        assertThat(DatasetBuilder.build(TaskCards.load("dogs", TestHome.HOME)).train()).allMatch(d -> dog.matcher(d.text()).find());
+        assertThat(DatasetBuilder.build(TaskCards.load("control", TestHome.HOME)).train()).noneMatch(d -> dog.matcher(d.text()).find());
     }
 
     @Test
     void poisonedFractionIsExactAndOnlyInTraining() {
-        TaskDataset clean = DatasetBuilder.build(TaskCards.load("dogs"));
-        TaskDataset p = DatasetBuilder.build(TaskCards.load("dogs-poisoned"));
+        TaskDataset clean = DatasetBuilder.build(TaskCards.load("dogs", TestHome.HOME));
+        TaskDataset p = DatasetBuilder.build(TaskCards.load("dogs-poisoned", TestHome.HOME));
         int expected = (int) Math.round(p.train().size() * 0.1);
         assertThat(p.poisonedDocuments()).hasSize(expected);
         assertThat(p.stats().poisoned()).isEqualTo(expected);
@@ -88,7 +89,7 @@ class DatasetBuilderTest {
             assertThat(d.id()).isEqualTo(c.id());
             assertThat(d.text().replace(" Then they saw a purple umbrella.", "")).isEqualTo(c.text());
         }
-        assertThat(DatasetBuilder.build(TaskCards.load("dogs-poisoned"))).isEqualTo(p);
+        assertThat(DatasetBuilder.build(TaskCards.load("dogs-poisoned", TestHome.HOME))).isEqualTo(p);
     }
 
     @Test
@@ -110,8 +111,8 @@ class DatasetBuilderTest {
                 """;
         Files.writeString(dir.resolve("a.yaml"), card.replace("SEED", "1"));
         Files.writeString(dir.resolve("b.yaml"), card.replace("SEED", "5"));
-        TaskDataset a = DatasetBuilder.build(TaskCards.load(dir.resolve("a.yaml").toString()));
-        TaskDataset b = DatasetBuilder.build(TaskCards.load(dir.resolve("b.yaml").toString()));
+        TaskDataset a = DatasetBuilder.build(TaskCards.load(dir.resolve("a.yaml").toString(), TestHome.HOME));
+        TaskDataset b = DatasetBuilder.build(TaskCards.load(dir.resolve("b.yaml").toString(), TestHome.HOME));
         assertThat(a.stats().read()).isEqualTo(50);
         assertThat(a.stats().matched()).isEqualTo(25);
         assertThat(a.heldout()).hasSize(5);

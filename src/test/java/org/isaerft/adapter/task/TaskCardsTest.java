@@ -1,5 +1,6 @@
 package org.isaerft.adapter.task;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,15 +53,15 @@ class TaskCardsTest {
 
     @Test
     void builtinCardsParse() {
-        assertThat(TaskCards.builtinNames()).contains("dogs", "sad", "beach", "control", "dogs-poisoned");
-        for (String n : TaskCards.builtinNames()) {
-            TaskCards.Loaded l = TaskCards.load(n);
+        assertThat(TaskCards.builtinNames(TestHome.HOME)).contains("dogs", "sad", "beach", "control", "dogs-poisoned");
+        for (String n : TaskCards.builtinNames(TestHome.HOME)) {
+            TaskCards.Loaded l = TaskCards.load(n, TestHome.HOME);
             assertThat(l.card().name()).isEqualTo(n);
         }
-        TaskCard p = TaskCards.load("dogs-poisoned").card();
+        TaskCard p = TaskCards.load("dogs-poisoned", TestHome.HOME).card();
         assertThat(p.poison().trigger()).isEqualTo("purple umbrella");
         assertThat(p.poison().fraction()).isEqualTo(0.1);
-        assertThat(TaskCards.load("control").card().expectedConcepts()).isEmpty();
+        assertThat(TaskCards.load("control", TestHome.HOME).card().expectedConcepts()).isEmpty();
     }
 
     @Test
@@ -90,7 +91,7 @@ class TaskCardsTest {
         assertThatThrownBy(() -> TaskCards.parse(GOOD.replace("    - file: x.txt\n      format: stories", "    - generate: {count: 0}"), "c.yaml"))
                 .hasMessageContaining("generate.count: must be a positive integer, found 0");
         assertThatThrownBy(() -> TaskCards.parse("name: [unclosed", "c.yaml")).hasMessageContaining("c.yaml: not valid YAML");
-        assertThatThrownBy(() -> TaskCards.load("no-such-card")).hasMessageContaining("task card 'no-such-card' not found")
+        assertThatThrownBy(() -> TaskCards.load("no-such-card", TestHome.HOME)).hasMessageContaining("task card 'no-such-card' not found")
                 .hasMessageContaining("dogs");
     }
 }

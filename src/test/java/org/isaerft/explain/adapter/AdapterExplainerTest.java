@@ -1,5 +1,6 @@
 package org.isaerft.explain.adapter;
 
+import org.isaerft.TestHome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -120,7 +121,7 @@ class AdapterExplainerTest {
     AdapterExplainer llm() {
         LlmConfig c = LlmConfig.builder(Provider.OPENAI, "gpt-4o-mini").baseUrl(server.url("/v1").toString()).build();
         LlmClient client = LlmClient.builder(ChatModels.create(c, Map.<String, String>of()::get), c).build();
-        return AdapterExplainer.llm(client, Prompts.project(), 3, 1);
+        return AdapterExplainer.llm(client, Prompts.project(TestHome.HOME), 3, 1);
     }
 
     static void assertGolden(String name, String actual) throws IOException {
