@@ -13,9 +13,8 @@
 # Integers below 1000 that ARE data (a latent id, a rank) are listed in results/claims-required.tsv (file, figure,
 # JSON file, JSON path) and checked exactly at that path.
 #
-# Passages whose figures have no committed data behind them (runs that were not kept) must say so to the reader and
-# are wrapped in <!-- unbacked: REASON --> … <!-- /unbacked --> (whole lines); their figures are counted and listed
-# with --verbose, not checked. New figures outside such passages must be backed.
+# There is no way to quote an unbacked figure: a passage wrapped in <!-- unbacked: REASON --> … <!-- /unbacked -->
+# is a miss for every figure it holds (issue 16 removed the last ones; their text is in git history).
 #
 # Usage: scripts/check-results.sh [--verbose]   (exit 1 on any miss; --verbose prints where each figure was found)
 set -euo pipefail
@@ -221,10 +220,8 @@ stale = [k for k in exempt if k not in used_exempt]
 for f, fig in stale:
     misses.append(f"{f}: exemption of {fig} in results/claims-exempt.tsv matches no figure any more (remove it)")
 
-if verbose:
-    for u in unbacked:
-        print("unbacked " + u)
-print(f"check-results: {len(unbacked)} numbers in passages marked unbacked (not checked)")
+for u in unbacked:
+    misses.append("figure in a passage marked unbacked (back it with committed JSON or remove it): " + u)
 print(f"check-results: {checked} figures checked in {len(readmes)} READMEs against {len(json_files)} committed JSON files; "
       f"{len(required)} required integer figures; {len(used_exempt)} exempt settings; {len(misses)} misses")
 for m in misses:
