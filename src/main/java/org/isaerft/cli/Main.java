@@ -59,6 +59,7 @@ public final class Main extends GroupCommand {
         }
         bench.addSubcommand("suite", new BenchSuiteCommand());
         bench.addSubcommand("recovery", new BenchRecoveryCommand());
+        bench.addSubcommand("planted-validation", new BenchPlantedValidationCommand());
         bench.addSubcommand("adapter-lr", new BenchAdapterLrCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {

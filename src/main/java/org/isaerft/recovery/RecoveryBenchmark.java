@@ -56,17 +56,11 @@ public final class RecoveryBenchmark {
     /** As {@link #run(RecoveryOptions, LanguageModel, Map, PrintStream)}; with {@code checkpoints}, results so far are written after every task. */
     public static Result run(RecoveryOptions o, LanguageModel model, Map<String, SparseAutoencoder> saes, PrintStream log, boolean checkpoints) {
         long t0 = System.nanoTime();
-        Map<String, LatentScan> scans = new LinkedHashMap<>();
-        Map<String, float[][]> dirs = new LinkedHashMap<>();
-        Map<String, Integer> dAlive = new LinkedHashMap<>();
-        for (var e : saes.entrySet()) {
-            LatentScan s = LatentScan.ofCorpus(model, e.getValue(), o.scanCorpus(), 128, o.scanWindows());
-            scans.put(e.getKey(), s);
-            dirs.put(e.getKey(), Steering.allResidualDirections(e.getValue(), model.manager()));
-            dAlive.put(e.getKey(), s.aliveLatents().length);
-            log.printf("recovery: scanned %s: %d tokens, %d alive of %d%n", e.getKey(), s.tokens(), s.aliveLatents().length, s.dSae());
-        }
-        List<Task> tasks = drawTasks(o, saes, scans, dirs);
+        Setup setup = setup(o, model, saes, log);
+        Map<String, LatentScan> scans = setup.scans();
+        Map<String, float[][]> dirs = setup.dirs();
+        Map<String, Integer> dAlive = setup.dAlive();
+        List<Task> tasks = setup.tasks();
         List<Run> runs = new ArrayList<>();
         for (int si = 0; si < o.seeds().size(); si++) {
             long seed = o.seeds().get(si);
@@ -87,10 +81,8 @@ public final class RecoveryBenchmark {
                     if (strength != o.strength() && t.id() >= o.sweepTasks()) {
                         continue;
                     }
-                    SparseAutoencoder src = saes.get(t.source());
-                    float[] v = Steering.combine(new float[][] {dirs.get(t.source())[t.latent()]}, new double[] {strength * t.maxAct()});
                     TaskDataset steered = dataset("task" + t.id() + "-s" + strength + "-seed" + seed, model,
-                            Steering.addVector(src.hookPoint(), v), o, seed);
+                            steering(t, strength, saes, dirs), o, seed);
                     for (var e : saes.entrySet()) {
                         String name = e.getKey();
                         Recovery.Match m = t.matches().get(name);
@@ -121,6 +113,32 @@ public final class RecoveryBenchmark {
             }
         }
         return new Result(o, dAlive, tasks, runs, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * What every known-answer run starts from: each SAE's scan (alive latents, max_act, firing frequency), every latent's
+     * residual direction [d_sae][d_in], the alive counts, and the planted tasks ({@link #drawTasks}).
+     */
+    record Setup(Map<String, LatentScan> scans, Map<String, float[][]> dirs, Map<String, Integer> dAlive, List<Task> tasks) {}
+
+    static Setup setup(RecoveryOptions o, LanguageModel model, Map<String, SparseAutoencoder> saes, PrintStream log) {
+        Map<String, LatentScan> scans = new LinkedHashMap<>();
+        Map<String, float[][]> dirs = new LinkedHashMap<>();
+        Map<String, Integer> dAlive = new LinkedHashMap<>();
+        for (var e : saes.entrySet()) {
+            LatentScan s = LatentScan.ofCorpus(model, e.getValue(), o.scanCorpus(), 128, o.scanWindows());
+            scans.put(e.getKey(), s);
+            dirs.put(e.getKey(), Steering.allResidualDirections(e.getValue(), model.manager()));
+            dAlive.put(e.getKey(), s.aliveLatents().length);
+            log.printf("recovery: scanned %s: %d tokens, %d alive of %d%n", e.getKey(), s.tokens(), s.aliveLatents().length, s.dSae());
+        }
+        return new Setup(scans, dirs, dAlive, drawTasks(o, saes, scans, dirs));
+    }
+
+    /** The steering hooks of task {@code t} at strength {@code strength}: x += strength · max_act · r_latent at the source SAE's hook. */
+    static Hooks steering(Task t, double strength, Map<String, SparseAutoencoder> saes, Map<String, float[][]> dirs) {
+        float[] v = Steering.combine(new float[][] {dirs.get(t.source())[t.latent()]}, new double[] {strength * t.maxAct()});
+        return Steering.addVector(saes.get(t.source()).hookPoint(), v);
     }
 
     /** Task t: source SAE t mod n; latent from decile ⌊10·j/m⌋ of that SAE's alive latents (j-th of its m tasks). */
@@ -158,14 +176,28 @@ public final class RecoveryBenchmark {
 
     /** Samples the documents (steered when {@code hooks} is set) and splits them 80/20 by a seeded shuffle. */
     static TaskDataset dataset(String name, LanguageModel model, Hooks hooks, RecoveryOptions o, long seed) {
+        List<String> docs = sample(model, hooks, o, seed, "", documentSeeds(o, seed));
+        return split(name, docs, new boolean[docs.size()], seed);
+    }
+
+    /** Sampling seeds of the documents of a card: seed · 1000003 + document index. */
+    static long[] documentSeeds(RecoveryOptions o, long seed) {
         long[] seeds = new long[o.documents()];
         for (int i = 0; i < seeds.length; i++) {
             seeds[i] = seed * 1_000_003L + i;
         }
-        int[] prompt = model.tokenizer().encode("", true);
+        return seeds;
+    }
+
+    /** Documents sampled (T = 1, no top-k) from BOS + {@code prompt} with the given seeds, steered when {@code hooks} is set. */
+    static List<String> sample(LanguageModel model, Hooks hooks, RecoveryOptions o, long seed, String prompt, long[] seeds) {
+        int[] p = model.tokenizer().encode(prompt, true);
         GenerationConfig g = new GenerationConfig(o.maxNewTokens(), 1.0, 0, 0, true);
-        List<String> docs = Planter.texts(model, prompt, SteeredGeneration.sample(model, prompt, seeds, g,
-                hooks == null ? Hooks.none() : hooks, 32));
+        return Planter.texts(model, p, SteeredGeneration.sample(model, p, seeds, g, hooks == null ? Hooks.none() : hooks, 32));
+    }
+
+    /** Splits documents 80/20 (train/held-out) by a shuffle seeded with {@code seed + 1}; {@code poisoned[i]} marks document i. */
+    static TaskDataset split(String name, List<String> docs, boolean[] poisoned, long seed) {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < docs.size(); i++) {
             order.add(i);
@@ -176,20 +208,24 @@ public final class RecoveryBenchmark {
         List<TaskDataset.Document> held = new ArrayList<>();
         for (int r = 0; r < order.size(); r++) {
             int i = order.get(r);
-            (r < nHeld ? held : train).add(new TaskDataset.Document(name + "#" + i, docs.get(i), false));
+            (r < nHeld ? held : train).add(new TaskDataset.Document(name + "#" + i, docs.get(i), poisoned[i]));
         }
         long tc = train.stream().mapToLong(d -> d.text().length()).sum();
         long hc = held.stream().mapToLong(d -> d.text().length()).sum();
-        return new TaskDataset(name, train, held, new TaskDataset.Stats(docs.size(), docs.size(), docs.size(), 0, 0, 0, tc, hc));
+        int nPoisoned = 0;
+        for (boolean b : poisoned) {
+            nPoisoned += b ? 1 : 0;
+        }
+        return new TaskDataset(name, train, held, new TaskDataset.Stats(docs.size(), docs.size(), docs.size(), 0, 0, nPoisoned, tc, hc));
     }
 
-    private record Trained(ChangeSummary summary, float[][] hiddenEdits, double base, double adapted, double seconds) {
+    record Trained(ChangeSummary summary, float[][] hiddenEdits, double base, double adapted, double seconds) {
         Recovery.HiddenMatch ffnn(float[] planted) {
             return hiddenEdits == null ? null : Recovery.bestHidden(planted, hiddenEdits);
         }
     }
 
-    private static Trained train(LanguageModel model, SparseAutoencoder sae, AdapterKind k, RecoveryOptions o, long seed, TaskDataset d) {
+    static Trained train(LanguageModel model, SparseAutoencoder sae, AdapterKind k, RecoveryOptions o, long seed, TaskDataset d) {
         TrainConfig cfg = TrainConfig.builder().component(k).lr(o.lr().get(k)).steps(o.steps()).batch(o.batch()).seq(o.seq()).seed(seed)
                 .logEvery(Integer.MAX_VALUE).build();
         AdapterTrainer.Result r = new AdapterTrainer(model, sae, cfg, new PrintStream(OutputStream.nullOutputStream())).train(d);
