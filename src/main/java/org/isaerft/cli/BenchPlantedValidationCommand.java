@@ -48,8 +48,17 @@ public final class BenchPlantedValidationCommand implements Callable<Integer> {
     @Option(names = "--mine-tokens", paramLabel = "N", description = "Corpus tokens mined to describe the latents (default 20000; quick 4096).")
     Long mineTokens;
 
+    @Option(names = "--reanalyse", paramLabel = "PLANTED_VALIDATION_JSON",
+            description = "Do not train: re-run the analysis on the rows of an existing planted_validation.json and rewrite it (and summary.json) in place.")
+    Path reanalyse;
+
     @Override
     public Integer call() {
+        if (reanalyse != null) {
+            PlantedValidation.write(PlantedValidation.read(reanalyse), reanalyse.toAbsolutePath().getParent());
+            System.out.println("planted validation: re-analysed " + reanalyse);
+            return 0;
+        }
         ProjectHome home = Main.home(spec);
         Map<String, String> specs = planted.specs(home);
         RecoveryOptions.Builder rb = planted.builder(modelOptions.spec(), home, home.resolve("results/recovery/validation"));

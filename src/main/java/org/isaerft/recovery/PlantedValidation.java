@@ -455,7 +455,7 @@ public final class PlantedValidation {
         List<Map<String, Object>> cells = new ArrayList<>();
         List<Map<String, Object>> paired = new ArrayList<>();
         List<Map<String, Object>> audit = new ArrayList<>();
-        for (String sae : r.dAlive().keySet()) {
+        for (String sae : new java.util.TreeSet<>(r.dAlive().keySet())) { // sorted: a re-read file gives the same order
             for (AdapterKind kind : o.recovery().components()) {
                 for (String measure : o.measures()) {
                     for (String method : o.methods()) {
@@ -484,6 +484,11 @@ public final class PlantedValidation {
                             m.put("median_answer_relevance_rank", median(rs.stream().filter(x -> x.answerRelevanceRank() != null)
                                     .mapToDouble(ExpectationRow::answerRelevanceRank).toArray()));
                             m.put("median_answer_change_rank", median(rs.stream().mapToDouble(ExpectationRow::answerChangeRank).toArray()));
+                            m.put("answer_relevance_in_top_k", share(rs, x -> x.answerRelevanceRank() != null && x.answerRelevanceRank() <= x.k()));
+                            // how easily the judge calls a description on-task here: the other latents' mean relevance and the
+                            // share of the top k judged on-task (precision@k)
+                            m.put("mean_relevance_rest", rs.stream().mapToDouble(ExpectationRow::meanRelevanceRest).average().orElse(Double.NaN));
+                            m.put("precision_at_k", rs.stream().mapToDouble(ExpectationRow::precisionAtK).average().orElse(Double.NaN));
                             cells.add(m);
                         }
                         paired.add(pair(sae, kind.id(), measure, method, "auroc: steered/own - twin/own", auroc.get("steered/own"),
@@ -622,6 +627,27 @@ public final class PlantedValidation {
         h.put("strength", r.options().recovery().strength());
         h.put("poison_fraction", r.options().poisonFraction());
         return h;
+    }
+
+    /** Reads the rows back from a {@code planted_validation.json}, to re-run {@link #analyse} with newer analysis code. */
+    public static Result read(Path file) {
+        try {
+            var n = Json.MAPPER.readTree(file.toFile());
+            var m = Json.MAPPER;
+            Options o = m.treeToValue(n.get("options"), Options.class);
+            Map<String, Integer> alive = m.convertValue(n.get("d_alive"), new com.fasterxml.jackson.core.type.TypeReference<Map<String, Integer>>() {});
+            Map<String, Map<String, Integer>> described = m.convertValue(n.get("described"),
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Map<String, Integer>>>() {});
+            List<PlantedTask> tasks = m.convertValue(n.get("tasks"), new com.fasterxml.jackson.core.type.TypeReference<List<PlantedTask>>() {});
+            List<ExpectationRow> rows = m.convertValue(n.get("expectation_rows"),
+                    new com.fasterxml.jackson.core.type.TypeReference<List<ExpectationRow>>() {});
+            List<AuditRow> audits = m.convertValue(n.get("audit_rows"), new com.fasterxml.jackson.core.type.TypeReference<List<AuditRow>>() {});
+            var j = n.get("judge");
+            return new Result(o, alive, described, tasks, rows, audits, j.get("name").asText(), j.get("on_task").asDouble(),
+                    j.get("off_task").asDouble(), n.get("seconds").asDouble());
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot read planted-validation results from " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Writes {@code planted_validation.json} (options, versions, tasks, every row, the analysis) and {@code summary.json} into {@code dir}. */

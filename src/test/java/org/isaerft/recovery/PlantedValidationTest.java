@@ -179,6 +179,13 @@ class PlantedValidationTest {
         // exact sign-flip over 2^3 patterns: with differences {1,1,1} p = 2/8; with {1,1,0} the zero flips to itself, p = 4/8
         assertThat(paired.get(2).get("p").asDouble()).isEqualTo(flagged == 3 ? 0.25 : 0.5);
         assertThat(paired.get(0).has("q_bh")).isTrue();
+        // re-reading the rows gives the same analysis (the --reanalyse path)
+        PlantedValidation.Result back = PlantedValidation.read(dir.resolve("out").resolve(PlantedValidation.FILE));
+        assertThat(back.expectations()).isEqualTo(result.expectations());
+        assertThat(back.audits()).isEqualTo(result.audits());
+        JsonNode again = Json.MAPPER.valueToTree(PlantedValidation.analyse(back));
+        JsonNode first = Json.MAPPER.valueToTree(analysis);
+        assertThat(again).isEqualTo(first);
         JsonNode h = Json.MAPPER.readTree(dir.resolve("out/summary.json").toFile()).get("headlines");
         assertThat(h.get("local_scale_words_mean_abs_delta_steered_own_validated").asDouble()).isEqualTo(validated / 3.0);
         assertThat(h.get("local_scale_words_mean_abs_delta_poison_answer_flagged").asDouble()).isEqualTo(flagged / 3.0);
