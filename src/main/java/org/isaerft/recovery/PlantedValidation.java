@@ -277,6 +277,14 @@ public final class PlantedValidation {
                 judge.offTaskThreshold(), (System.nanoTime() - t0) / 1e9);
     }
 
+    /**
+     * The verdict with the judge calibrated by rank instead of its absolute threshold: the answer is among the k most-changed
+     * described latents AND its description is among the k most relevant to the expectation (of all described latents).
+     */
+    static boolean validatedByRank(ExpectationRow x) {
+        return x.inTopK() && x.answerRelevanceRank() != null && x.answerRelevanceRank() <= x.k();
+    }
+
     /** A planted description as a task expectation: the description itself, and itself as the one expected concept. */
     static TaskExpectation expectation(int task, String description) {
         return new TaskExpectation("planted-task" + task, description, List.of(description));
@@ -475,11 +483,13 @@ public final class PlantedValidation {
                             m.put("expectation", ce[1]);
                             m.put("rows", rs.size());
                             m.put("validated", share(rs, ExpectationRow::validated));
+                            m.put("validated_by_relevance_rank", share(rs, PlantedValidation::validatedByRank));
                             m.put("answer_in_top_k", share(rs, ExpectationRow::inTopK));
                             m.put("answer_on_task", share(rs, ExpectationRow::onTask));
                             m.put("answer_described", share(rs, x -> x.answerDescribedRank() != null));
                             double[] a = perTask(rs, x -> x.auroc() == null ? Double.NaN : x.auroc());
                             auroc.put(ce[0] + "/" + ce[1], a);
+                            auroc.put("byrank:" + ce[0] + "/" + ce[1], perTask(rs, x -> validatedByRank(x) ? 1 : 0));
                             m.put("auroc", withCi(a, ScoreMath.seedFor(3, sae + kind + measure + method + ce[0] + ce[1])));
                             m.put("median_answer_relevance_rank", median(rs.stream().filter(x -> x.answerRelevanceRank() != null)
                                     .mapToDouble(ExpectationRow::answerRelevanceRank).toArray()));
@@ -495,6 +505,10 @@ public final class PlantedValidation {
                                 auroc.get("twin/own")));
                         paired.add(pair(sae, kind.id(), measure, method, "auroc: steered/own - steered/shuffled",
                                 auroc.get("steered/own"), auroc.get("steered/shuffled")));
+                        paired.add(pair(sae, kind.id(), measure, method, "validated by relevance rank: steered/own - twin/own",
+                                auroc.get("byrank:steered/own"), auroc.get("byrank:twin/own")));
+                        paired.add(pair(sae, kind.id(), measure, method, "validated by relevance rank: steered/own - steered/shuffled",
+                                auroc.get("byrank:steered/own"), auroc.get("byrank:steered/shuffled")));
                         Predicate<AuditRow> acell = x -> x.sae().equals(sae) && x.component().equals(kind.id()) && x.measure().equals(measure)
                                 && x.method().equals(method);
                         Map<String, double[]> flaggedPerTask = new LinkedHashMap<>();
@@ -532,7 +546,9 @@ public final class PlantedValidation {
         out.put("how", "per task (seeds averaged), then over tasks: shares, mean AUROC with a 2000-resample bootstrap CI; paired "
                 + "differences over tasks with a sign-flip test (exact for n <= 22), BH q over all paired tests of the file. "
                 + "validated = the answer is among the k most-changed described latents (in_top_k) AND its description's relevance "
-                + ">= the judge's on-task threshold (on_task); AUROC = relevance of the top k vs the other described latents");
+                + ">= the judge's on-task threshold (on_task); validated_by_relevance_rank = in_top_k AND the answer's description is "
+                + "among the k most relevant of all described latents (the judge calibrated by rank, not by its absolute threshold); "
+                + "AUROC = relevance of the top k vs the other described latents");
         out.put("cells", cells);
         out.put("audit", audit);
         out.put("paired", paired);
@@ -615,6 +631,7 @@ public final class PlantedValidation {
             String key = c.get("sae") + "_" + c.get("component") + "_" + c.get("method") + "_" + c.get("measure") + "_" + c.get("card") + "_"
                     + c.get("expectation");
             h.put(key + "_validated", c.get("validated"));
+            h.put(key + "_validated_by_rank", c.get("validated_by_relevance_rank"));
             h.put(key + "_auroc", ((Map<String, Object>) c.get("auroc")).get("mean"));
         }
         for (Map<String, Object> a : audit) {
