@@ -175,6 +175,17 @@ class ReportTest {
         assertThat(first).contains("7 of local", "flagged at 2 of 3", "3/6", "1/6 (p-poison-clean)");
         assertThat(doc.select("#trigger tbody tr")).isEmpty(); // no trigger-search table without trigger rows
         assertThat(Files.readString(run.resolve(Report.MARKDOWN))).contains("flagged at 2 of 3", "no matching latent");
+        JsonNode pc = Json.MAPPER.readTree(run.resolve("summary.json").toFile()).path("planted_check");
+        assertThat(pc).hasSize(2);
+        assertThat(pc.get(0).path("answer").asInt()).isEqualTo(7);
+        assertThat(pc.get(0).path("flagged").asBoolean()).isTrue();
+        assertThat(pc.get(0).path("audit_rank").asInt()).isEqualTo(2);
+        assertThat(pc.get(0).path("clean_flagged_count").asInt()).isEqualTo(1);
+        assertThat(pc.get(1).path("matched").asBoolean()).isFalse();
+        // a run without planted cards has no planted_check (its summary.json bytes are unchanged)
+        Path plain = TinyRun.write(tmp.resolve("plain"));
+        Report.render(plain);
+        assertThat(Json.MAPPER.readTree(plain.resolve("summary.json").toFile()).has("planted_check")).isFalse();
     }
 
     @Test
