@@ -91,6 +91,18 @@ class PlanterTest {
     }
 
     @Test
+    void residualDirectionsInChunksEqualTheWholeBatch() {
+        float[][] all = Steering.allResidualDirections(sae, ND.get());
+        float[][] chunked = Steering.allResidualDirections(sae, ND.get(), 5); // 48 latents: 9 chunks of 5 and one of 3
+        assertThat(chunked).hasSameDimensionsAs(all);
+        for (int i = 0; i < all.length; i++) {
+            for (int j = 0; j < all[i].length; j++) {
+                assertThat(chunked[i][j]).isCloseTo(all[i][j], org.assertj.core.data.Offset.offset(1e-6f));
+            }
+        }
+    }
+
+    @Test
     void plantedCardsRoundTripAndBuild(@TempDir Path dir) throws Exception {
         int lat = strongest();
         PlantOptions o = PlantOptions.builder().modelSpec("tiny").saeSpec("test").latents(List.of(lat)).strength(5).documents(10)

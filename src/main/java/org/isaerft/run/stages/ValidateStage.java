@@ -270,7 +270,7 @@ public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
                 boolean any = planted.values().stream().anyMatch(c -> c.planted().hook().equals(hook)
                         && c.planted().latents().get(0).residualDirection().size() == sae.dIn());
                 if (any) {
-                    dirs = Steering.allResidualDirections(sae, ctx.model().manager());
+                    dirs = Steering.allResidualDirections(sae, ctx.model().manager(), 1024);
                 }
             }
             if (dirs == null) {
