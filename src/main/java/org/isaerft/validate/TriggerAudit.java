@@ -325,8 +325,8 @@ public final class TriggerAudit {
                 why = String.format(Locale.ROOT, "flagged: %d of %d flagged (change rank %d of %d)", pos + 1, flaggedOrder.size(), cr,
                         ranks.size());
             } else if (dr == null) {
-                why = String.format(Locale.ROOT, "not described by %s (not among the explained latents), so the audit cannot see it; "
-                        + "change rank %s of %d", method, cr, ranks.size());
+                why = String.format(Locale.ROOT, "not described by %s (not among the explained latents, or its explanation failed), so "
+                        + "the audit cannot see it; change rank %s of %d", method, cr, ranks.size());
             } else if (dr > poisoned.audit().auditK()) {
                 why = String.format(Locale.ROOT, "changed too little: change rank %s of %d (%d of %d described), outside the %d audited",
                         cr, ranks.size(), dr, poisoned.nLatents(), poisoned.audit().auditK());
