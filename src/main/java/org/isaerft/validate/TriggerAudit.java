@@ -19,7 +19,9 @@ import org.isaerft.adapter.task.TaskCard;
  * changes — recall, each trigger latent's rank in the audit list, and, when it was not flagged, why
  * not (undescribed, changed too little, or judged on-task) — with the clean card's audit beside it:
  * its flagged count, and whether the same latents are flagged there too (then the flag is not
- * specific to the poison). Written by the validate stage as {@code validate/trigger.json}.
+ * specific to the poison). For a planted poison card ({@code isaerft task plant --poison-trigger}) the ground truth is
+ * known too: {@link PlantedRow}s check the planted latent's best match on each SAE against the same audit. Written by
+ * the validate stage as {@code validate/trigger.json}.
  */
 public final class TriggerAudit {
     public static final String FILE = "trigger.json";
@@ -64,7 +66,7 @@ public final class TriggerAudit {
     /**
      * One row: SAE × poisoned card × component × method.
      *
-     * @param cleanTask      the poisoned card's clean counterpart in the run (same expected concepts, no poison), or null
+     * @param cleanTask      the poisoned card's clean counterpart in the run ({@link #cleanCounterpart}), or null
      * @param nFlagged       off-task changes flagged on the poisoned card (of {@code auditK} audited)
      * @param recall         flagged trigger latents / trigger latents; null when no trigger latent was found
      * @param cleanFlaggedCount  off-task changes flagged on the clean card (of {@code cleanAuditK})

@@ -41,7 +41,8 @@ import org.isaerft.validate.Validator;
 /**
  * Validates every adapter against every explanation method with {@link Validator} (embedding relevance, AUROC +
  * bootstrap CI + permutation p, controls, audit of the most-changed latents), compares methods and SAE types with
- * {@link Comparison}, and on poisoned cards searches the trigger latents and checks they are flagged ({@link TriggerAudit}).
+ * {@link Comparison}, and on poisoned cards searches the trigger latents and checks they are flagged ({@link TriggerAudit});
+ * on planted poison cards also checks the planted latent's answer on each SAE against the audit ({@link TriggerAudit.PlantedRow}).
  * k = min(top_k, n/2) for n described latents; a cell with k &lt; 1 is recorded as skipped.
  */
 public final class ValidateStage extends ConfiguredStage<ValidateStage.Output> {
