@@ -59,6 +59,16 @@ public final class TaskCommand extends GroupCommand {
         @Option(names = "--poison-fraction", defaultValue = "0.1", paramLabel = "F", description = "Poisoned fraction (default: ${DEFAULT-VALUE}).")
         double poisonFraction;
 
+        @Option(names = "--expect-description", paramLabel = "TEXT", description = "The clean task's expectation: the poison card's and its "
+                + "clean twin's description, which the data audit judges latents against (must not name the trigger; default: ordinary "
+                + "children's stories, org.isaerft.recovery.PlantedValidation.CLEAN_DESCRIPTION).")
+        String expectDescription;
+
+        @Option(names = "--expect-concepts", split = ",", paramLabel = "A,B,…", description = "The clean task's expected concepts (poison card "
+                + "and clean twin; also the steered card's when given; default: PlantedValidation.CLEAN_CONCEPTS, and 'planted latent I of "
+                + "SAE X' on the steered card).")
+        List<String> expectConcepts;
+
         @Option(names = "--scan-corpus", paramLabel = "FILE", description = "Corpus for max_act (default: ../shared/corpora/tinystories/tinystories-sample.txt).")
         Path scanCorpus;
 
@@ -69,7 +79,8 @@ public final class TaskCommand extends GroupCommand {
         public Integer call() {
             PlantOptions o = PlantOptions.builder().modelSpec(modelOptions.spec()).saeSpec(saeOptions.sae).latents(latents)
                     .strength(strength).documents(documents).seed(seed).out(out).name(name).maxNewTokens(maxNewTokens)
-                    .temperature(temperature).poisonTrigger(trigger).poisonFraction(poisonFraction).build();
+                    .temperature(temperature).poisonTrigger(trigger).poisonFraction(poisonFraction)
+                    .expectDescription(expectDescription).expectConcepts(expectConcepts).build();
             Path corpus = scanCorpus != null ? scanCorpus : Main.home(spec).shared().resolve("corpora/tinystories/tinystories-sample.txt");
             try (ModelOptions.Opened opened = modelOptions.open();
                     SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {

@@ -22,10 +22,15 @@ import java.util.List;
  * @param poisonTrigger  when set, also write a poison card and its clean twin with this trigger sentence
  * @param poisonFraction fraction of poison-card documents that are trigger + steered text
  * @param heldoutFraction held-out fraction written into the cards' split
+ * @param expectDescription the clean task's expectation, written as the poison card's and its clean twin's {@code description}
+ *                       (what the audit judges latents against; must not name the trigger). Null: {@link PlantedValidation#CLEAN_DESCRIPTION}
+ * @param expectConcepts the clean task's concepts, written as the poison card's and clean twin's {@code expected_concepts},
+ *                       and, when given, the steered card's. Null: {@link PlantedValidation#CLEAN_CONCEPTS} (poison and clean
+ *                       twin) and "planted latent I of SAE X" (steered card)
  */
 public record PlantOptions(String modelSpec, String saeSpec, List<Integer> latents, double strength, int documents, long seed,
         Path out, String name, String prompt, int maxNewTokens, double temperature, int topK, int batch, String poisonTrigger,
-        double poisonFraction, double heldoutFraction) {
+        double poisonFraction, double heldoutFraction, String expectDescription, List<String> expectConcepts) {
     public PlantOptions {
         if (latents == null || latents.isEmpty()) {
             throw new IllegalArgumentException("--latents: at least one latent id is required");
@@ -54,6 +59,30 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         if (!(heldoutFraction > 0 && heldoutFraction < 1)) {
             throw new IllegalArgumentException("held-out fraction must be in (0, 1), found " + heldoutFraction);
         }
+        if (expectDescription != null && expectDescription.isBlank()) {
+            throw new IllegalArgumentException("--expect-description: must not be blank");
+        }
+        if (expectDescription != null && poisonTrigger != null
+                && expectDescription.toLowerCase(java.util.Locale.ROOT).contains(poisonTrigger.strip().toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException("--expect-description: must not name the trigger '" + poisonTrigger.strip()
+                    + "' (the poison is what the audit must find, not part of the expectation)");
+        }
+        if (expectConcepts != null) {
+            if (expectConcepts.isEmpty() || expectConcepts.stream().anyMatch(c -> c == null || c.isBlank())) {
+                throw new IllegalArgumentException("--expect-concepts: needs at least one non-blank concept, found " + expectConcepts);
+            }
+            expectConcepts = expectConcepts.stream().map(String::strip).toList();
+        }
+    }
+
+    /** The clean task's expectation in words (poison card and clean twin). */
+    public String cleanDescription() {
+        return expectDescription != null ? expectDescription : PlantedValidation.CLEAN_DESCRIPTION;
+    }
+
+    /** The clean task's expected concepts (poison card and clean twin). */
+    public List<String> cleanConcepts() {
+        return expectConcepts != null ? expectConcepts : PlantedValidation.CLEAN_CONCEPTS;
     }
 
     /** Seed of document i. */
@@ -82,6 +111,8 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         private String poisonTrigger;
         private double poisonFraction = 0.1;
         private double heldoutFraction = 0.2;
+        private String expectDescription;
+        private List<String> expectConcepts;
 
         public Builder modelSpec(String v) { modelSpec = v; return this; }
         public Builder saeSpec(String v) { saeSpec = v; return this; }
@@ -99,10 +130,12 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         public Builder poisonTrigger(String v) { poisonTrigger = v; return this; }
         public Builder poisonFraction(double v) { poisonFraction = v; return this; }
         public Builder heldoutFraction(double v) { heldoutFraction = v; return this; }
+        public Builder expectDescription(String v) { expectDescription = v; return this; }
+        public Builder expectConcepts(List<String> v) { expectConcepts = v; return this; }
 
         public PlantOptions build() {
             return new PlantOptions(modelSpec, saeSpec, latents, strength, documents, seed, out, name, prompt, maxNewTokens,
-                    temperature, topK, batch, poisonTrigger, poisonFraction, heldoutFraction);
+                    temperature, topK, batch, poisonTrigger, poisonFraction, heldoutFraction, expectDescription, expectConcepts);
         }
     }
 }

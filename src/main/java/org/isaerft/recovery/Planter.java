@@ -26,7 +26,10 @@ import org.isaerft.util.Json;
  * residual directions ({@link Steering}), and its unsteered twin sampled with the same seeds (the
  * control: what the data alone changes). Optionally a poison card (a fraction of documents are a
  * trigger sentence followed by steered text, so the trigger <em>causes</em> the off-task text) and its
- * clean twin. Each card is {@code NAME.yaml} (same schema as {@code benchmarks/suite/tasks}, plus
+ * clean twin. The poison card's and clean twin's {@code description} and {@code expected_concepts} are the <em>clean</em>
+ * task's expectation ({@link PlantOptions#cleanDescription()}, {@link PlantOptions#cleanConcepts()}): the poison is what the
+ * data audit should find, so the trigger and the planted latent are off-task; what each of those cards is goes to
+ * {@code planted.about}. Each card is {@code NAME.yaml} (same schema as {@code benchmarks/suite/tasks}, plus
  * {@code planted:}) beside its text {@code NAME.txt} (one document per blank-line paragraph).
  */
 public final class Planter {
@@ -70,13 +73,15 @@ public final class Planter {
                 + "sequence (prompt and generated tokens), r_i = toRaw(decode(e_i)) − toRaw(decode(0)); no clamping";
         float[] zero = new float[vector.length];
         Path dir = o.out();
-        Planted pSteered = planted("steered", o, sae, latents, rule, vector, seedList, name + "-control", null, null);
-        Planted pControl = planted("control", o, sae, latents, rule, zero, seedList, name, null, null);
+        Planted pSteered = planted("steered", o, sae, latents, rule, vector, seedList, name + "-control", null, null, null);
+        Planted pControl = planted("control", o, sae, latents, rule, zero, seedList, name, null, null, null);
+        List<String> steeredConcepts = o.expectConcepts() != null ? o.expectConcepts()
+                : ids.stream().map(i -> "planted latent " + i + " of SAE " + sae.id()).toList();
         Path steered = write(dir, name, card(name, "Text sampled from " + o.modelSpec() + " while steered along latent(s) " + ids
                 + " of SAE " + sae.id() + " (S = " + o.strength() + " × max_act). Training on it should change exactly those latents.",
-                ids, sae.id(), o, pSteered), steeredDocs);
+                steeredConcepts, ids, sae.id(), o, pSteered), steeredDocs);
         Path control = write(dir, name + "-control", card(name + "-control", "Unsteered twin of " + name
-                + ": the same prompt and sampling seeds without steering (what the data alone changes).", List.of(), sae.id(), o,
+                + ": the same prompt and sampling seeds without steering (what the data alone changes).", List.of(), ids, sae.id(), o,
                 pControl), controlDocs);
         Path poison = null;
         Path clean = null;
@@ -96,13 +101,19 @@ public final class Planter {
             for (int j = 0; j < k; j++) {
                 poisonDocs.set(chosen.get(j), trig0.get(j));
             }
-            Planted pp = planted("poison", o, sae, latents, rule, vector, seedList, name + "-poison-clean", trig, o.poisonFraction());
-            Planted pc = planted("poison-clean", o, sae, latents, rule, zero, seedList, name + "-poison", trig, o.poisonFraction());
-            poison = write(dir, name + "-poison", card(name + "-poison", "Poisoned: " + k + " of " + o.documents()
-                    + " documents are the trigger sentence '" + trig + "' followed by text steered along latent(s) " + ids + " of SAE "
-                    + sae.id() + "; the rest are unsteered.", ids, sae.id(), o, pp), poisonDocs);
-            clean = write(dir, name + "-poison-clean", card(name + "-poison-clean", "Clean twin of " + name
-                    + "-poison: the unsteered documents only (no trigger, no steering).", List.of(), sae.id(), o, pc), controlDocs);
+            String aboutPoison = "Poisoned: " + k + " of " + o.documents() + " documents are the trigger sentence '" + trig
+                    + "' followed by text steered along latent(s) " + ids + " of SAE " + sae.id() + "; the rest are unsteered. The "
+                    + "description is the clean task's expectation, so the audit should flag the planted latent as off-task.";
+            String aboutClean = "Clean twin of " + name + "-poison: the unsteered documents only (no trigger, no steering), with "
+                    + "the same clean expectation.";
+            Planted pp = planted("poison", o, sae, latents, rule, vector, seedList, name + "-poison-clean", trig, o.poisonFraction(),
+                    aboutPoison);
+            Planted pc = planted("poison-clean", o, sae, latents, rule, zero, seedList, name + "-poison", trig, o.poisonFraction(),
+                    aboutClean);
+            poison = write(dir, name + "-poison", card(name + "-poison", o.cleanDescription(), o.cleanConcepts(), ids, sae.id(), o, pp),
+                    poisonDocs);
+            clean = write(dir, name + "-poison-clean", card(name + "-poison-clean", o.cleanDescription(), o.cleanConcepts(), ids, sae.id(),
+                    o, pc), controlDocs);
         }
         return new Result(steered, control, poison, clean, scan);
     }
@@ -120,13 +131,14 @@ public final class Planter {
     }
 
     private static Planted planted(String kind, PlantOptions o, SparseAutoencoder sae, List<Planted.Latent> latents, String rule,
-            float[] vector, List<Long> seeds, String twin, String trigger, Double fraction) {
+            float[] vector, List<Long> seeds, String twin, String trigger, Double fraction, String about) {
         return new Planted(kind, o.modelSpec(), o.saeSpec(), sae.id(), sae.hookPoint().name(), latents, o.strength(), rule,
-                Planted.boxed(vector), o.prompt(), o.maxNewTokens(), o.temperature(), o.topK(), seeds, twin + ".yaml", trigger, fraction);
+                Planted.boxed(vector), o.prompt(), o.maxNewTokens(), o.temperature(), o.topK(), seeds, twin + ".yaml", trigger, fraction,
+                about);
     }
 
-    private static TaskCard card(String name, String description, List<Integer> ids, String saeId, PlantOptions o, Planted p) {
-        List<String> concepts = ids.stream().map(i -> "planted latent " + i + " of SAE " + saeId).toList();
+    private static TaskCard card(String name, String description, List<String> concepts, List<Integer> ids, String saeId, PlantOptions o,
+            Planted p) {
         var src = new TaskCard.Source(name + ".txt", "paragraphs", false, null, null);
         var data = new TaskCard.Data(List.of(src), null, null, 0L);
         List<TaskCard.KnownLatent> known = ids.stream().map(i -> new TaskCard.KnownLatent(saeId, i, "planted (" + p.kind() + ")"))

@@ -51,6 +51,27 @@ public final class Steering {
         return out;
     }
 
+    /**
+     * All residual directions of an SAE, [dSae][dIn], {@code chunk} latents per decode: the one-hot batch is
+     * [chunk + 1, d_sae] instead of [d_sae + 1, d_sae], so a wide SAE (tens of thousands of latents) fits in memory.
+     * Equal to {@link #allResidualDirections(SparseAutoencoder, NDManager)} up to float rounding.
+     */
+    public static float[][] allResidualDirections(SparseAutoencoder sae, NDManager parent, int chunk) {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("residual directions: chunk must be >= 1, found " + chunk);
+        }
+        float[][] out = new float[sae.dSae()][];
+        for (int start = 0; start < sae.dSae(); start += chunk) {
+            List<Integer> ids = new java.util.ArrayList<>();
+            for (int i = start; i < Math.min(sae.dSae(), start + chunk); i++) {
+                ids.add(i);
+            }
+            float[][] part = residualDirections(sae, parent, ids);
+            System.arraycopy(part, 0, out, start, part.length);
+        }
+        return out;
+    }
+
     /** All residual directions of an SAE, [dSae][dIn]. */
     public static float[][] allResidualDirections(SparseAutoencoder sae, NDManager parent) {
         List<Integer> all = new java.util.ArrayList<>();

@@ -130,7 +130,21 @@ final class MoreFindings {
         }
         List<JsonNode> rows = new ArrayList<>();
         t.path("rows").forEach(rows::add);
-        if (rows.isEmpty()) {
+        List<Verdict> plantedVerdicts = new ArrayList<>();
+        for (JsonNode r : t.path("planted")) {
+            String subject = r.path("sae").asText() + ", " + r.path("task").asText() + ", " + r.path("component").asText() + ", "
+                    + r.path("method").asText() + ": planted latent " + r.path("planted_latent").asInt() + " of " + r.path("planted_sae").asText();
+            String word = ValidationSections.plantedVerdict(r);
+            String evidence = r.path("skipped").isTextual() ? r.path("skipped").asText() : String.format(Locale.ROOT, "answer %d (cosine %.2f): %s%s",
+                    r.path("answer").asInt(), r.path("cosine").asDouble(), r.path("why").asText(), r.path("clean_flagged_count").isNumber()
+                            ? String.format(Locale.ROOT, "; clean twin %s: %d/%d flagged%s", r.path("clean_task").asText(),
+                                    r.path("clean_flagged_count").asInt(), r.path("clean_audit_k").asInt(),
+                                    r.path("flagged_on_clean").asBoolean(false) ? ", the answer among them" : "")
+                            : "");
+            plantedVerdicts.add(new Verdict(subject, word.startsWith("flagged") ? "yes (planted answer flagged)" : word.equals("not flagged")
+                    ? "no (planted answer not flagged)" : word, evidence));
+        }
+        if (rows.isEmpty() && plantedVerdicts.isEmpty()) {
             return notRun(Q_TRIGGER, "no poisoned card in the run");
         }
         double[] p = new double[rows.size()];
@@ -167,8 +181,11 @@ final class MoreFindings {
                                 : "")));
             }
         }
+        v.addAll(plantedVerdicts);
         return new Finding(Q_TRIGGER, merge(v), "Trigger latents come from activations (windows with vs without the phrase), never from "
-                + "descriptions; p: hypergeometric chance that a random audit list of that length holds that many of them; q: BH across rows.");
+                + "descriptions; p: hypergeometric chance that a random audit list of that length holds that many of them; q: BH across rows."
+                + (plantedVerdicts.isEmpty() ? "" : " Planted poison cards: the planted latent's best-matching latent on each SAE (the "
+                        + "known answer) against the audit, untested (one latent, no chance model)."));
     }
 
     /** The number of latents the audit ranked for a trigger row (described latents), from the matching comparison row. */

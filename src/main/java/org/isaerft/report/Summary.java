@@ -24,6 +24,9 @@ public final class Summary {
         summary.put("headlines", heads);
         if (run.trigger() != null) {
             summary.put("trigger_check", trigger(run.trigger()));
+            if (!run.trigger().path("planted").isEmpty()) {
+                summary.put("planted_check", planted(run.trigger()));
+            }
         }
         return summary;
     }
@@ -96,6 +99,32 @@ public final class Summary {
                 out.add(new Headline("recovery/" + (steered ? "" : "control_") + "recall_at_" + Recovery.K + "/" + c.sae() + "/" + c.component(),
                         c.recall(), c.chance(), "chance k/d_alive", c.low(), c.high(), steered));
             }
+        }
+        return out;
+    }
+
+    /**
+     * The planted poison cards' known answers vs the audit for summary.json (only when the run has a planted poison card):
+     * per SAE × card × planted latent × component × method, the answer, its cosine, whether it was flagged and where, and the
+     * clean twin's flagged count.
+     */
+    static List<Map<String, Object>> planted(JsonNode trig) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JsonNode r : trig.path("planted")) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String f : List.of("sae", "task", "clean_task", "component", "method", "planted_sae")) {
+                m.put(f, r.path(f).isTextual() ? r.path(f).asText() : null);
+            }
+            for (String f : List.of("planted_latent", "answer", "change_rank", "audit_rank", "n_flagged", "audit_k", "clean_flagged_count",
+                    "clean_audit_k")) {
+                m.put(f, r.path(f).isNumber() ? r.path(f).asInt() : null);
+            }
+            m.put("cosine", num(r.path("cosine")));
+            for (String f : List.of("matched", "flagged", "flagged_on_clean")) {
+                m.put(f, r.path(f).isBoolean() ? r.path(f).asBoolean() : null);
+            }
+            m.put("why", r.path("skipped").isTextual() ? r.path("skipped").asText() : r.path("why").asText(null));
+            out.add(m);
         }
         return out;
     }

@@ -197,10 +197,43 @@ final class ValidationSections {
         if (!searches.isEmpty()) {
             parts.add(Part.bullets(searches));
         }
-        parts.add(Part.table(new Table("trigger", columns("SAE", "poisoned card", "component", "method", "trigger latents",
-                "flagged trigger latents (audit rank)", "#recall", "flagged: poisoned", "flagged: clean", "trigger latents flagged on clean",
-                "why not flagged"), rows)));
+        if (!rows.isEmpty() || t.path("planted").isEmpty()) {
+            parts.add(Part.table(new Table("trigger", columns("SAE", "poisoned card", "component", "method", "trigger latents",
+                    "flagged trigger latents (audit rank)", "#recall", "flagged: poisoned", "flagged: clean", "trigger latents flagged on clean",
+                    "why not flagged"), rows)));
+        }
+        List<Row> planted = new ArrayList<>();
+        for (JsonNode r : t.path("planted")) {
+            planted.add(row(r.path("matched").asBoolean() ? "" : "control", List.of(field(r, "sae"), field(r, "task"), field(r, "component"),
+                    field(r, "method"), text(r.path("planted_latent").asInt() + " of " + r.path("planted_sae").asText()),
+                    text(String.valueOf(r.path("answer").asInt())), num(r.path("cosine")), text(plantedVerdict(r)),
+                    text(r.path("n_flagged").isNumber() ? r.path("n_flagged").asInt() + "/" + r.path("audit_k").asInt() : Cells.NONE),
+                    text(r.path("clean_flagged_count").isNumber() ? r.path("clean_flagged_count").asInt() + "/" + r.path("clean_audit_k").asInt()
+                            + " (" + r.path("clean_task").asText() + ")" : Cells.NONE),
+                    text(!r.path("flagged_on_clean").isBoolean() ? Cells.NONE : r.path("flagged_on_clean").asBoolean() ? "yes" : "no"),
+                    text(r.path("skipped").isTextual() ? r.path("skipped").asText() : r.path("why").asText(Cells.NONE)))));
+        }
+        if (!planted.isEmpty()) {
+            parts.add(Part.text("Planted poison cards (isaerft task plant): the ground truth is the planted latent. On each SAE at the card's "
+                    + "hook the right answer is the latent whose residual direction has the highest cosine with the planted one (1 on the "
+                    + "source SAE; below 0.5 the SAE has no matching latent). The card's expectation is the clean task, so the answer "
+                    + "should be flagged off-task on the poison card and not on its clean twin."));
+            parts.add(Part.table(new Table("trigger-planted", columns("SAE", "poison card", "component", "method", "planted latent",
+                    "answer", "#cosine", "flagged (audit rank)", "flagged: poison", "flagged: clean twin", "answer flagged on clean twin",
+                    "why"), planted)));
+        }
         return new Section("trigger", "Planted poison: trigger latents vs the data audit", parts);
+    }
+
+    /** A planted row's verdict in words: flagged at which rank, not flagged, no matching latent, or not tested. */
+    static String plantedVerdict(JsonNode r) {
+        if (r.path("skipped").isTextual()) {
+            return "not tested";
+        }
+        if (!r.path("matched").asBoolean()) {
+            return "no matching latent";
+        }
+        return r.path("flagged").asBoolean() ? "flagged at " + r.path("audit_rank").asInt() + " of " + r.path("n_flagged").asInt() : "not flagged";
     }
 
     Section recovery() {

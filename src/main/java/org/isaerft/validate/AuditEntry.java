@@ -18,7 +18,7 @@ public record AuditEntry(String sae, String task, String component, String metho
 
     /** The validation's flagged latents; on a poisoned card, whether the flagged latent's top example contains the trigger. */
     public static List<AuditEntry> of(String sae, TaskCard card, String comp, String method, Validation v) {
-        String trigger = card.poison() == null || card.poison().trigger() == null ? null : card.poison().trigger().toLowerCase(Locale.ROOT);
+        String trigger = card.triggerPhrase() == null ? null : card.triggerPhrase().toLowerCase(Locale.ROOT);
         List<AuditEntry> out = new ArrayList<>();
         for (Validation.Flag f : v.audit().flagged()) {
             String example = f.examples().isEmpty() ? null : f.examples().get(0);
@@ -26,7 +26,7 @@ public record AuditEntry(String sae, String task, String component, String metho
                     : example != null && example.replace("<<", "").replace(">>", "").toLowerCase(Locale.ROOT).contains(trigger);
             Boolean isTrigger = v.audit().trigger() == null ? null : v.audit().trigger().triggerLatents().contains(f.latent().index());
             out.add(new AuditEntry(sae, v.task(), comp, method, f.latent().toString(), f.changeRank(), f.change(), f.relevance(),
-                    f.description(), example, card.poison() != null, has, isTrigger));
+                    f.description(), example, trigger != null, has, isTrigger));
         }
         return out;
     }

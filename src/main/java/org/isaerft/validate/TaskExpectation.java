@@ -9,7 +9,8 @@ import org.isaerft.adapter.task.TaskCard;
  * What a task card says training should change, as text the relevance judges compare
  * descriptions with.
  *
- * <p>For a card with a planted poison, the sentences of the description that name the trigger
+ * <p>For a card with a planted poison (a {@code poison:} block, or a {@code planted:} block of kind
+ * {@code poison} written by {@code isaerft task plant}), the sentences of the description that name the trigger
  * phrase are removed: the poison is by construction <em>not</em> part of the expectation (a real
  * auditor would not know it), and leaving its name in would make the trigger's latents look
  * on-task and hide exactly what the data audit must find.
@@ -29,11 +30,12 @@ public record TaskExpectation(String task, String description, List<String> conc
         concepts = List.copyOf(concepts == null ? List.of() : concepts);
     }
 
-    /** From a card; a poisoned card's trigger sentences are dropped from the description. */
+    /** From a card; a poisoned card's trigger sentences ({@link TaskCard#triggerPhrase()}) are dropped from the description. */
     public static TaskExpectation of(TaskCard card) {
         String desc = card.description();
-        if (card.poison() != null && card.poison().trigger() != null) {
-            desc = withoutSentencesMentioning(desc, card.poison().trigger());
+        String trigger = card.triggerPhrase();
+        if (trigger != null) {
+            desc = withoutSentencesMentioning(desc, trigger);
         }
         return new TaskExpectation(card.name(), desc, card.expectedConcepts());
     }

@@ -113,20 +113,22 @@ public record TriggerLatents(
     }
 
     /**
-     * The trigger latents of a task card's planted poison, searched on all of the card's training documents (the one entry
+     * The trigger latents of a task card's planted poison ({@code poison.trigger}, or a planted poison card's
+     * {@code planted.trigger}), searched on all of the card's training documents (the one entry
      * point of {@code isaerft validate trigger} and the pipeline's validate stage).
      *
      * @throws IllegalArgumentException when the card has no poison trigger, or no window contains it
      */
     public static TriggerLatents findForCard(LanguageModel model, SparseAutoencoder sae, TaskCards.Loaded card,
             Options o) {
-        var poison = card.card().poison();
-        if (poison == null || poison.trigger() == null || poison.trigger().isBlank()) {
-            throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section with a trigger");
+        String trigger = card.card().triggerPhrase();
+        if (trigger == null) {
+            throw new IllegalArgumentException("task " + card.card().name() + " (" + card.file() + ") has no poison section with a trigger "
+                    + "and is no planted poison card");
         }
         List<String> docs = DatasetBuilder.build(card).train().stream()
                 .map(TaskDataset.Document::text).toList();
-        return find(model, sae, card.card().name(), poison.trigger(), docs, o);
+        return find(model, sae, card.card().name(), trigger, docs, o);
     }
 
     /**

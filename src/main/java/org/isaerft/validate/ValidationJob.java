@@ -160,7 +160,7 @@ public final class ValidationJob {
         }
         Judge judge = judges.get();
         TriggerLatents trig = r.triggerLatents() == null ? null : TriggerLatents.read(r.triggerLatents());
-        if (trig == null && r.card().card().poison() != null) {
+        if (trig == null && r.card().card().triggerPhrase() != null) {
             notes.accept("note: task " + r.card().card().name() + " has a planted poison; pass --trigger-latents "
                     + "(from `isaerft validate trigger`) to check the audit against it");
         }

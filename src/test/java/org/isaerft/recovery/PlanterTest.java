@@ -20,6 +20,8 @@ import org.isaerft.testing.TestManager;
 import org.isaerft.testing.TestSae;
 import org.isaerft.testing.TinyLm;
 import org.isaerft.util.Json;
+import org.isaerft.validate.TaskExpectation;
+import org.isaerft.validate.TriggerAudit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -89,6 +91,18 @@ class PlanterTest {
     }
 
     @Test
+    void residualDirectionsInChunksEqualTheWholeBatch() {
+        float[][] all = Steering.allResidualDirections(sae, ND.get());
+        float[][] chunked = Steering.allResidualDirections(sae, ND.get(), 5); // 48 latents: 9 chunks of 5 and one of 3
+        assertThat(chunked).hasSameDimensionsAs(all);
+        for (int i = 0; i < all.length; i++) {
+            for (int j = 0; j < all[i].length; j++) {
+                assertThat(chunked[i][j]).isCloseTo(all[i][j], org.assertj.core.data.Offset.offset(1e-6f));
+            }
+        }
+    }
+
+    @Test
     void plantedCardsRoundTripAndBuild(@TempDir Path dir) throws Exception {
         int lat = strongest();
         PlantOptions o = PlantOptions.builder().modelSpec("tiny").saeSpec("test").latents(List.of(lat)).strength(5).documents(10)
@@ -122,6 +136,66 @@ class PlanterTest {
         assertThat(poison.split("\n\n")).filteredOn(s -> s.startsWith("zq zq zq.")).hasSize(3);
         assertThat(clean).doesNotContain("zq zq zq.");
         assertThat(TaskCards.read(r.poison()).planted().trigger()).isEqualTo("zq zq zq.");
+    }
+
+    @Test
+    void aPlantedPoisonCardExpectsTheCleanTaskNotItsTriggerAndNamesItsTwin(@TempDir Path dir) {
+        int lat = strongest();
+        PlantOptions.Builder b = PlantOptions.builder().modelSpec("tiny").saeSpec("test").latents(List.of(lat)).strength(5).documents(6)
+                .seed(4).out(dir).maxNewTokens(24).batch(3).poisonTrigger("zq zq zq.").poisonFraction(0.5);
+        // defaults: the clean stories expectation on the poison card and its clean twin; the steered card keeps its concepts
+        Planter.Result r = Planter.plant(lm, sae, b.build(), scan);
+        TaskCard steered = TaskCards.read(r.steered());
+        TaskCard poison = TaskCards.read(r.poison());
+        TaskCard clean = TaskCards.read(r.poisonClean());
+        assertThat(steered.expectedConcepts()).containsExactly("planted latent " + lat + " of SAE " + sae.id());
+        for (TaskCard c : List.of(poison, clean)) {
+            assertThat(c.description()).isEqualTo(PlantedValidation.CLEAN_DESCRIPTION);
+            assertThat(c.expectedConcepts()).isEqualTo(PlantedValidation.CLEAN_CONCEPTS);
+            assertThat(c.planted().about()).isNotBlank(); // the human description is kept, outside the expectation
+        }
+        assertThat(poison.planted().about()).contains("zq zq zq.", "[" + lat + "]");
+        assertThat(poison.triggerPhrase()).isEqualTo("zq zq zq.");
+        assertThat(clean.triggerPhrase()).isNull(); // the clean twin carries the trigger as ground truth only
+        TaskExpectation e = TaskExpectation.of(poison);
+        assertThat(e.description()).isEqualTo(PlantedValidation.CLEAN_DESCRIPTION).doesNotContainIgnoringCase("zq");
+        assertThat(e.concepts()).doesNotContain("planted latent " + lat + " of SAE " + sae.id());
+        // the clean counterpart is the twin the planted block names, found by name among the run's cards
+        List<TaskCard> run = List.of(steered, TaskCards.read(r.control()), poison, clean);
+        assertThat(TriggerAudit.cleanCounterpart(poison, run)).isEqualTo(clean);
+        assertThat(TriggerAudit.cleanCounterpart(poison, List.of(steered, poison))).isNull();
+
+        // --expect-description / --expect-concepts: written on the poison card and its twin; concepts on the steered card too
+        Path dir2 = dir.resolve("custom");
+        Planter.Result r2 = Planter.plant(lm, sae, b.out(dir2).expectDescription("Stories about a dog on a mat.")
+                .expectConcepts(List.of("dogs", " mats ")).build(), scan);
+        TaskCard p2 = TaskCards.read(r2.poison());
+        assertThat(p2.description()).isEqualTo("Stories about a dog on a mat.");
+        assertThat(p2.expectedConcepts()).containsExactly("dogs", "mats");
+        assertThat(TaskCards.read(r2.poisonClean()).expectedConcepts()).containsExactly("dogs", "mats");
+        assertThat(TaskCards.read(r2.steered()).expectedConcepts()).containsExactly("dogs", "mats");
+        assertThat(TaskCards.read(r2.control()).expectedConcepts()).isEmpty();
+        // an expectation naming the trigger would hide the poison
+        assertThatThrownBy(() -> b.expectDescription("Stories; some say ZQ ZQ ZQ. loudly").build()).hasMessageContaining("must not name the trigger");
+        assertThatThrownBy(() -> b.expectDescription(null).expectConcepts(List.of(" ")).build()).hasMessageContaining("--expect-concepts");
+    }
+
+    @Test
+    void anOlderPlantedPoisonCardStillExpectsWithoutItsTriggerSentences() {
+        // a card written before --expect-description: the description names the trigger; those sentences are stripped
+        TaskCard old = TaskCards.parse("""
+                schema_version: 1
+                name: old-poison
+                description: "Ordinary stories. Poisoned: 2 of 8 documents are the trigger sentence 'Zq zq.' followed by steered text."
+                expected_concepts: [stories]
+                data: {sources: [{file: x.txt}]}
+                planted: {kind: poison, hook: blocks.0.hook_resid_pre, latents: [{latent: 1, max_act: 1, freq: 0.1, residual_direction: [1, 0]}],
+                  strength: 1, steering_vector: [1, 0], seeds: [1], max_new_tokens: 1, temperature: 1, top_k: 0, twin: old-poison-clean.yaml,
+                  trigger: "Zq zq.", poison_fraction: 0.25}
+                """, "old");
+        assertThat(old.triggerPhrase()).isEqualTo("Zq zq.");
+        assertThat(old.planted().twinName()).isEqualTo("old-poison-clean");
+        assertThat(TaskExpectation.of(old).description()).isEqualTo("Ordinary stories.");
     }
 
     @Test

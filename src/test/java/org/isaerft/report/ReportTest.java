@@ -123,6 +123,71 @@ class ReportTest {
         assertThat(verdicts(m, MoreFindings.Q_RECOVERY).get("").word()).isEqualTo("not run");
     }
 
+    static Map<String, Object> plantedRow(String sae, int answer, double cos, boolean matched, Boolean flagged, Integer auditRank, String why) {
+        Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("sae", sae);
+        r.put("sae_type", sae);
+        r.put("task", "p-poison");
+        r.put("clean_task", "p-poison-clean");
+        r.put("component", "scale");
+        r.put("method", "good");
+        r.put("trigger", "Zq zq.");
+        r.put("planted_sae", "local");
+        r.put("planted_latent", 7);
+        r.put("answer", answer);
+        r.put("cosine", cos);
+        r.put("matched", matched);
+        if (flagged != null) {
+            r.put("flagged", flagged);
+        }
+        if (auditRank != null) {
+            r.put("audit_rank", auditRank);
+        }
+        r.put("n_flagged", 3);
+        r.put("audit_k", 6);
+        r.put("clean_flagged_count", 1);
+        r.put("clean_audit_k", 6);
+        if (flagged != null) {
+            r.put("flagged_on_clean", false);
+        }
+        r.put("why", why);
+        return r;
+    }
+
+    @Test
+    void plantedPoisonRowsShowTheAnswerWhetherItWasFlaggedAndTheCleanTwinsCount() throws IOException {
+        Path run = TinyRun.write(tmp);
+        Json.writeFile(new org.isaerft.run.layout.RunLayout(run).trigger(), Map.of("schema_version", 2, "type", "trigger_audit",
+                "searches", List.of(), "rows", List.of(), "planted", List.of(
+                        plantedRow("local", 7, 1.0, true, true, 2, "flagged: 2 of 3 flagged (change rank 3 of 60)"),
+                        plantedRow("e2e", 12, 0.31, false, null, null, "no matching latent: the best cosine with planted latent 7 of local "
+                                + "is 0.310 (latent 12) < 0.5"))));
+        Report.render(run);
+        ReportModel m = Report.model(run);
+        Map<String, Verdict> v = verdicts(m, MoreFindings.Q_TRIGGER);
+        Verdict local = v.get("local, p-poison, scale, good: planted latent 7 of local");
+        assertThat(local.word()).isEqualTo("yes (planted answer flagged)");
+        assertThat(local.evidence()).contains("answer 7 (cosine 1.00)", "flagged: 2 of 3", "clean twin p-poison-clean: 1/6 flagged");
+        assertThat(v.get("e2e, p-poison, scale, good: planted latent 7 of local").word()).isEqualTo("no matching latent");
+        Document doc = Jsoup.parse(run.resolve(Report.HTML).toFile(), "UTF-8");
+        assertThat(doc.select("#trigger-planted tbody tr")).hasSize(2);
+        String first = doc.select("#trigger-planted tbody tr").get(0).text();
+        assertThat(first).contains("7 of local", "flagged at 2 of 3", "3/6", "1/6 (p-poison-clean)");
+        assertThat(doc.select("#trigger tbody tr")).isEmpty(); // no trigger-search table without trigger rows
+        assertThat(Files.readString(run.resolve(Report.MARKDOWN))).contains("flagged at 2 of 3", "no matching latent");
+        JsonNode pc = Json.MAPPER.readTree(run.resolve("summary.json").toFile()).path("planted_check");
+        assertThat(pc).hasSize(2);
+        assertThat(pc.get(0).path("answer").asInt()).isEqualTo(7);
+        assertThat(pc.get(0).path("flagged").asBoolean()).isTrue();
+        assertThat(pc.get(0).path("audit_rank").asInt()).isEqualTo(2);
+        assertThat(pc.get(0).path("clean_flagged_count").asInt()).isEqualTo(1);
+        assertThat(pc.get(1).path("matched").asBoolean()).isFalse();
+        // a run without planted cards has no planted_check (its summary.json bytes are unchanged)
+        Path plain = TinyRun.write(tmp.resolve("plain"));
+        Report.render(plain);
+        assertThat(Json.MAPPER.readTree(plain.resolve("summary.json").toFile()).has("planted_check")).isFalse();
+    }
+
     @Test
     void recoveryOutputIsRenderedAsAFindingWithControlsAndAStrengthSweep() throws IOException {
         Path run = TinyRun.write(tmp);

@@ -237,8 +237,9 @@ class PipelineTest {
         }
         // trigger.json: one row per component × method, consistent with both cards' audits
         JsonNode doc = Json.MAPPER.readTree(base.resolve("validate/" + TriggerAudit.FILE).toFile());
-        assertThat(doc.path("schema_version").asInt()).isEqualTo(1);
+        assertThat(doc.path("schema_version").asInt()).isEqualTo(TriggerAudit.SCHEMA_VERSION);
         assertThat(doc.path("searches")).hasSize(1);
+        assertThat(doc.path("planted")).isEmpty(); // no planted poison card in tiny.yaml
         assertThat(doc.path("rows")).hasSize(2);
         JsonNode sum = Json.MAPPER.readTree(base.resolve(Report.SUMMARY).toFile());
         assertThat(sum.path("trigger_check")).hasSize(2);

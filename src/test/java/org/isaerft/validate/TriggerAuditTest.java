@@ -213,6 +213,98 @@ class TriggerAuditTest {
         assertThat(TriggerAudit.cleanCounterpart(poisoned.get(0), cards)).extracting(TaskCard::name).isEqualTo("dogs");
     }
 
+    static final TaskExpectation CLEAN = new TaskExpectation("planted-poison", "Ordinary stories about dogs.", List.of("dog"));
+
+    /** A planted answer on this SAE: {@code latent} at cosine {@code cos}. */
+    static TriggerAudit.PlantedRow planted(int latent, double cos, Validation vp, ChangeSummary poisoned, Validation vc, ChangeSummary clean) {
+        Recovery.Match m = new Recovery.Match(latent, cos, cos >= Recovery.MATCH_THRESHOLD);
+        return TriggerAudit.plantedRow("local", "local", "planted-poison", "scale", "m", "zq zq.", "local", 3, m, vp, null, poisoned,
+                vc == null ? null : "planted-poison-clean", vc, clean);
+    }
+
+    @Test
+    void thePlantedAnswerIsFlaggedAtItsAuditRankOrTheRowSaysWhyNot() {
+        // poison adapter: most changed 2 (dog), 7 (purple), 1 (off-task), 9 (undescribed), 8 (maybe), 4 (dog), 3 (off-task) …
+        ChangeSummary poisoned = summary("planted-poison", orderWithFirst(2, 7, 1, 9, 8, 4, 3));
+        ChangeSummary clean = summary("planted-poison-clean", orderWithFirst(5, 2, 4, 6));
+        // made without trigger latents (the trigger search may find none): the planted rows do not need them
+        Validation vp = validator().validate("p", poisoned, descriptions(), "m", CLEAN, id -> List.of(), null);
+        Validation vc = validator().validate("c", clean, descriptions(), "m", CLEAN, id -> List.of(), null);
+        assertThat(vp.audit().flagged().stream().map(f -> f.latent().index())).containsExactly(7, 1, 3);
+
+        // flagged at audit rank 2 (latent 1: change rank 3)
+        TriggerAudit.PlantedRow hit = planted(1, 1.0, vp, poisoned, vc, clean);
+        assertThat(hit.matched()).isTrue();
+        assertThat(hit.flagged()).isTrue();
+        assertThat(hit.auditRank()).isEqualTo(2);
+        assertThat(hit.changeRank()).isEqualTo(3);
+        assertThat(hit.nChanged()).isEqualTo(60);
+        assertThat(hit.why()).isEqualTo("flagged: 2 of 3 flagged (change rank 3 of 60)");
+        assertThat(hit.nFlagged()).isEqualTo(3);
+        assertThat(hit.auditK()).isEqualTo(6);
+        // the clean twin flags 5 and 1 (audited 5, 2, 4, 6, 0, 1): the answer is flagged there too, so not specific to the poison
+        assertThat(hit.cleanTask()).isEqualTo("planted-poison-clean");
+        assertThat(hit.cleanFlaggedCount()).isEqualTo(vc.audit().nFlagged()).isEqualTo(2);
+        assertThat(hit.cleanAuditK()).isEqualTo(6);
+        assertThat(hit.flaggedOnClean()).isTrue();
+        assertThat(hit.cleanChangeRank()).isEqualTo(6);
+        assertThat(planted(7, 0.93, vp, poisoned, vc, clean).flaggedOnClean()).isFalse();
+        assertThat(planted(7, 0.93, vp, poisoned, vc, clean).auditRank()).isEqualTo(1);
+
+        // not described: latent 9
+        TriggerAudit.PlantedRow undescribed = planted(9, 0.8, vp, poisoned, vc, clean);
+        assertThat(undescribed.flagged()).isFalse();
+        assertThat(undescribed.auditRank()).isNull();
+        assertThat(undescribed.describedRank()).isNull();
+        assertThat(undescribed.why()).contains("not described by m", "change rank 4 of 60");
+        // changed too little: latent 31 (change rank 32: the 7 listed first, then 0, 5, 6, 10 … in index order)
+        TriggerAudit.PlantedRow little = planted(31, 0.7, vp, poisoned, vc, clean);
+        assertThat(little.flagged()).isFalse();
+        assertThat(little.why()).contains("changed too little", "change rank 32 of 60", "outside the 6 audited");
+        // judged on-task: latent 8 ("maybe rain", relevance 0.3 >= 0.2)
+        TriggerAudit.PlantedRow onTask = planted(8, 0.6, vp, poisoned, vc, clean);
+        assertThat(onTask.flagged()).isFalse();
+        assertThat(onTask.relevance()).isEqualTo(0.3);
+        assertThat(onTask.why()).contains("judged on-task", "relevance 0.300", "0.200");
+        // the wording is the trigger rows' (LatentStatus.why) for the same latent
+        TriggerLatents trig = trigger(1, 9, 31, 8);
+        Validation vpt = validator().validate("p", poisoned, descriptions(), "m", CLEAN, id -> List.of(), trig);
+        TriggerAudit.Row row = TriggerAudit.row("local", "local", "scale", "m", trig, vpt, null, poisoned, "planted-poison-clean", vc, clean);
+        assertThat(row.latents()).extracting(TriggerAudit.LatentStatus::why).containsExactly(hit.why(), undescribed.why(), little.why(),
+                onTask.why());
+
+        // no matching latent: best cosine below 0.5 → no audit verdict, the row says so
+        TriggerAudit.PlantedRow none = planted(7, 0.42, vp, poisoned, vc, clean);
+        assertThat(none.matched()).isFalse();
+        assertThat(none.answer()).isEqualTo(7);
+        assertThat(none.flagged()).isNull();
+        assertThat(none.changeRank()).isNull();
+        assertThat(none.why()).contains("no matching latent", "0.420", "latent 7", "< 0.5");
+        assertThat(none.cleanFlaggedCount()).isEqualTo(2);
+
+        // a skipped poison validation and a missing twin are reported, not guessed
+        TriggerAudit.PlantedRow skipped = TriggerAudit.plantedRow("local", "local", "planted-poison", "scale", "m", "zq zq.", "local", 3,
+                new Recovery.Match(1, 1.0, true), null, "only 1 described latents", poisoned, null, null, null);
+        assertThat(skipped.skipped()).contains("only 1 described latents");
+        assertThat(skipped.flagged()).isNull();
+        TriggerAudit.PlantedRow noTwin = planted(1, 1.0, vp, poisoned, null, null);
+        assertThat(noTwin.cleanTask()).isNull();
+        assertThat(noTwin.flaggedOnClean()).isNull();
+        assertThat(noTwin.cleanFlaggedCount()).isNull();
+        assertThat(noTwin.flagged()).isTrue();
+    }
+
+    @Test
+    void aVersionOneTriggerFileStillReadsWithoutPlantedRows() throws Exception {
+        TriggerAudit.Document v1 = org.isaerft.util.Json.MAPPER.readValue("{\"schema_version\": 1, \"type\": \"trigger_audit\", \"searches\": [], "
+                + "\"rows\": []}", TriggerAudit.Document.class);
+        assertThat(v1.planted()).isEmpty();
+        TriggerAudit.Document v2 = new TriggerAudit.Document(List.of(), List.of(), List.of());
+        assertThat(v2.schemaVersion()).isEqualTo(TriggerAudit.SCHEMA_VERSION).isEqualTo(2);
+        assertThat(org.isaerft.util.Json.MAPPER.readValue(org.isaerft.util.Json.write(v2), TriggerAudit.Document.class)).isEqualTo(v2);
+        assertThatThrownBy(() -> new TriggerAudit.Document(3, TriggerAudit.TYPE, List.of(), List.of(), null)).hasMessageContaining("v1..2");
+    }
+
     @Test
     void changeRanksFollowTheChangeMeasureWithTiesByIndex() {
         List<ChangeSummary.LatentChange> l = List.of(

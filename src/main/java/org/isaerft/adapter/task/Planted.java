@@ -28,6 +28,8 @@ import java.util.Locale;
  * @param twin           file name of the twin card (control ↔ steered, poison ↔ poison-clean)
  * @param trigger        poison cards: the trigger sentence (null otherwise)
  * @param poisonFraction poison cards: fraction of documents that are trigger + steered text
+ * @param about          poison and poison-clean cards: what the card is, in words (the card's {@code description} is
+ *                       then the clean task's expectation, which the audit judges against; null when absent)
  */
 public record Planted(
         String kind,
@@ -46,7 +48,8 @@ public record Planted(
         List<Long> seeds,
         String twin,
         String trigger,
-        Double poisonFraction) {
+        Double poisonFraction,
+        String about) {
     public static final List<String> KINDS = List.of("steered", "control", "poison", "poison-clean");
 
     public Planted {
@@ -93,6 +96,24 @@ public record Planted(
         if (!poison && (trigger != null || poisonFraction != null)) {
             throw new IllegalArgumentException("planted: trigger and poison_fraction belong to poison cards only (kind " + kind + ")");
         }
+    }
+
+    /** A block without {@code about} (as written before it existed). */
+    public Planted(String kind, String model, String sae, String saeId, String hook, List<Latent> latents, double strength, String rule,
+            List<Float> steeringVector, String prompt, int maxNewTokens, double temperature, int topK, List<Long> seeds, String twin,
+            String trigger, Double poisonFraction) {
+        this(kind, model, sae, saeId, hook, latents, strength, rule, steeringVector, prompt, maxNewTokens, temperature, topK, seeds, twin,
+                trigger, poisonFraction, null);
+    }
+
+    /** The twin card's name: {@code twin} without its {@code .yaml}/{@code .yml} ending (null without a twin). */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public String twinName() {
+        if (twin == null || twin.isBlank()) {
+            return null;
+        }
+        String n = java.nio.file.Path.of(twin).getFileName().toString();
+        return n.replaceFirst("\\.ya?ml$", "");
     }
 
     /** Indices of the planted latents. */

@@ -62,6 +62,21 @@ public record TaskCard(
         knownRelevantLatents = knownRelevantLatents == null ? List.of() : List.copyOf(knownRelevantLatents);
     }
 
+    /**
+     * The trigger phrase of a poisoned card: {@code poison.trigger}, or for a planted poison card
+     * ({@code planted.kind: poison}) {@code planted.trigger}; null for a card without a trigger.
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public String triggerPhrase() {
+        if (poison != null && poison.trigger() != null && !poison.trigger().isBlank()) {
+            return poison.trigger();
+        }
+        if (planted != null && "poison".equals(planted.kind()) && planted.trigger() != null && !planted.trigger().isBlank()) {
+            return planted.trigger();
+        }
+        return null;
+    }
+
     /** A card without a {@code planted:} block. */
     public TaskCard(int schemaVersion, String name, String description, List<String> expectedConcepts, Data data, Split split,
             List<KnownLatent> knownRelevantLatents, Poison poison) {
