@@ -678,6 +678,8 @@ public final class PlantedValidation {
         full.put("options", r.options());
         full.put("judge", Map.of("name", r.judge(), "on_task", r.onTask(), "off_task", r.offTask()));
         full.put("seconds", r.seconds());
+        full.put("validations", r.expectations().size());
+        full.put("audits", r.audits().size());
         full.put("d_alive", r.dAlive());
         full.put("described", r.described());
         full.put("tasks", r.tasks());
