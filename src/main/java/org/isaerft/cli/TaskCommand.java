@@ -69,18 +69,38 @@ public final class TaskCommand extends GroupCommand {
                 + "SAE X' on the steered card).")
         List<String> expectConcepts;
 
+        @Option(names = "--expect-from", paramLabel = "FILE", description = "latent_descriptions.json or explanations.jsonl of the SAE: "
+                + "the steered card's expectation becomes the planted latents' own descriptions (so `validate` on it asks whether the "
+                + "planted latent is ranked on-task; see bench planted-validation).")
+        Path expectFrom;
+
         @Option(names = "--scan-corpus", paramLabel = "FILE", description = "Corpus for max_act (default: ../shared/corpora/tinystories/tinystories-sample.txt).")
         Path scanCorpus;
 
         @Option(names = "--scan-windows", defaultValue = "128", paramLabel = "N", description = "Windows of 128 tokens scanned (default: ${DEFAULT-VALUE}).")
         int scanWindows;
 
+        /** Planted latent index → description from --expect-from (all latents of the file; PlantOptions checks the planted ones). */
+        private java.util.Map<Integer, String> plantedDescriptions() {
+            if (expectFrom == null) {
+                return null;
+            }
+            java.util.Map<Integer, String> m = new java.util.TreeMap<>();
+            org.isaerft.validate.ValidationInputs.descriptions(expectFrom, null).byId().forEach((id, d) -> {
+                if (m.put(id.index(), d) != null) {
+                    throw new IllegalArgumentException("--expect-from " + expectFrom + ": latent " + id.index()
+                            + " is described twice (descriptions of several SAEs?); pass one SAE's descriptions");
+                }
+            });
+            return m;
+        }
+
         @Override
         public Integer call() {
             PlantOptions o = PlantOptions.builder().modelSpec(modelOptions.spec()).saeSpec(saeOptions.sae).latents(latents)
                     .strength(strength).documents(documents).seed(seed).out(out).name(name).maxNewTokens(maxNewTokens)
                     .temperature(temperature).poisonTrigger(trigger).poisonFraction(poisonFraction)
-                    .expectDescription(expectDescription).expectConcepts(expectConcepts).build();
+                    .expectDescription(expectDescription).expectConcepts(expectConcepts).plantedDescriptions(plantedDescriptions()).build();
             Path corpus = scanCorpus != null ? scanCorpus : Main.home(spec).shared().resolve("corpora/tinystories/tinystories-sample.txt");
             try (ModelOptions.Opened opened = modelOptions.open();
                     SparseAutoencoder sae = saeOptions.open(opened.manager(), modelOptions.quiet)) {

@@ -2,6 +2,7 @@ package org.isaerft.recovery;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@link Planter} plants; build with {@link #builder()}.
@@ -27,10 +28,15 @@ import java.util.List;
  * @param expectConcepts the clean task's concepts, written as the poison card's and clean twin's {@code expected_concepts},
  *                       and, when given, the steered card's. Null: {@link PlantedValidation#CLEAN_CONCEPTS} (poison and clean
  *                       twin) and "planted latent I of SAE X" (steered card)
+ * @param plantedDescriptions planted latent → its description (e.g. from the SAE's {@code latent_descriptions.json}); when set,
+ *                       the steered card's expectation is the planted latents' own descriptions (its description and
+ *                       {@code expected_concepts}; the human text moves to {@code planted.about}), so {@code validate} on it
+ *                       asks whether the planted latent is ranked on-task. Must cover every planted latent.
  */
 public record PlantOptions(String modelSpec, String saeSpec, List<Integer> latents, double strength, int documents, long seed,
         Path out, String name, String prompt, int maxNewTokens, double temperature, int topK, int batch, String poisonTrigger,
-        double poisonFraction, double heldoutFraction, String expectDescription, List<String> expectConcepts) {
+        double poisonFraction, double heldoutFraction, String expectDescription, List<String> expectConcepts,
+        Map<Integer, String> plantedDescriptions) {
     public PlantOptions {
         if (latents == null || latents.isEmpty()) {
             throw new IllegalArgumentException("--latents: at least one latent id is required");
@@ -67,6 +73,16 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
             throw new IllegalArgumentException("--expect-description: must not name the trigger '" + poisonTrigger.strip()
                     + "' (the poison is what the audit must find, not part of the expectation)");
         }
+        if (plantedDescriptions != null) {
+            for (int i : latents) {
+                String d = plantedDescriptions.get(i);
+                if (d == null || d.isBlank()) {
+                    throw new IllegalArgumentException("--expect-from: no description of planted latent " + i + " (found descriptions of "
+                            + plantedDescriptions.size() + " latents)");
+                }
+            }
+            plantedDescriptions = Map.copyOf(plantedDescriptions);
+        }
         if (expectConcepts != null) {
             if (expectConcepts.isEmpty() || expectConcepts.stream().anyMatch(c -> c == null || c.isBlank())) {
                 throw new IllegalArgumentException("--expect-concepts: needs at least one non-blank concept, found " + expectConcepts);
@@ -83,6 +99,11 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
     /** The clean task's expected concepts (poison card and clean twin). */
     public List<String> cleanConcepts() {
         return expectConcepts != null ? expectConcepts : PlantedValidation.CLEAN_CONCEPTS;
+    }
+
+    /** The steered card's expectation: the planted latents' own descriptions (in latent order), or null when not given. */
+    public List<String> steeredExpectation() {
+        return plantedDescriptions == null ? null : latents.stream().map(plantedDescriptions::get).toList();
     }
 
     /** Seed of document i. */
@@ -113,6 +134,7 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         private double heldoutFraction = 0.2;
         private String expectDescription;
         private List<String> expectConcepts;
+        private Map<Integer, String> plantedDescriptions;
 
         public Builder modelSpec(String v) { modelSpec = v; return this; }
         public Builder saeSpec(String v) { saeSpec = v; return this; }
@@ -132,10 +154,11 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         public Builder heldoutFraction(double v) { heldoutFraction = v; return this; }
         public Builder expectDescription(String v) { expectDescription = v; return this; }
         public Builder expectConcepts(List<String> v) { expectConcepts = v; return this; }
+        public Builder plantedDescriptions(Map<Integer, String> v) { plantedDescriptions = v; return this; }
 
         public PlantOptions build() {
             return new PlantOptions(modelSpec, saeSpec, latents, strength, documents, seed, out, name, prompt, maxNewTokens,
-                    temperature, topK, batch, poisonTrigger, poisonFraction, heldoutFraction, expectDescription, expectConcepts);
+                    temperature, topK, batch, poisonTrigger, poisonFraction, heldoutFraction, expectDescription, expectConcepts, plantedDescriptions);
         }
     }
 }

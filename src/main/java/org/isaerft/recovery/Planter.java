@@ -73,13 +73,17 @@ public final class Planter {
                 + "sequence (prompt and generated tokens), r_i = toRaw(decode(e_i)) − toRaw(decode(0)); no clamping";
         float[] zero = new float[vector.length];
         Path dir = o.out();
-        Planted pSteered = planted("steered", o, sae, latents, rule, vector, seedList, name + "-control", null, null, null);
+        String aboutSteered = "Text sampled from " + o.modelSpec() + " while steered along latent(s) " + ids + " of SAE " + sae.id()
+                + " (S = " + o.strength() + " × max_act). Training on it should change exactly those latents.";
+        List<String> own = o.steeredExpectation();
+        Planted pSteered = planted("steered", o, sae, latents, rule, vector, seedList, name + "-control", null, null,
+                own == null ? null : aboutSteered + " The description is the planted latents' own description(s), so validation asks "
+                        + "whether the planted latents are ranked on-task.");
         Planted pControl = planted("control", o, sae, latents, rule, zero, seedList, name, null, null, null);
-        List<String> steeredConcepts = o.expectConcepts() != null ? o.expectConcepts()
+        List<String> steeredConcepts = own != null ? own : o.expectConcepts() != null ? o.expectConcepts()
                 : ids.stream().map(i -> "planted latent " + i + " of SAE " + sae.id()).toList();
-        Path steered = write(dir, name, card(name, "Text sampled from " + o.modelSpec() + " while steered along latent(s) " + ids
-                + " of SAE " + sae.id() + " (S = " + o.strength() + " × max_act). Training on it should change exactly those latents.",
-                steeredConcepts, ids, sae.id(), o, pSteered), steeredDocs);
+        Path steered = write(dir, name, card(name, own != null ? String.join("; ", own) : aboutSteered, steeredConcepts, ids, sae.id(), o,
+                pSteered), steeredDocs);
         Path control = write(dir, name + "-control", card(name + "-control", "Unsteered twin of " + name
                 + ": the same prompt and sampling seeds without steering (what the data alone changes).", List.of(), ids, sae.id(), o,
                 pControl), controlDocs);

@@ -181,6 +181,26 @@ class PlanterTest {
     }
 
     @Test
+    void withThePlantedLatentsOwnDescriptionTheSteeredCardExpectsIt(@TempDir Path dir) {
+        int lat = strongest();
+        PlantOptions.Builder b = PlantOptions.builder().modelSpec("tiny").saeSpec("test").latents(List.of(lat)).strength(5).documents(6)
+                .seed(4).out(dir).maxNewTokens(24).batch(3).plantedDescriptions(java.util.Map.of(lat, "tokens \" zq\"", lat + 1, "other"));
+        Planter.Result r = Planter.plant(lm, sae, b.build(), scan);
+        TaskCard steered = TaskCards.read(r.steered());
+        assertThat(steered.description()).isEqualTo("tokens \" zq\"");
+        assertThat(steered.expectedConcepts()).containsExactly("tokens \" zq\"");
+        assertThat(steered.planted().about()).contains("steered along latent(s) [" + lat + "]");
+        TaskExpectation e = TaskExpectation.of(steered);
+        assertThat(e.description()).isEqualTo("tokens \" zq\"");
+        assertThat(e.concepts()).containsExactly("tokens \" zq\"");
+        // the unsteered twin does not carry the expectation (it is the control)
+        assertThat(TaskCards.read(r.control()).expectedConcepts()).isEmpty();
+        // every planted latent needs a description
+        assertThatThrownBy(() -> b.plantedDescriptions(java.util.Map.of(lat + 1, "other")).build())
+                .hasMessageContaining("--expect-from: no description of planted latent " + lat);
+    }
+
+    @Test
     void anOlderPlantedPoisonCardStillExpectsWithoutItsTriggerSentences() {
         // a card written before --expect-description: the description names the trigger; those sentences are stripped
         TaskCard old = TaskCards.parse("""
