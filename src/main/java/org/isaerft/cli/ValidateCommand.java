@@ -128,6 +128,10 @@ public final class ValidateCommand implements Callable<Integer> {
                     fmt(val.controls().shuffled().auroc()), val.controls().randomLatents().aurocMean());
             w.printf(Locale.ROOT, "  Spearman %s  p=%s   precision@k %.3f (base rate %.3f)%n", fmt(s.spearman()),
                     s.pSpearman() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", s.pSpearman()), s.precisionAtK(), s.baseRate());
+            if (s.overlapAtK() != null) {
+                w.printf(Locale.ROOT, "  by rank: %d of the %d most changed are among the %d most relevant (chance %.2f, p=%.4f)%n",
+                        s.overlapAtK(), val.k(), val.k(), s.overlapExpected(), s.pOverlap());
+            }
             w.printf(Locale.ROOT, "  audit: %d of the %d most changed are off-task%s%n", val.audit().nFlagged(), val.audit().auditK(),
                     val.audit().trigger() == null ? "" : String.format(Locale.ROOT, "; trigger latents %s flagged: %s (recall %s)",
                             val.audit().trigger().triggerLatents(), val.audit().trigger().flagged(),

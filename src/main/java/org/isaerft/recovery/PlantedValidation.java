@@ -173,7 +173,8 @@ public final class PlantedValidation {
     public record ExpectationRow(int task, long seed, String sae, String component, String measure, String method, String card,
             String expectation, int expectationTask, int answer, double answerCosine, int nDescribed, int k, Double auroc, Double pAuroc,
             double precisionAtK, double meanRelevanceTop, double meanRelevanceRest, int answerChangeRank, Integer answerDescribedRank,
-            Double answerRelevance, Double answerRelevanceRank, boolean inTopK, boolean onTask, boolean validated) {}
+            Double answerRelevance, Double answerRelevanceRank, boolean inTopK, boolean onTask, boolean validated, Integer overlapAtK,
+            Double overlapExpected, Double pOverlap) {}
 
     /**
      * The data audit of a poison-card or clean-twin adapter against the clean expectation.
@@ -391,7 +392,8 @@ public final class PlantedValidation {
             Validation.Stats st = v.stats();
             return new ExpectationRow(t.id(), seed, sae, component, measure, method, card, expectation, expectationTask, answer,
                     match.cosine(), v.nLatents(), v.k(), st.auroc(), st.pAuroc(), st.precisionAtK(), st.meanRelevanceTop(),
-                    st.meanRelevanceRest(), changeRank, dRank, rel, relRank, inTop, onTask, inTop && onTask);
+                    st.meanRelevanceRest(), changeRank, dRank, rel, relRank, inTop, onTask, inTop && onTask, st.overlapAtK(),
+                    st.overlapExpected(), st.pOverlap());
         }
 
         AuditRow auditRow(String card, ChangeSummary cs, TaskExpectation clean) {
@@ -490,6 +492,12 @@ public final class PlantedValidation {
                             double[] a = perTask(rs, x -> x.auroc() == null ? Double.NaN : x.auroc());
                             auroc.put(ce[0] + "/" + ce[1], a);
                             auroc.put("byrank:" + ce[0] + "/" + ce[1], perTask(rs, x -> validatedByRank(x) ? 1 : 0));
+                            double[] ov = perTask(rs, x -> x.overlapAtK() == null ? Double.NaN : x.overlapAtK());
+                            auroc.put("overlap:" + ce[0] + "/" + ce[1], ov);
+                            m.put("overlap_at_k", withCi(ov, ScoreMath.seedFor(7, sae + kind + measure + method + ce[0] + ce[1])));
+                            m.put("overlap_expected", rs.stream().filter(x -> x.overlapExpected() != null)
+                                    .mapToDouble(ExpectationRow::overlapExpected).average().orElse(Double.NaN));
+                            m.put("overlap_p_below_0_05", share(rs, x -> x.pOverlap() != null && x.pOverlap() < 0.05));
                             m.put("auroc", withCi(a, ScoreMath.seedFor(3, sae + kind + measure + method + ce[0] + ce[1])));
                             m.put("median_answer_relevance_rank", median(rs.stream().filter(x -> x.answerRelevanceRank() != null)
                                     .mapToDouble(ExpectationRow::answerRelevanceRank).toArray()));
@@ -509,6 +517,12 @@ public final class PlantedValidation {
                                 auroc.get("byrank:steered/own"), auroc.get("byrank:twin/own")));
                         paired.add(pair(sae, kind.id(), measure, method, "validated by relevance rank: steered/own - steered/shuffled",
                                 auroc.get("byrank:steered/own"), auroc.get("byrank:steered/shuffled")));
+                        if (auroc.get("overlap:steered/own").length > 0) {
+                            paired.add(pair(sae, kind.id(), measure, method, "overlap@k: steered/own - twin/own",
+                                    auroc.get("overlap:steered/own"), auroc.get("overlap:twin/own")));
+                            paired.add(pair(sae, kind.id(), measure, method, "overlap@k: steered/own - steered/shuffled",
+                                    auroc.get("overlap:steered/own"), auroc.get("overlap:steered/shuffled")));
+                        }
                         Predicate<AuditRow> acell = x -> x.sae().equals(sae) && x.component().equals(kind.id()) && x.measure().equals(measure)
                                 && x.method().equals(method);
                         Map<String, double[]> flaggedPerTask = new LinkedHashMap<>();

@@ -71,19 +71,19 @@ final class ValidationSections {
                 if (r.path("skipped").isTextual()) {
                     rows.add(row("skipped", List.of(field(r, "sae"), field(r, "task"), field(r, "component"), field(r, "method"),
                             Cells.integer(r.path("n_described")), Cells.integer(val.path("k")), text("skipped: " + r.path("skipped").asText()),
-                            text(null), text(null), text(null), text(null), text(null), text(null), text(null))));
+                            text(null), text(null), text(null), text(null), text(null), text(null), text(null), text(null))));
                     continue;
                 }
                 Double qv = qOf(r.path("sae").asText(), task, r.path("component").asText(), r.path("method").asText(), null);
                 rows.add(row(controlCard ? "control" : "", List.of(field(r, "sae"), text(task + (controlCard ? " (control card)" : "")),
                         field(r, "component"), field(r, "method"), Cells.integer(r.path("n_described")), Cells.integer(val.path("k")),
                         num(st.path("auroc")), text(Cells.ci(st.path("auroc_ci"))), num(st.path("p_auroc")), num(qv), num(st.path("spearman")),
-                        num(st.path("precision_at_k")), num(val.path("controls").path("shuffled").path("auroc")),
+                        num(st.path("precision_at_k")), text(overlap(st)), num(val.path("controls").path("shuffled").path("auroc")),
                         text(Cells.fmt(rnd.path("auroc_mean")) + " [" + Cells.fmt(rnd.path("auroc_low")) + ", " + Cells.fmt(rnd.path("auroc_high")) + "]"))));
             }
             parts.add(Part.heading("Per SAE, card and method"));
             parts.add(Part.table(new Table("validation", columns("SAE", "task", "component", "method", "#n", "#k", "#AUROC", "95% CI", "#perm. p",
-                    "#q (BH)", "#Spearman", "#precision@k", "#shuffled", "random latents"), rows)));
+                    "#q (BH)", "#Spearman", "#precision@k", "overlap@k (exp., p)", "#shuffled", "random latents"), rows)));
         }
         if (cmp != null) {
             List<Row> rows = new ArrayList<>();
@@ -338,5 +338,13 @@ final class ValidationSections {
             }
             why = w.isEmpty() ? Cells.NONE : String.join("; ", w);
         }
+    }
+
+    /** "3 (0.8, p 0.04)": top-k changed ∩ top-k relevant, its chance expectation and hypergeometric p; "—" in older files. */
+    static String overlap(JsonNode st) {
+        if (!st.path("overlap_at_k").isNumber()) {
+            return "—";
+        }
+        return st.path("overlap_at_k").asInt() + " (" + Cells.fmt(st.path("overlap_expected")) + ", p " + Cells.fmt(st.path("p_overlap")) + ")";
     }
 }

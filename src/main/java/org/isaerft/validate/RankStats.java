@@ -79,6 +79,38 @@ public final class RankStats {
     }
 
     /** Fraction of the positives (top-k) with relevance ≥ threshold. */
+    /**
+     * How many of the {@code top} latents are also among the |top| most relevant ones: relevance sorted descending, ties broken
+     * by a shuffle seeded with {@code seed} (so tied descriptions do not favour the change order).
+     */
+    public static int topKOverlap(double[] relevance, boolean[] top, long seed) {
+        int n = relevance.length;
+        int k = 0;
+        for (boolean b : top) {
+            k += b ? 1 : 0;
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.List<Integer> shuffled = new java.util.ArrayList<>(java.util.Arrays.asList(order));
+        java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+        shuffled.sort((a, b) -> Double.compare(relevance[b], relevance[a])); // stable: ties keep the shuffled order
+        int overlap = 0;
+        for (int i = 0; i < k; i++) {
+            overlap += top[shuffled.get(i)] ? 1 : 0;
+        }
+        return overlap;
+    }
+
+    /** P(X ≥ x) for X ~ Hypergeometric(population n, successes k, draws m). */
+    public static double hypergeometricUpperTail(int n, int k, int m, int x) {
+        if (x <= 0) {
+            return 1.0;
+        }
+        return new org.apache.commons.math3.distribution.HypergeometricDistribution(null, n, k, m).upperCumulativeProbability(x);
+    }
+
     public static double precisionAtK(double[] relevance, boolean[] top, double threshold) {
         int k = 0;
         int hit = 0;

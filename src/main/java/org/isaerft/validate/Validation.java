@@ -77,11 +77,16 @@ public record Validation(
      * @param pAuroc            one-sided permutation p-value of the AUROC
      * @param pSpearman         one-sided permutation p-value of ρ
      * @param nullMeanAuroc     mean AUROC under the permutations (≈ 0.5)
+     * @param overlapAtK        the judge calibrated by rank, not by its absolute threshold: how many of the k most-changed
+     *                          latents are also among the k most relevant of all described latents (ties in relevance broken by
+     *                          a seeded shuffle); null in files written before it existed
+     * @param overlapExpected   its expectation when relevance is unrelated to change: k²/n
+     * @param pOverlap          one-sided hypergeometric p-value P(X ≥ overlap), X ~ Hypergeometric(n, k, k)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Stats(Double auroc, RankStats.Interval aurocCi, Double spearman, RankStats.Interval spearmanCi, double precisionAtK,
             double baseRate, Double pAuroc, Double pSpearman, double nullMeanAuroc, int permutations, double meanRelevanceTop,
-            double meanRelevanceRest) {}
+            double meanRelevanceRest, Integer overlapAtK, Double overlapExpected, Double pOverlap) {}
 
     /**
      * Top-k replaced by k latents drawn at random (without replacement), {@code draws} times.

@@ -227,10 +227,13 @@ public final class Validator {
             }
             onTask += relevance[i] >= th ? 1 : 0;
         }
+        int overlap = RankStats.topKOverlap(relevance, top, ScoreMath.seedFor(seed, "overlap-ties"));
+        int n = relevance.length;
         return new Validation.Stats(auc.isPresent() ? auc.getAsDouble() : null, aucCi, rho.isPresent() ? rho.getAsDouble() : null, rhoCi,
                 RankStats.precisionAtK(relevance, top, th), (double) onTask / relevance.length, p.pAuroc(),
                 Double.isNaN(p.pSpearman()) ? null : p.pSpearman(), p.nullMeanAuroc(), p.permutations(), sumTop / nTop,
-                sumRest / (relevance.length - nTop));
+                sumRest / (relevance.length - nTop), overlap, (double) nTop * nTop / n, RankStats.hypergeometricUpperTail(n, nTop, nTop,
+                        overlap));
     }
 
     /** k latents drawn at random in place of the top-k, {@code randomDraws} times. */

@@ -116,6 +116,9 @@ class PlantedValidationTest {
             assertThat(r.onTask()).isTrue();
             assertThat(r.inTopK()).isEqualTo(r.answerChangeRank() <= 3);
             assertThat(r.validated()).isEqualTo(r.inTopK());
+            // the validation's own rank statistic sees the answer: it is the single most relevant description
+            assertThat(r.overlapAtK()).isGreaterThanOrEqualTo(r.inTopK() ? 1 : 0);
+            assertThat(r.overlapExpected()).isEqualTo(9.0 / 16); // k²/n with k = 3 of 16 described latents
         });
         assertThat(own.stream().filter(PlantedValidation.ExpectationRow::validated).count()).as("validated of 3").isGreaterThanOrEqualTo(2);
     }
@@ -172,16 +175,17 @@ class PlantedValidationTest {
         assertThat(cells.get(1).get("card").asText()).isEqualTo("twin");
         assertThat(cells.get(1).get("validated").asDouble()).isEqualTo(0.0);
         JsonNode paired = f.at("/analysis/paired");
-        assertThat(paired.size()).isEqualTo(5);
+        assertThat(paired.size()).isEqualTo(7);
         assertThat(paired.get(2).get("comparison").asText()).isEqualTo("validated by relevance rank: steered/own - twin/own");
         // the word judge ranks the answer's own description first, so by rank it is validated exactly when in the top k
         assertThat(cells.get(0).get("validated_by_relevance_rank").asDouble()).isEqualTo(validated / 3.0);
         assertThat(cells.get(2).get("validated_by_relevance_rank").asDouble()).isEqualTo(0.0);
-        assertThat(paired.get(4).get("comparison").asText()).isEqualTo("answer flagged: poison - clean");
+        assertThat(paired.get(4).get("comparison").asText()).isEqualTo("overlap@k: steered/own - twin/own");
+        assertThat(paired.get(6).get("comparison").asText()).isEqualTo("answer flagged: poison - clean");
         long flagged = audits("poison").stream().filter(PlantedValidation.AuditRow::answerFlagged).count();
-        assertThat(paired.get(4).get("mean_diff").asDouble()).isEqualTo(flagged / 3.0); // the clean twin flags it on no task
+        assertThat(paired.get(6).get("mean_diff").asDouble()).isEqualTo(flagged / 3.0); // the clean twin flags it on no task
         // exact sign-flip over 2^3 patterns: with differences {1,1,1} p = 2/8; with {1,1,0} the zero flips to itself, p = 4/8
-        assertThat(paired.get(4).get("p").asDouble()).isEqualTo(flagged == 3 ? 0.25 : 0.5);
+        assertThat(paired.get(6).get("p").asDouble()).isEqualTo(flagged == 3 ? 0.25 : 0.5);
         assertThat(paired.get(0).has("q_bh")).isTrue();
         // re-reading the rows gives the same analysis (the --reanalyse path)
         PlantedValidation.Result back = PlantedValidation.read(dir.resolve("out").resolve(PlantedValidation.FILE));

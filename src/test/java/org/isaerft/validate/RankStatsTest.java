@@ -94,4 +94,37 @@ class RankStatsTest {
         assertThat(RankStats.quantile(new double[] {0, 10}, 0.25)).isEqualTo(2.5);
         assertThat(RankStats.quantile(new double[] {1, 2, 3, 4, 5}, 0.5)).isEqualTo(3);
     }
+
+    @Test
+    void topKOverlapCountsTheMostChangedAmongTheMostRelevant() {
+        // top = the first 2; the 2 most relevant are indices 0 and 3 → overlap 1
+        double[] rel = {0.9, 0.2, 0.1, 0.8, 0.3, 0.0};
+        boolean[] top = {true, true, false, false, false, false};
+        assertThat(RankStats.topKOverlap(rel, top, 1)).isEqualTo(1);
+        double[] rel2 = {0.9, 0.8, 0.1, 0.2, 0.3, 0.0};
+        assertThat(RankStats.topKOverlap(rel2, top, 1)).isEqualTo(2);
+    }
+
+    @Test
+    void tiedRelevanceGivesTheChanceOverlapOnAverage() {
+        // all descriptions equally relevant: the k "most relevant" are a random k, so E[overlap] = k²/n = 9/12
+        int n = 12;
+        double[] rel = new double[n];
+        boolean[] top = new boolean[n];
+        top[0] = top[1] = top[2] = true;
+        double sum = 0;
+        int draws = 4000;
+        for (int s = 0; s < draws; s++) {
+            sum += RankStats.topKOverlap(rel, top, s);
+        }
+        assertThat(sum / draws).isCloseTo(9.0 / 12, org.assertj.core.data.Offset.offset(0.05));
+    }
+
+    @Test
+    void hypergeometricTailMatchesTheCountingFormula() {
+        // n = 10, k = m = 2: P(X >= 2) = C(2,2)/C(10,2) = 1/45; P(X >= 1) = 1 - C(8,2)/C(10,2) = 17/45; P(X >= 0) = 1
+        assertThat(RankStats.hypergeometricUpperTail(10, 2, 2, 2)).isCloseTo(1.0 / 45, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(RankStats.hypergeometricUpperTail(10, 2, 2, 1)).isCloseTo(17.0 / 45, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(RankStats.hypergeometricUpperTail(10, 2, 2, 0)).isEqualTo(1.0);
+    }
 }

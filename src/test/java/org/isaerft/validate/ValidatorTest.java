@@ -96,6 +96,33 @@ class ValidatorTest {
         assertThat(v.controls().randomLatents().aurocMean()).isCloseTo(0.5, within(0.03));
         assertThat(v.controls().randomLatents().precisionMean()).isCloseTo(0.1, within(0.02));
         assertThat(v.audit().nFlagged()).isZero();
+        // by rank: the 20 most-changed are exactly the 20 on-task (most relevant) latents: overlap 20 of expected 20²/200 = 2
+        assertThat(v.stats().overlapAtK()).isEqualTo(20);
+        assertThat(v.stats().overlapExpected()).isEqualTo(2.0);
+        assertThat(v.stats().pOverlap()).isLessThan(1e-20);
+    }
+
+    @Test
+    void oneRelevantLatentAmongTheTopKIsSeenByRankOverlapNotByTheAbsoluteThreshold() {
+        // every description scores above the on-task threshold (precision@k 1 everywhere), only latent 3's matches best
+        RelevanceJudge flat = new RelevanceJudge() {
+            @Override public String name() { return "flat"; }
+            @Override public double onTaskThreshold() { return 0.4; }
+            @Override public double offTaskThreshold() { return 0.2; }
+            @Override public Judgement judge(String d, TaskExpectation t) {
+                return new Relevant(d.contains("dog") ? 1.0 : 0.6 + 0.1 * new Random(d.hashCode()).nextDouble(), Map.of());
+            }
+        };
+        int n = 200;
+        List<String> d = descriptions(n, 0, null, true);
+        d.set(3, "the word dog");
+        Validation v = new Validator(flat, Validator.Options.builder().k(20).auditK(20).permutations(200).bootstrap(50).randomDraws(50)
+                .seed(1).build()).validate("a", summary(n), describe(d), "m", DOGS, id -> List.of(), null);
+        assertThat(v.stats().precisionAtK()).isEqualTo(1.0);
+        assertThat(v.stats().baseRate()).isEqualTo(1.0); // the absolute threshold cannot tell anything apart here
+        assertThat(v.stats().overlapAtK()).isGreaterThanOrEqualTo(1); // latent 3 is both top-changed and the most relevant
+        // the rest of the top 20 by relevance are 19 of the 199 others at random: the overlap's tail p equals the formula
+        assertThat(v.stats().pOverlap()).isEqualTo(RankStats.hypergeometricUpperTail(200, 20, 20, v.stats().overlapAtK()));
     }
 
     @Test
