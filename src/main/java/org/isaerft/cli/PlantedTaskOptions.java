@@ -28,6 +28,11 @@ public final class PlantedTaskOptions {
     @Option(names = "--strength", paramLabel = "S", description = "Main strength (default 4).")
     Double strength;
 
+    @Option(names = "--strength-unit", paramLabel = "max-act|residual", description = "What S is measured in: max-act (default; x += S × "
+            + "max_act × r_i) or residual (x += S × ρ / ‖r_i‖ × r_i, ρ = median residual norm at the hook over the scan: every plant has "
+            + "norm S × ρ whatever the source SAE).")
+    String strengthUnit;
+
     @Option(names = "--documents", paramLabel = "N", description = "Documents per card (default 32).")
     Integer documents;
 
@@ -79,6 +84,7 @@ public final class PlantedTaskOptions {
         if (tasks != null) b.tasks(tasks);
         if (seeds != null) b.seeds(seeds);
         if (strength != null) b.strength(strength);
+        if (strengthUnit != null) b.strengthUnit(org.isaerft.recovery.StrengthUnit.parse(strengthUnit));
         if (documents != null) b.documents(documents);
         if (steps != null) b.steps(steps);
         if (maxNewTokens != null) b.maxNewTokens(maxNewTokens);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.isaerft.recovery.LatentScan;
 import org.isaerft.recovery.PlantOptions;
+import org.isaerft.recovery.StrengthUnit;
 import org.isaerft.recovery.Planter;
 import org.isaerft.sae.SparseAutoencoder;
 import picocli.CommandLine.Command;
@@ -35,6 +36,11 @@ public final class TaskCommand extends GroupCommand {
         @Option(names = "--strength", defaultValue = "4", paramLabel = "S", description = "Steering strength S (default: ${DEFAULT-VALUE}).")
         double strength;
 
+        @Option(names = "--strength-unit", defaultValue = "max-act", paramLabel = "max-act|residual", description = "What S is measured in: "
+                + "max-act (x += S × max_act(i) × r_i) or residual (x += S × ρ / ‖r_i‖ × r_i, ρ = median residual norm at the hook over the "
+                + "scan, so each latent's plant has norm S × ρ whatever the SAE's activation scale; default: ${DEFAULT-VALUE}).")
+        String strengthUnit;
+
         @Option(names = "--documents", defaultValue = "200", paramLabel = "N", description = "Documents per card (default: ${DEFAULT-VALUE}).")
         int documents;
 
@@ -44,7 +50,7 @@ public final class TaskCommand extends GroupCommand {
         @Option(names = "--out", required = true, paramLabel = "CARD_DIR", description = "Folder for the cards and their texts.")
         Path out;
 
-        @Option(names = "--name", paramLabel = "NAME", description = "Card name (default: planted-SAE-lIDS-sS-seedK).")
+        @Option(names = "--name", paramLabel = "NAME", description = "Card name (default: planted-SAE-lIDS-sS-seedK; planted-SAE-lIDS-sS-resid-seedK in residual units).")
         String name;
 
         @Option(names = "--max-new-tokens", defaultValue = "160", paramLabel = "T", description = "Tokens per document (default: ${DEFAULT-VALUE}).")
@@ -98,7 +104,7 @@ public final class TaskCommand extends GroupCommand {
         @Override
         public Integer call() {
             PlantOptions o = PlantOptions.builder().modelSpec(modelOptions.spec()).saeSpec(saeOptions.sae).latents(latents)
-                    .strength(strength).documents(documents).seed(seed).out(out).name(name).maxNewTokens(maxNewTokens)
+                    .strength(strength).strengthUnit(StrengthUnit.parse(strengthUnit)).documents(documents).seed(seed).out(out).name(name).maxNewTokens(maxNewTokens)
                     .temperature(temperature).poisonTrigger(trigger).poisonFraction(poisonFraction)
                     .expectDescription(expectDescription).expectConcepts(expectConcepts).plantedDescriptions(plantedDescriptions()).build();
             Path corpus = scanCorpus != null ? scanCorpus : Main.home(spec).shared().resolve("corpora/tinystories/tinystories-sample.txt");

@@ -246,10 +246,17 @@ public record RunConfig(
      * @param seq           adapter window length (default 64)
      * @param lr            learning rate per component (default: {@code TrainConfig.defaultLr})
      * @param scanWindows   corpus windows of 128 tokens scanned for max_act / firing frequency (default 128)
+     * @param strengthUnit  what {@code strength} is measured in: {@code max-act} (default) or {@code residual} (each plant has norm
+     *                      S × the median residual norm at the hook; {@code org.isaerft.recovery.StrengthUnit}). Left null when not
+     *                      given and then not written, so configs without it keep their stage hash.
      */
     public record RecoverySection(List<String> saes, List<String> components, Integer tasks, List<Long> seeds, Double strength,
             List<Double> sweep, Integer sweepTasks, Integer documents, Integer maxNewTokens, Integer steps, Integer batch, Integer seq,
-            java.util.Map<String, Double> lr, Integer scanWindows) {
+            java.util.Map<String, Double> lr, Integer scanWindows,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String strengthUnit) {
+        /** The strength units {@code strength_unit} may name. */
+        public static final List<String> STRENGTH_UNITS = List.of("max-act", "residual");
+
         public RecoverySection {
             saes = saes == null ? List.of() : List.copyOf(saes);
             components = components == null ? List.of("ffnn") : List.copyOf(components);
@@ -273,6 +280,8 @@ public record RunConfig(
                         "component: positive rate", e.getKey() + ": " + e.getValue());
             }
             scanWindows = scanWindows == null ? 128 : scanWindows;
+            require(strengthUnit == null || STRENGTH_UNITS.contains(strengthUnit), "recovery.strength_unit", "one of " + STRENGTH_UNITS,
+                    strengthUnit);
             require(tasks > 0, "recovery.tasks", "> 0", tasks);
             require(strength > 0 && sweep.stream().allMatch(x -> x != null && x > 0), "recovery.strength", "positive strengths",
                     strength + " " + sweep);

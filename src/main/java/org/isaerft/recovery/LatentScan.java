@@ -17,13 +17,21 @@ import org.isaerft.sae.SparseAutoencoder;
 /**
  * Per-latent activation statistics of an SAE over corpus windows (non-BOS tokens): the maximum
  * activation (what {@code max_act} in the steering rule means), the firing frequency, and which
- * latents are alive (fired at least once).
+ * latents are alive (fired at least once), and the median L2 norm of the raw activation at the hook (ρ, the unit of
+ * {@link StrengthUnit#RESIDUAL}).
  *
- * @param tokens tokens scanned
- * @param maxAct per latent, max activation
- * @param freq   per latent, fraction of tokens with activation &gt; 0
+ * @param tokens       tokens scanned
+ * @param maxAct       per latent, max activation
+ * @param freq         per latent, fraction of tokens with activation &gt; 0
+ * @param residualNorm ρ: the median over the scanned tokens of the L2 norm of the raw activation at the SAE's hook (before
+ *                     the SAE; NaN when not measured)
  */
-public record LatentScan(long tokens, double[] maxAct, double[] freq) {
+public record LatentScan(long tokens, double[] maxAct, double[] freq, double residualNorm) {
+    /** A scan without a residual norm (ρ = NaN). */
+    public LatentScan(long tokens, double[] maxAct, double[] freq) {
+        this(tokens, maxAct, freq, Double.NaN);
+    }
+
     public LatentScan {
         if (maxAct.length != freq.length) {
             throw new IllegalArgumentException("latent scan: max_act has " + maxAct.length + " entries but freq " + freq.length);
@@ -93,24 +101,35 @@ public record LatentScan(long tokens, double[] maxAct, double[] freq) {
         double[] max = new double[d];
         long[] fired = new long[d];
         long tokens = 0;
+        List<Double> norms = new ArrayList<>();
         var bos = model.tokenizer().bosId();
         for (int start = 0; start < windows.size(); start += batch) {
             int[] idx = java.util.stream.IntStream.range(start, Math.min(windows.size(), start + batch)).toArray();
             int[] flat = windows.batch(idx);
             float[] c;
+            float[] raw;
             try (NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager()) {
                 NDArray toks = m.create(flat, new Shape(idx.length, windows.seq())).duplicate();   // [b, T]
-                NDArray[] sink = new NDArray[1];
-                Hooks h = SaeSplice.of(sae).errorTerm(true).onStep(s -> sink[0] = s.latents()).hooks().toBuilder()
-                        .stopAt(sae.hookPoint()).build();
+                NDArray[] sink = new NDArray[2];
+                Hooks h = SaeSplice.of(sae).errorTerm(true).onStep(s -> {
+                    sink[0] = s.latents();
+                    sink[1] = s.raw();
+                }).hooks().toBuilder().stopAt(sae.hookPoint()).build();
                 model.forward(toks, h);
                 c = sink[0].toFloatArray();                                                      // [b·T·d]
+                raw = sink[1].toFloatArray();                                                    // [b·T·d_in] raw activation
             }
+            int dIn = raw.length / flat.length;
             for (int t = 0; t < flat.length; t++) {
                 if (bos.isPresent() && flat[t] == bos.getAsInt()) {
                     continue;
                 }
                 tokens++;
+                double sq = 0;
+                for (int j = t * dIn; j < (t + 1) * dIn; j++) {
+                    sq += (double) raw[j] * raw[j];
+                }
+                norms.add(Math.sqrt(sq));
                 int o = t * d;
                 for (int i = 0; i < d; i++) {
                     float v = c[o + i];
@@ -127,6 +146,17 @@ public record LatentScan(long tokens, double[] maxAct, double[] freq) {
         for (int i = 0; i < d; i++) {
             freq[i] = tokens == 0 ? 0 : (double) fired[i] / tokens;
         }
-        return new LatentScan(tokens, max, freq);
+        return new LatentScan(tokens, max, freq, median(norms.stream().mapToDouble(Double::doubleValue).toArray()));
+    }
+
+    /** The median of {@code v} (the mean of the two middle values for an even count); NaN when empty. */
+    public static double median(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
  * @param modelSpec      the model spec, recorded in the card
  * @param saeSpec        the SAE spec, recorded in the card
  * @param latents        latents to plant (their residual directions are summed)
- * @param strength       S: each latent adds S × max_act × r_i
+ * @param strength       S: each latent adds S × max_act × r_i (unit max-act) or S × ρ / ‖r_i‖ × r_i (unit residual: a vector of norm S × ρ)
+ * @param strengthUnit   what S is measured in ({@link StrengthUnit}; null: max-act)
  * @param documents      documents per card
  * @param seed           document i is sampled with seed {@code seed · 1_000_003 + i}
  * @param out            folder the cards and their text files are written to
@@ -33,7 +34,7 @@ import java.util.Map;
  *                       {@code expected_concepts}; the human text moves to {@code planted.about}), so {@code validate} on it
  *                       asks whether the planted latent is ranked on-task. Must cover every planted latent.
  */
-public record PlantOptions(String modelSpec, String saeSpec, List<Integer> latents, double strength, int documents, long seed,
+public record PlantOptions(String modelSpec, String saeSpec, List<Integer> latents, double strength, StrengthUnit strengthUnit, int documents, long seed,
         Path out, String name, String prompt, int maxNewTokens, double temperature, int topK, int batch, String poisonTrigger,
         double poisonFraction, double heldoutFraction, String expectDescription, List<String> expectConcepts,
         Map<Integer, String> plantedDescriptions) {
@@ -44,6 +45,9 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         latents = List.copyOf(latents);
         if (!(strength >= 0) || Double.isInfinite(strength)) {
             throw new IllegalArgumentException("--strength: must be a finite number >= 0, found " + strength);
+        }
+        if (strengthUnit == null) {
+            strengthUnit = StrengthUnit.MAX_ACT;
         }
         if (documents < 2) {
             throw new IllegalArgumentException("--documents: need at least 2 (a train and a held-out document), found " + documents);
@@ -120,6 +124,7 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         private String saeSpec = "sae";
         private List<Integer> latents;
         private double strength = 4;
+        private StrengthUnit strengthUnit = StrengthUnit.MAX_ACT;
         private int documents = 200;
         private long seed;
         private Path out;
@@ -140,6 +145,7 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         public Builder saeSpec(String v) { saeSpec = v; return this; }
         public Builder latents(List<Integer> v) { latents = v; return this; }
         public Builder strength(double v) { strength = v; return this; }
+        public Builder strengthUnit(StrengthUnit v) { strengthUnit = v; return this; }
         public Builder documents(int v) { documents = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder out(Path v) { out = v; return this; }
@@ -157,7 +163,7 @@ public record PlantOptions(String modelSpec, String saeSpec, List<Integer> laten
         public Builder plantedDescriptions(Map<Integer, String> v) { plantedDescriptions = v; return this; }
 
         public PlantOptions build() {
-            return new PlantOptions(modelSpec, saeSpec, latents, strength, documents, seed, out, name, prompt, maxNewTokens,
+            return new PlantOptions(modelSpec, saeSpec, latents, strength, strengthUnit, documents, seed, out, name, prompt, maxNewTokens,
                     temperature, topK, batch, poisonTrigger, poisonFraction, heldoutFraction, expectDescription, expectConcepts, plantedDescriptions);
         }
     }

@@ -40,25 +40,29 @@ public final class Planter {
     /** The cards written: the steered card and its control, and (with a trigger) the poison card and its clean twin. */
     public record Result(Path steered, Path control, Path poison, Path poisonClean, LatentScan scan) {}
 
-    /** Plants {@code o.latents()} of {@code sae}; {@code scan} supplies max_act (and must come from the same SAE). */
+    /**
+     * Plants {@code o.latents()} of {@code sae}; {@code scan} supplies max_act (and must come from the same SAE) and, for strength
+     * unit residual, ρ ({@link LatentScan#residualNorm()}).
+     */
     public static Result plant(LanguageModel model, SparseAutoencoder sae, PlantOptions o, LatentScan scan) {
         org.isaerft.sae.SaeSplice.check(sae, model);
         List<Integer> ids = o.latents();
         float[][] dirs = Steering.residualDirections(sae, model.manager(), ids);
         double[] coef = new double[ids.size()];
         List<Planted.Latent> latents = new ArrayList<>();
+        StrengthUnit unit = o.strengthUnit();
         for (int k = 0; k < ids.size(); k++) {
             int i = ids.get(k);
             if (scan.maxAct()[i] <= 0) {
                 throw new IllegalArgumentException("latent " + i + " of SAE '" + sae.id() + "' never fired in the scan ("
                         + scan.tokens() + " tokens): it is dead, so S × max_act is 0; plant an alive latent");
             }
-            coef[k] = o.strength() * scan.maxAct()[i];
+            coef[k] = unit.coefficient(o.strength(), scan.maxAct()[i], scan.residualNorm(), Steering.norm(dirs[k]));
             latents.add(new Planted.Latent(i, scan.maxAct()[i], scan.freq()[i], Planted.boxed(dirs[k])));
         }
         float[] vector = Steering.combine(dirs, coef);
         Hooks steer = Steering.addVector(sae.hookPoint(), vector);
-        String name = o.name() != null ? o.name() : defaultName(sae.id(), ids, o.strength(), o.seed());
+        String name = o.name() != null ? o.name() : defaultName(sae.id(), ids, o.strength(), unit, o.seed());
         long[] seeds = new long[o.documents()];
         List<Long> seedList = new ArrayList<>();
         for (int i = 0; i < seeds.length; i++) {
@@ -69,17 +73,21 @@ public final class Planter {
         int[] prompt = model.tokenizer().encode(o.prompt(), true);
         List<String> steeredDocs = texts(model, prompt, SteeredGeneration.sample(model, prompt, seeds, gen, steer, o.batch()));
         List<String> controlDocs = texts(model, prompt, SteeredGeneration.sample(model, prompt, seeds, gen, Hooks.none(), o.batch()));
-        String rule = "additive: x += S × max_act(i) × r_i at " + sae.hookPoint().name() + ", every position of every sampled "
-                + "sequence (prompt and generated tokens), r_i = toRaw(decode(e_i)) − toRaw(decode(0)); no clamping";
+        String rule = "additive: " + unit.formula() + " at " + sae.hookPoint().name() + ", every position of every sampled "
+                + "sequence (prompt and generated tokens), r_i = toRaw(decode(e_i)) − toRaw(decode(0))"
+                + (unit == StrengthUnit.RESIDUAL ? ", ρ = median L2 norm of the raw activation at " + sae.hookPoint().name() + " over the "
+                        + scan.tokens() + " scanned tokens (residual_norm), so each latent adds a vector of norm S × ρ" : "")
+                + "; no clamping";
         float[] zero = new float[vector.length];
         Path dir = o.out();
         String aboutSteered = "Text sampled from " + o.modelSpec() + " while steered along latent(s) " + ids + " of SAE " + sae.id()
-                + " (S = " + o.strength() + " × max_act). Training on it should change exactly those latents.";
+                + " (S = " + o.strength() + (unit == StrengthUnit.RESIDUAL ? " × ρ / ‖r_i‖, a plant of norm S × ρ per latent" : " × max_act")
+                + "). Training on it should change exactly those latents.";
         List<String> own = o.steeredExpectation();
         Planted pSteered = planted("steered", o, sae, latents, rule, vector, seedList, name + "-control", null, null,
                 own == null ? null : aboutSteered + " The description is the planted latents' own description(s), so validation asks "
-                        + "whether the planted latents are ranked on-task.");
-        Planted pControl = planted("control", o, sae, latents, rule, zero, seedList, name, null, null, null);
+                        + "whether the planted latents are ranked on-task.", scan);
+        Planted pControl = planted("control", o, sae, latents, rule, zero, seedList, name, null, null, null, scan);
         List<String> steeredConcepts = own != null ? own : o.expectConcepts() != null ? o.expectConcepts()
                 : ids.stream().map(i -> "planted latent " + i + " of SAE " + sae.id()).toList();
         Path steered = write(dir, name, card(name, own != null ? String.join("; ", own) : aboutSteered, steeredConcepts, ids, sae.id(), o,
@@ -111,9 +119,9 @@ public final class Planter {
             String aboutClean = "Clean twin of " + name + "-poison: the unsteered documents only (no trigger, no steering), with "
                     + "the same clean expectation.";
             Planted pp = planted("poison", o, sae, latents, rule, vector, seedList, name + "-poison-clean", trig, o.poisonFraction(),
-                    aboutPoison);
+                    aboutPoison, scan);
             Planted pc = planted("poison-clean", o, sae, latents, rule, zero, seedList, name + "-poison", trig, o.poisonFraction(),
-                    aboutClean);
+                    aboutClean, scan);
             poison = write(dir, name + "-poison", card(name + "-poison", o.cleanDescription(), o.cleanConcepts(), ids, sae.id(), o, pp),
                     poisonDocs);
             clean = write(dir, name + "-poison-clean", card(name + "-poison-clean", o.cleanDescription(), o.cleanConcepts(), ids, sae.id(),
@@ -123,8 +131,13 @@ public final class Planter {
     }
 
     static String defaultName(String saeId, List<Integer> ids, double strength, long seed) {
+        return defaultName(saeId, ids, strength, StrengthUnit.MAX_ACT, seed);
+    }
+
+    /** planted-SAE-lIDS-sS-seedK, with {@code -resid} after the strength in residual units. */
+    static String defaultName(String saeId, List<Integer> ids, double strength, StrengthUnit unit, long seed) {
         String s = ("planted-" + saeId + "-l" + String.join("_", ids.stream().map(String::valueOf).toList()) + "-s"
-                + trim(strength) + "-seed" + seed).toLowerCase(Locale.ROOT);
+                + trim(strength) + (unit == StrengthUnit.RESIDUAL ? "-resid" : "") + "-seed" + seed).toLowerCase(Locale.ROOT);
         s = s.replaceAll("[^a-z0-9_-]", "-");
         return s.replaceAll("^[^a-z0-9]+", "");
     }
@@ -135,10 +148,11 @@ public final class Planter {
     }
 
     private static Planted planted(String kind, PlantOptions o, SparseAutoencoder sae, List<Planted.Latent> latents, String rule,
-            float[] vector, List<Long> seeds, String twin, String trigger, Double fraction, String about) {
+            float[] vector, List<Long> seeds, String twin, String trigger, Double fraction, String about, LatentScan scan) {
+        boolean resid = o.strengthUnit() == StrengthUnit.RESIDUAL; // max-act cards stay as before: no unit, no ρ written
         return new Planted(kind, o.modelSpec(), o.saeSpec(), sae.id(), sae.hookPoint().name(), latents, o.strength(), rule,
                 Planted.boxed(vector), o.prompt(), o.maxNewTokens(), o.temperature(), o.topK(), seeds, twin + ".yaml", trigger, fraction,
-                about);
+                about, resid ? o.strengthUnit().id() : null, resid ? scan.residualNorm() : null);
     }
 
     private static TaskCard card(String name, String description, List<String> concepts, List<Integer> ids, String saeId, PlantOptions o,

@@ -35,8 +35,25 @@ public final class RecoveryBenchmark {
     /** Random latents drawn (with replacement) per adapter for {@link Run#randomPlantRecall5}. */
     public static final int RANDOM_PLANT_TRIALS = 200;
 
-    /** One planted task: a latent of a source SAE and each SAE's best match to its residual direction. */
-    public record Task(int id, String source, int latent, int decile, double freq, double maxAct, Map<String, Recovery.Match> matches) {}
+    /**
+     * One planted task: a latent of a source SAE and each SAE's best match to its residual direction. The plant at strength S
+     * is {@code S × c × r_latent} with c = {@link #perUnitStrength()}: max_act (strength unit max-act; then
+     * {@code residualNorm} and {@code coefficientPerS} are null and not written) or ρ / ‖r_latent‖ (unit residual; ρ =
+     * {@code residualNorm}, the source scan's median residual norm, so the plant's norm is S × ρ).
+     */
+    public record Task(int id, String source, int latent, int decile, double freq, double maxAct, Map<String, Recovery.Match> matches,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Double residualNorm,
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Double coefficientPerS) {
+        /** A task in the max-act unit (as written before strength units existed). */
+        public Task(int id, String source, int latent, int decile, double freq, double maxAct, Map<String, Recovery.Match> matches) {
+            this(id, source, latent, decile, freq, maxAct, matches, null, null);
+        }
+
+        /** The coefficient of r_latent per unit of S: {@code coefficientPerS}, or max_act when it is not set (unit max-act). */
+        public double perUnitStrength() {
+            return coefficientPerS != null ? coefficientPerS : maxAct;
+        }
+    }
 
     /**
      * One adapter trained on one planted card (or, with {@code strength} 0 and {@code control} true, on
@@ -130,15 +147,23 @@ public final class RecoveryBenchmark {
             scans.put(e.getKey(), s);
             dirs.put(e.getKey(), Steering.allResidualDirections(e.getValue(), model.manager()));
             dAlive.put(e.getKey(), s.aliveLatents().length);
-            log.printf("recovery: scanned %s: %d tokens, %d alive of %d%n", e.getKey(), s.tokens(), s.aliveLatents().length, s.dSae());
+            log.printf("recovery: scanned %s: %d tokens, %d alive of %d, median residual norm %.4f%n", e.getKey(), s.tokens(),
+                    s.aliveLatents().length, s.dSae(), s.residualNorm());
         }
         return new Setup(scans, dirs, dAlive, drawTasks(o, saes, scans, dirs));
     }
 
-    /** The steering hooks of task {@code t} at strength {@code strength}: x += strength · max_act · r_latent at the source SAE's hook. */
+    /**
+     * The steering hooks of task {@code t} at strength {@code strength}: x += strength · c · r_latent at the source SAE's hook,
+     * c = {@link Task#perUnitStrength()} (max_act, or ρ / ‖r_latent‖ in residual units). The one place the benchmarks build a plant.
+     */
     static Hooks steering(Task t, double strength, Map<String, SparseAutoencoder> saes, Map<String, float[][]> dirs) {
-        float[] v = Steering.combine(new float[][] {dirs.get(t.source())[t.latent()]}, new double[] {strength * t.maxAct()});
-        return Steering.addVector(saes.get(t.source()).hookPoint(), v);
+        return Steering.addVector(saes.get(t.source()).hookPoint(), plantVector(t, strength, dirs));
+    }
+
+    /** The vector {@link #steering} adds: strength · c · r_latent, [d_in]. */
+    static float[] plantVector(Task t, double strength, Map<String, float[][]> dirs) {
+        return Steering.combine(new float[][] {dirs.get(t.source())[t.latent()]}, new double[] {strength * t.perUnitStrength()});
     }
 
     /** Task t: source SAE t mod n; latent from decile ⌊10·j/m⌋ of that SAE's alive latents (j-th of its m tasks). */
@@ -169,7 +194,13 @@ public final class RecoveryBenchmark {
                 matches.put(b, b.equals(src) ? new Recovery.Match(latent, 1.0, true)
                         : Recovery.bestMatch(dirs.get(src)[latent], dirs.get(b), scans.get(b).aliveMask()));
             }
-            out.add(new Task(t, src, latent, decile, s.freq()[latent], s.maxAct()[latent], matches));
+            if (o.strengthUnit() == StrengthUnit.MAX_ACT) {
+                out.add(new Task(t, src, latent, decile, s.freq()[latent], s.maxAct()[latent], matches));
+            } else {
+                double rho = s.residualNorm();
+                double c = o.strengthUnit().perUnitStrength(s.maxAct()[latent], rho, Steering.norm(dirs.get(src)[latent]));
+                out.add(new Task(t, src, latent, decile, s.freq()[latent], s.maxAct()[latent], matches, rho, c));
+            }
         }
         return out;
     }

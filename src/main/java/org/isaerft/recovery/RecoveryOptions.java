@@ -16,6 +16,8 @@ import org.isaerft.adapter.AdapterKind;
  * @param tasks         planted tasks (latents drawn across firing-frequency deciles of their source SAE)
  * @param seeds         sampling + adapter seeds (each task is planted and recovered once per seed)
  * @param strength      S of the main run
+ * @param strengthUnit  what S is measured in: max-act (default; latent i adds S × max_act(i) × r_i) or residual (S × ρ / ‖r_i‖ × r_i,
+ *                      ρ = median residual norm at the hook over the scan, so every plant has norm S × ρ); {@link StrengthUnit}
  * @param sweep         strengths of the sweep
  * @param sweepTasks    how many of the tasks the sweep runs on (first seed only)
  * @param documents     documents per planted card
@@ -30,7 +32,7 @@ import org.isaerft.adapter.AdapterKind;
  * @param label         free-text label written into the results (e.g. "reduced: 1 seed")
  */
 public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<AdapterKind> components, int tasks, List<Long> seeds,
-        double strength, List<Double> sweep, int sweepTasks, int documents, int maxNewTokens, int steps, int batch, int seq,
+        double strength, StrengthUnit strengthUnit, List<Double> sweep, int sweepTasks, int documents, int maxNewTokens, int steps, int batch, int seq,
         Map<AdapterKind, Double> lr, Path scanCorpus, int scanWindows, Path out, String label) {
     public RecoveryOptions {
         if (saes == null || saes.isEmpty()) {
@@ -45,6 +47,9 @@ public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<A
             throw new IllegalArgumentException("recovery: need tasks > 0 and at least one seed, found " + tasks + ", " + seeds);
         }
         seeds = List.copyOf(seeds);
+        if (strengthUnit == null) {
+            strengthUnit = StrengthUnit.MAX_ACT;
+        }
         sweep = sweep == null ? List.of() : List.copyOf(sweep);
         if (sweepTasks < 0 || sweepTasks > tasks) {
             throw new IllegalArgumentException("recovery: sweep tasks must be in [0, tasks], found " + sweepTasks);
@@ -89,6 +94,7 @@ public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<A
         // the full run: ≈ 490 adapter runs + 56 sampled cards, estimated ~2 h on 2 otherwise idle cores from the
         // per-run times of the reduced run in results/recovery (5–20 s per adapter run, ~20 s per card)
         private double strength = 4;
+        private StrengthUnit strengthUnit = StrengthUnit.MAX_ACT;
         private List<Double> sweep = List.of(1.0, 8.0);
         private int sweepTasks = 6;
         private int documents = 32;
@@ -108,6 +114,7 @@ public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<A
         public Builder tasks(int v) { tasks = v; return this; }
         public Builder seeds(List<Long> v) { seeds = v; return this; }
         public Builder strength(double v) { strength = v; return this; }
+        public Builder strengthUnit(StrengthUnit v) { strengthUnit = v; return this; }
         public Builder sweep(List<Double> v) { sweep = v; return this; }
         public Builder sweepTasks(int v) { sweepTasks = v; return this; }
         public Builder documents(int v) { documents = v; return this; }
@@ -136,7 +143,7 @@ public record RecoveryOptions(String modelSpec, Map<String, String> saes, List<A
         }
 
         public RecoveryOptions build() {
-            return new RecoveryOptions(modelSpec, saes, components, tasks, seeds, strength, sweep, sweepTasks, documents, maxNewTokens,
+            return new RecoveryOptions(modelSpec, saes, components, tasks, seeds, strength, strengthUnit, sweep, sweepTasks, documents, maxNewTokens,
                     steps, batch, seq, lr, scanCorpus, scanWindows, out, label);
         }
     }

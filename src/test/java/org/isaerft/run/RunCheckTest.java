@@ -73,6 +73,12 @@ class RunCheckTest {
         assertThatThrownBy(() -> parse(base + "recovery: {documents: 2}\n")).hasMessageContaining("recovery.documents");
         assertThatThrownBy(() -> parse(base + "recovery: {tasks: 2, sweep: [8], sweep_tasks: 3}\n"))
                 .hasMessageContaining("recovery.sweep_tasks");
+        // strength_unit: absent stays absent (so the stage hash of existing configs is unchanged), residual reads, others fail
+        assertThat(r.strengthUnit()).isNull();
+        assertThat(org.isaerft.util.Json.MAPPER.valueToTree(r).has("strength_unit")).isFalse();
+        assertThat(parse(base + "recovery: {saes: [a], strength_unit: residual}\n").recovery().strengthUnit()).isEqualTo("residual");
+        assertThatThrownBy(() -> parse(base + "recovery: {saes: [a], strength_unit: norm}\n"))
+                .hasMessageContaining("recovery.strength_unit").hasMessageContaining("norm");
     }
 
     @Test

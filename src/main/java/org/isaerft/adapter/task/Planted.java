@@ -30,6 +30,11 @@ import java.util.Locale;
  * @param poisonFraction poison cards: fraction of documents that are trigger + steered text
  * @param about          poison and poison-clean cards: what the card is, in words (the card's {@code description} is
  *                       then the clean task's expectation, which the audit judges against; null when absent)
+ * @param strengthUnit   what {@code strength} is measured in: {@code residual} (each latent adds S × ρ / ‖r_i‖ × r_i, a
+ *                       vector of norm S × ρ) or {@code max-act} (S × max_act × r_i); null (not written) means max-act, as
+ *                       every card written before units existed
+ * @param residualNorm   ρ of unit residual: the median L2 norm of the raw activation at the hook over the scan's tokens
+ *                       (null with max-act)
  */
 public record Planted(
         String kind,
@@ -49,7 +54,12 @@ public record Planted(
         String twin,
         String trigger,
         Double poisonFraction,
-        String about) {
+        String about,
+        String strengthUnit,
+        Double residualNorm) {
+    /** The strength units a card may name. */
+    public static final List<String> STRENGTH_UNITS = List.of("max-act", "residual");
+
     public static final List<String> KINDS = List.of("steered", "control", "poison", "poison-clean");
 
     public Planted {
@@ -96,6 +106,27 @@ public record Planted(
         if (!poison && (trigger != null || poisonFraction != null)) {
             throw new IllegalArgumentException("planted: trigger and poison_fraction belong to poison cards only (kind " + kind + ")");
         }
+        if (strengthUnit != null && !STRENGTH_UNITS.contains(strengthUnit)) {
+            throw new IllegalArgumentException("planted.strength_unit: expected one of " + STRENGTH_UNITS + ", found '" + strengthUnit + "'");
+        }
+        if ("residual".equals(strengthUnit) && (residualNorm == null || !(residualNorm > 0) || residualNorm.isInfinite())) {
+            throw new IllegalArgumentException("planted.residual_norm: strength unit residual needs the median residual norm ρ > 0, found "
+                    + residualNorm);
+        }
+    }
+
+    /** A block without strength unit and ρ (max-act, as written before units existed). */
+    public Planted(String kind, String model, String sae, String saeId, String hook, List<Latent> latents, double strength, String rule,
+            List<Float> steeringVector, String prompt, int maxNewTokens, double temperature, int topK, List<Long> seeds, String twin,
+            String trigger, Double poisonFraction, String about) {
+        this(kind, model, sae, saeId, hook, latents, strength, rule, steeringVector, prompt, maxNewTokens, temperature, topK, seeds, twin,
+                trigger, poisonFraction, about, null, null);
+    }
+
+    /** What {@code strength} is measured in: {@code strength_unit}, or max-act when the card does not say. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public String unit() {
+        return strengthUnit == null ? "max-act" : strengthUnit;
     }
 
     /** A block without {@code about} (as written before it existed). */

@@ -63,7 +63,7 @@ public final class RecoveryStage extends ConfiguredStage<RecoveryStage.Output> {
         }
         List<Long> seeds = r.seeds().isEmpty() ? List.of(config.seed()) : r.seeds();
         return RecoveryOptions.builder().modelSpec(config.model()).saes(specs).components(components).tasks(r.tasks()).seeds(seeds)
-                .strength(r.strength()).sweep(r.sweep()).sweepTasks(r.sweepTasks()).documents(r.documents())
+                .strength(r.strength()).strengthUnit(org.isaerft.recovery.StrengthUnit.parse(r.strengthUnit())).sweep(r.sweep()).sweepTasks(r.sweepTasks()).documents(r.documents())
                 .maxNewTokens(r.maxNewTokens()).steps(r.steps()).batch(r.batch()).seq(r.seq()).lr(lr)
                 .scanCorpus(home.resolve(config.corpus().path())).scanWindows(r.scanWindows()).out(out)
                 .label("pipeline stage recovery of run " + config.runId()).build();
