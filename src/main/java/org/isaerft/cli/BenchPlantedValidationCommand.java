@@ -66,7 +66,7 @@ public final class BenchPlantedValidationCommand implements Callable<Integer> {
         if (planted.seeds == null) {
             rb.seeds(List.of(0L)); // one seed by default: the paired tests are over tasks
         }
-        rb.label((planted.label != null ? planted.label + "; " : "") + "command: isaerft " + String.join(" ", commandArgs()));
+        rb.label(planted.label(spec));
         RecoveryOptions ro = rb.build();
         PlantedValidation.Options.Builder b = PlantedValidation.Options.builder(ro);
         if (methods != null) b.methods(methods);
@@ -78,27 +78,18 @@ public final class BenchPlantedValidationCommand implements Callable<Integer> {
         if (planted.quick) b.permutations(50).bootstrap(50);
         PlantedValidation.Options o = b.build();
         long tokens = mineTokens != null ? mineTokens : planted.quick ? 4096 : 20_000;
-        try (ModelOptions.Opened m = modelOptions.open()) {
-            Map<String, SparseAutoencoder> opened = PlantedTaskOptions.open(specs, modelOptions, m, home);
-            try {
-                Path out = ro.out();
-                PlantedValidation.Describer describer = PlantedValidation.mined(m.model(), modelOptions.spec(), specs,
-                        ro.scanCorpus(), tokens, out.resolve("descriptions"), System.err);
-                PlantedValidation.Result r = PlantedValidation.run(o, m.model(), opened, describer, new EmbeddingRelevance(), System.err);
-                PlantedValidation.write(r, out);
-                System.out.println("planted validation: " + r.expectations().size() + " validations, " + r.audits().size() + " audits in "
-                        + Math.round(r.seconds()) + " s -> " + out);
-            } finally {
-                opened.values().forEach(SparseAutoencoder::close);
-            }
-        }
+        PlantedTaskOptions.withModelAndSaes(specs, modelOptions, home, (model, saes) -> {
+            Path out = ro.out();
+            PlantedValidation.Describer describer = PlantedValidation.mined(model, modelOptions.spec(), specs, ro.scanCorpus(), tokens,
+                    out.resolve("descriptions"), System.err);
+            PlantedValidation.Result r = PlantedValidation.run(o, model, saes, describer, new EmbeddingRelevance(), System.err);
+            PlantedValidation.write(r, out);
+            System.out.println("planted validation: " + r.expectations().size() + " validations, " + r.audits().size() + " audits in "
+                    + Math.round(r.seconds()) + " s -> " + out);
+        });
         return 0;
     }
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
-
-    private List<String> commandArgs() {
-        return spec == null ? List.of() : spec.commandLine().getParseResult().originalArgs();
-    }
 }

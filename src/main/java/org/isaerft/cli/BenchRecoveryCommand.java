@@ -46,25 +46,16 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         RecoveryOptions.Builder b = planted.builder(modelOptions.spec(), Main.home(spec), Main.home(spec).resolve("results/recovery"));
         if (sweep != null) b.sweep(sweep);
         if (sweepTasks != null) b.sweepTasks(sweepTasks);
-        b.label((planted.label != null ? planted.label + "; " : "") + "command: isaerft " + String.join(" ", commandArgs()));
+        b.label(planted.label(spec));
         RecoveryOptions o = b.build();
-        try (ModelOptions.Opened m = modelOptions.open()) {
-            Map<String, SparseAutoencoder> opened = PlantedTaskOptions.open(specs, modelOptions, m, Main.home(spec));
-            try {
-                RecoveryBenchmark.Result r = RecoveryBenchmark.run(o, m.model(), opened, System.err, true);
-                RecoveryBenchmark.write(r);
-                System.out.println("recovery: " + r.runs().size() + " runs in " + Math.round(r.seconds()) + " s -> " + o.out());
-            } finally {
-                opened.values().forEach(SparseAutoencoder::close);
-            }
-        }
+        PlantedTaskOptions.withModelAndSaes(specs, modelOptions, Main.home(spec), (model, saes) -> {
+            RecoveryBenchmark.Result r = RecoveryBenchmark.run(o, model, saes, System.err, true);
+            RecoveryBenchmark.write(r);
+            System.out.println("recovery: " + r.runs().size() + " runs in " + Math.round(r.seconds()) + " s -> " + o.out());
+        });
         return 0;
     }
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
-
-    private List<String> commandArgs() {
-        return spec == null ? List.of() : spec.commandLine().getParseResult().originalArgs();
-    }
 }

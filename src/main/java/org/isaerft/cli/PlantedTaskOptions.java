@@ -109,6 +109,30 @@ public final class PlantedTaskOptions {
         return b;
     }
 
+    /** The label written into the results: --label (if any) and the command line. */
+    String label(picocli.CommandLine.Model.CommandSpec spec) {
+        List<String> args = spec == null ? List.of() : spec.commandLine().getParseResult().originalArgs();
+        return (label != null ? label + "; " : "") + "command: isaerft " + String.join(" ", args);
+    }
+
+    /** The work of a planted-task command, given the opened model and SAEs. */
+    @FunctionalInterface
+    interface Work {
+        void run(org.isaerft.model.LanguageModel model, Map<String, SparseAutoencoder> saes);
+    }
+
+    /** Opens the model and every SAE of {@code specs}, runs {@code work}, and closes them all. */
+    static void withModelAndSaes(Map<String, String> specs, ModelOptions modelOptions, ProjectHome home, Work work) {
+        try (ModelOptions.Opened m = modelOptions.open()) {
+            Map<String, SparseAutoencoder> opened = open(specs, modelOptions, m, home);
+            try {
+                work.run(m.model(), opened);
+            } finally {
+                opened.values().forEach(SparseAutoencoder::close);
+            }
+        }
+    }
+
     /** Opens every SAE of {@code specs}; the caller closes them. */
     static Map<String, SparseAutoencoder> open(Map<String, String> specs, ModelOptions modelOptions, ModelOptions.Opened m, ProjectHome home) {
         Map<String, SparseAutoencoder> opened = new LinkedHashMap<>();
