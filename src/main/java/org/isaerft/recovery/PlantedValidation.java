@@ -452,9 +452,9 @@ public final class PlantedValidation {
             }
             Path edir = dir.resolve(name).resolve(method);
             new ExplainRun(explainer, edir, new ExplainRun.Options(1, 0, modelSpec, sae.id()), null, null).run(mdir, "mined");
-            Map<String, String> byId = Json.readFile(edir.resolve("latent_descriptions.json"), Map.class);
             Map<Integer, String> out = new TreeMap<>();
-            byId.forEach((id, text) -> out.put(LatentId.parse(id).index(), text));
+            org.isaerft.validate.ValidationInputs.descriptions(edir.resolve("latent_descriptions.json"), method).byId()
+                    .forEach((id, text) -> out.put(id.index(), text));
             return out;
         };
     }
@@ -471,7 +471,7 @@ public final class PlantedValidation {
                     for (String method : o.methods()) {
                         Predicate<ExpectationRow> cell = x -> x.sae().equals(sae) && x.component().equals(kind.id())
                                 && x.measure().equals(measure) && x.method().equals(method);
-                        Map<String, double[]> auroc = new LinkedHashMap<>();
+                        Map<String, Map<Integer, Double>> auroc = new LinkedHashMap<>(); // per-task values, paired by task id
                         for (String[] ce : List.of(new String[] {"steered", "own"}, new String[] {"twin", "own"},
                                 new String[] {"steered", "shuffled"})) {
                             List<ExpectationRow> rs = r.expectations().stream().filter(cell)
@@ -489,16 +489,16 @@ public final class PlantedValidation {
                             m.put("answer_in_top_k", share(rs, ExpectationRow::inTopK));
                             m.put("answer_on_task", share(rs, ExpectationRow::onTask));
                             m.put("answer_described", share(rs, x -> x.answerDescribedRank() != null));
-                            double[] a = perTask(rs, x -> x.auroc() == null ? Double.NaN : x.auroc());
+                            Map<Integer, Double> a = perTask(rs, ExpectationRow::task, x -> x.auroc() == null ? Double.NaN : x.auroc());
                             auroc.put(ce[0] + "/" + ce[1], a);
-                            auroc.put("byrank:" + ce[0] + "/" + ce[1], perTask(rs, x -> validatedByRank(x) ? 1 : 0));
-                            double[] ov = perTask(rs, x -> x.overlapAtK() == null ? Double.NaN : x.overlapAtK());
+                            auroc.put("byrank:" + ce[0] + "/" + ce[1], perTask(rs, ExpectationRow::task, x -> validatedByRank(x) ? 1 : 0));
+                            Map<Integer, Double> ov = perTask(rs, ExpectationRow::task, x -> x.overlapAtK() == null ? Double.NaN : x.overlapAtK());
                             auroc.put("overlap:" + ce[0] + "/" + ce[1], ov);
-                            m.put("overlap_at_k", withCi(ov, ScoreMath.seedFor(7, sae + kind + measure + method + ce[0] + ce[1])));
+                            m.put("overlap_at_k", withCi(values(ov), ScoreMath.seedFor(7, sae + kind + measure + method + ce[0] + ce[1])));
                             m.put("overlap_expected", rs.stream().filter(x -> x.overlapExpected() != null)
                                     .mapToDouble(ExpectationRow::overlapExpected).average().orElse(Double.NaN));
                             m.put("overlap_p_below_0_05", share(rs, x -> x.pOverlap() != null && x.pOverlap() < 0.05));
-                            m.put("auroc", withCi(a, ScoreMath.seedFor(3, sae + kind + measure + method + ce[0] + ce[1])));
+                            m.put("auroc", withCi(values(a), ScoreMath.seedFor(3, sae + kind + measure + method + ce[0] + ce[1])));
                             m.put("median_answer_relevance_rank", median(rs.stream().filter(x -> x.answerRelevanceRank() != null)
                                     .mapToDouble(ExpectationRow::answerRelevanceRank).toArray()));
                             m.put("median_answer_change_rank", median(rs.stream().mapToDouble(ExpectationRow::answerChangeRank).toArray()));
@@ -517,7 +517,7 @@ public final class PlantedValidation {
                                 auroc.get("byrank:steered/own"), auroc.get("byrank:twin/own")));
                         paired.add(pair(sae, kind.id(), measure, method, "validated by relevance rank: steered/own - steered/shuffled",
                                 auroc.get("byrank:steered/own"), auroc.get("byrank:steered/shuffled")));
-                        if (auroc.get("overlap:steered/own").length > 0) {
+                        if (!auroc.get("overlap:steered/own").isEmpty()) {
                             paired.add(pair(sae, kind.id(), measure, method, "overlap@k: steered/own - twin/own",
                                     auroc.get("overlap:steered/own"), auroc.get("overlap:twin/own")));
                             paired.add(pair(sae, kind.id(), measure, method, "overlap@k: steered/own - steered/shuffled",
@@ -525,7 +525,7 @@ public final class PlantedValidation {
                         }
                         Predicate<AuditRow> acell = x -> x.sae().equals(sae) && x.component().equals(kind.id()) && x.measure().equals(measure)
                                 && x.method().equals(method);
-                        Map<String, double[]> flaggedPerTask = new LinkedHashMap<>();
+                        Map<String, Map<Integer, Double>> flaggedPerTask = new LinkedHashMap<>();
                         for (String card : List.of("poison", "clean")) {
                             List<AuditRow> rs = r.audits().stream().filter(acell).filter(x -> x.card().equals(card)).toList();
                             Map<String, Object> m = new LinkedHashMap<>();
@@ -535,14 +535,14 @@ public final class PlantedValidation {
                             m.put("method", method);
                             m.put("card", card);
                             m.put("rows", rs.size());
-                            m.put("answer_flagged", shareA(rs, AuditRow::answerFlagged));
-                            m.put("answer_in_audit", shareA(rs, AuditRow::answerInAudit));
+                            m.put("answer_flagged", share(rs, AuditRow::answerFlagged));
+                            m.put("answer_in_audit", share(rs, AuditRow::answerInAudit));
                             m.put("mean_flagged", rs.stream().mapToInt(AuditRow::nFlagged).average().orElse(Double.NaN));
                             m.put("audit_k", rs.isEmpty() ? null : rs.get(0).auditK());
                             m.put("median_answer_audit_rank", median(rs.stream().filter(x -> x.answerAuditRank() != null)
                                     .mapToDouble(AuditRow::answerAuditRank).toArray()));
                             m.put("median_answer_change_rank", median(rs.stream().mapToDouble(AuditRow::answerChangeRank).toArray()));
-                            flaggedPerTask.put(card, perTaskA(rs, x -> x.answerFlagged() ? 1 : 0));
+                            flaggedPerTask.put(card, perTask(rs, AuditRow::task, x -> x.answerFlagged() ? 1 : 0));
                             audit.add(m);
                         }
                         paired.add(pair(sae, kind.id(), measure, method, "answer flagged: poison - clean", flaggedPerTask.get("poison"),
@@ -570,14 +570,15 @@ public final class PlantedValidation {
         return out;
     }
 
-    private static Map<String, Object> pair(String sae, String component, String measure, String method, String comparison, double[] a,
-            double[] b) {
+    private static Map<String, Object> pair(String sae, String component, String measure, String method, String comparison,
+            Map<Integer, Double> a, Map<Integer, Double> b) {
         List<Double> d = new ArrayList<>();
-        for (int i = 0; i < Math.min(a.length, b.length); i++) {
-            if (Double.isFinite(a[i]) && Double.isFinite(b[i])) {
-                d.add(a[i] - b[i]);
+        a.forEach((task, x) -> {
+            Double y = b.get(task);
+            if (y != null) {
+                d.add(x - y);
             }
-        }
+        });
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sae", sae);
         m.put("component", component);
@@ -589,36 +590,29 @@ public final class PlantedValidation {
         return m;
     }
 
-    /** Per task (in task order), the mean of {@code f} over that task's rows (its seeds). */
-    private static double[] perTask(List<ExpectationRow> rs, java.util.function.ToDoubleFunction<ExpectationRow> f) {
+    /** Per task: the mean of {@code f} over that task's rows (its seeds), non-finite values left out; tasks without one are absent. */
+    private static <T> Map<Integer, Double> perTask(List<T> rs, java.util.function.ToIntFunction<T> task,
+            java.util.function.ToDoubleFunction<T> f) {
         Map<Integer, double[]> by = new TreeMap<>();
-        for (ExpectationRow x : rs) {
+        for (T x : rs) {
             double v = f.applyAsDouble(x);
             if (Double.isFinite(v)) {
-                double[] s = by.computeIfAbsent(x.task(), t -> new double[2]);
+                double[] s = by.computeIfAbsent(task.applyAsInt(x), t -> new double[2]);
                 s[0] += v;
                 s[1]++;
             }
         }
-        return by.values().stream().mapToDouble(s -> s[0] / s[1]).toArray();
+        Map<Integer, Double> out = new TreeMap<>();
+        by.forEach((t, s) -> out.put(t, s[0] / s[1]));
+        return out;
     }
 
-    private static double[] perTaskA(List<AuditRow> rs, java.util.function.ToDoubleFunction<AuditRow> f) {
-        Map<Integer, double[]> by = new TreeMap<>();
-        for (AuditRow x : rs) {
-            double[] s = by.computeIfAbsent(x.task(), t -> new double[2]);
-            s[0] += f.applyAsDouble(x);
-            s[1]++;
-        }
-        return by.values().stream().mapToDouble(s -> s[0] / s[1]).toArray();
-    }
-
-    private static Double share(List<ExpectationRow> rs, Predicate<ExpectationRow> f) {
+    private static <T> Double share(List<T> rs, Predicate<T> f) {
         return rs.isEmpty() ? null : (double) rs.stream().filter(f).count() / rs.size();
     }
 
-    private static Double shareA(List<AuditRow> rs, Predicate<AuditRow> f) {
-        return rs.isEmpty() ? null : (double) rs.stream().filter(f).count() / rs.size();
+    private static double[] values(Map<Integer, Double> m) {
+        return m.values().stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static Double median(double[] v) {
